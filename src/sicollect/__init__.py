@@ -1,0 +1,1 @@
+"""sicollect: contribution collection, arrears and coverage for a provincial SI office."""

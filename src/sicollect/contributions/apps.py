@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ContributionsConfig(AppConfig):
+    name = "sicollect.contributions"
+    label = "contributions"
+    verbose_name = "Thu (contributions)"

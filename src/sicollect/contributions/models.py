@@ -1,0 +1,112 @@
+"""Payments and the append-only ledger.
+
+The ledger is the record of what each unit owed and paid, per month and fund.
+Rows are never updated or deleted (guarded here and, on the database, by
+triggers): a correction is a new row whose amount is the difference. Balances
+are sums of rows, never stored.
+"""
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from django.db import models
+from django.db.models import Q
+
+from sicollect.core.fields import MonthField
+from sicollect.registry.models import Unit
+from sicollect.rules.funds import FUND_CHOICES
+
+
+class Channel(models.TextChoices):
+    BANK = "bank", "Chuyển khoản ngân hàng"
+    COUNTER = "counter", "Nộp tại quầy"
+    AGENT = "agent", "Đại lý thu"
+
+
+class Payment(models.Model):
+    payment_id = models.CharField(max_length=64, unique=True, help_text="the bank's or counter's own id")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="payments")
+    paid_on = models.DateField(help_text="the day the money reached the SI account")
+    amount = models.BigIntegerField()
+    reference = models.CharField(max_length=300, blank=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.BANK)
+    source = models.CharField(max_length=300, blank=True, help_text="file or request it came from")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["unit_id", "paid_on", "payment_id"]
+        indexes = [models.Index(fields=["unit", "paid_on"])]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id} {self.unit_id} {self.paid_on} {self.amount}"
+
+
+class EntryKind(models.TextChoices):
+    DUE = "due", "Phải đóng"
+    ADJUSTMENT = "adjustment", "Điều chỉnh"
+    INTEREST = "interest", "Lãi chậm đóng"
+    PAYMENT = "payment", "Đã đóng"
+    CREDIT = "credit", "Số tiền thừa"
+
+
+class Target(models.TextChoices):
+    PRINCIPAL = "principal", "Gốc"
+    INTEREST = "interest", "Lãi"
+    NONE = "", "—"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise PermissionError("the ledger is append-only: post a correcting entry instead")
+
+    def delete(self) -> NoReturn:
+        raise PermissionError("the ledger is append-only: post a correcting entry instead")
+
+
+class LedgerEntry(models.Model):
+    """One movement of a unit's account.
+
+    ``amount`` is signed by its effect on what the unit owes: dues, adjustments
+    and interest are positive, payments negative. ``credit`` rows track money
+    held for the unit and not yet applied (positive: received, negative: used).
+
+    ``month`` is the contribution month for principal rows and for payments of
+    principal, and the charge period for interest rows and payments of interest.
+    """
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="ledger")
+    period = MonthField(help_text="statement month the entry belongs to")
+    posted_on = models.DateField(help_text="effective date")
+    kind = models.CharField(max_length=12, choices=EntryKind.choices)
+    fund = models.CharField(max_length=8, choices=FUND_CHOICES, blank=True)
+    target = models.CharField(max_length=10, choices=Target.choices, blank=True)
+    month = MonthField(null=True, blank=True)
+    late_from = models.DateField(null=True, blank=True, help_text="first day interest may run")
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
+    source = models.CharField(max_length=40, blank=True, help_text="declaration date, 'credit', …")
+    amount = models.BigIntegerField()
+    detail = models.JSONField(default=dict, blank=True)
+    is_correction = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["unit_id", "period", "posted_on", "id"]
+        verbose_name_plural = "ledger entries"
+        indexes = [
+            models.Index(fields=["unit", "period"]),
+            models.Index(fields=["period", "kind"]),
+        ]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("the ledger is append-only: post a correcting entry instead")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise PermissionError("the ledger is append-only: post a correcting entry instead")
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.period} {self.kind} {self.fund} {self.month or ''} {self.amount}"
