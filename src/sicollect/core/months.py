@@ -67,6 +67,9 @@ class Month:
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
 
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
 
 def month_range(first: Month, last: Month) -> list[Month]:
     """Every month from ``first`` to ``last`` inclusive."""

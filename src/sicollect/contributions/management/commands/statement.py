@@ -1,0 +1,31 @@
+"""``sicollect statement UNIT --period YYYY-MM --format json|text``."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from sicollect.contributions.posting import post_unit
+from sicollect.contributions.statement import interest_lines, render_text, statement
+
+from ._common import month_arg, unit_arg
+
+
+class Command(BaseCommand):
+    help = "The monthly statement of a unit (C12-TS). The unit's ledger is brought up to date first."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("unit")
+        parser.add_argument("--period", required=True, help="YYYY-MM")
+        parser.add_argument("--format", choices=["json", "text"], default="text")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        unit = unit_arg(opts["unit"])
+        period = month_arg(opts["period"], "--period")
+        post_unit(unit, period)
+        data = statement(unit, period)
+        if opts["format"] == "json":
+            self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
+        else:
+            self.stdout.write(render_text(data, unit, interest_lines(unit, period)))

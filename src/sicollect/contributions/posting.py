@@ -1,0 +1,127 @@
+"""Write the reference calculator's result into the append-only ledger.
+
+Posting is idempotent: the calculator's entries through a month are compared,
+key by key, with what the ledger already holds for those months, and only the
+differences are appended (as corrections where a key already had rows). A
+second run with the same data appends nothing.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from sicollect.core.months import Month
+from sicollect.registry.models import Participation, Unit
+from sicollect.rules.book import RuleBook, load_rulebook
+
+from .assessment import Row, Terms
+from .calculator import Account, PaymentIn, calculate
+from .models import LedgerEntry, Payment
+
+BATCH_UNITS = 200
+
+
+def terms_of(unit: Unit) -> Terms:
+    return Terms(region=unit.region, cycle=unit.payment_cycle, low_risk=unit.oadi_low_risk)
+
+
+def row_of(p: Participation) -> Row:
+    funds = frozenset(f for f in ("si", "hi", "ui", "oadi") if getattr(p, f))
+    return Row(p.person_id, p.from_month, p.to_month, p.wage, funds, p.declared_on, p.retro_interest, p.pk)
+
+
+def account_of(unit: Unit, through: Month, book: RuleBook | None = None) -> Account:
+    """The reference calculation for one unit, read from the database."""
+    book = book or load_rulebook()
+    rows = [row_of(p) for p in Participation.objects.filter(unit=unit)]
+    pays = [PaymentIn(p.pk, p.paid_on, p.amount) for p in Payment.objects.filter(unit=unit)]
+    return calculate(terms_of(unit), rows, pays, book, through)
+
+
+@dataclass
+class PostResult:
+    units: int = 0
+    appended: int = 0
+    corrections: int = 0
+
+
+def _key_of_row(e: LedgerEntry) -> tuple[Any, ...]:
+    return (e.period, e.posted_on, e.kind, e.fund, e.target, e.month, e.late_from, e.payment_id, e.source)
+
+
+def post_units(units: QuerySet[Unit] | Iterable[Unit], through: Month, progress: bool = False) -> PostResult:
+    """Bring the ledger of ``units`` up to date through ``through``."""
+    book = load_rulebook()
+    unit_list = list(units)
+    result = PostResult()
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(unit_list), desc="post ledger", unit="unit")
+    for start in range(0, len(unit_list), BATCH_UNITS):
+        batch = unit_list[start : start + BATCH_UNITS]
+        _post_batch(batch, through, book, result)
+        if bar:
+            bar.update(len(batch))
+    if bar:
+        bar.close()
+    return result
+
+
+def _post_batch(units: list[Unit], through: Month, book: RuleBook, result: PostResult) -> None:
+    ids = [u.pk for u in units]
+    rows: dict[int, list[Row]] = defaultdict(list)
+    for p in Participation.objects.filter(unit_id__in=ids):
+        rows[p.unit_id].append(row_of(p))
+    pays: dict[int, list[PaymentIn]] = defaultdict(list)
+    for p in Payment.objects.filter(unit_id__in=ids).only("pk", "unit_id", "paid_on", "amount"):
+        pays[p.unit_id].append(PaymentIn(p.pk, p.paid_on, p.amount))
+    posted: dict[int, dict[tuple[Any, ...], int]] = defaultdict(lambda: defaultdict(int))
+    for e in LedgerEntry.objects.filter(unit_id__in=ids, period__lte=through):
+        posted[e.unit_id][_key_of_row(e)] += e.amount
+    new_rows: list[LedgerEntry] = []
+    for unit in units:
+        account = calculate(terms_of(unit), rows[unit.pk], pays[unit.pk], book, through)
+        have = posted[unit.pk]
+        want: dict[tuple[Any, ...], int] = {}
+        for entry in account.entries:
+            want[entry.key] = entry.amount
+            delta = entry.amount - have.get(entry.key, 0)
+            if delta:
+                correction = entry.key in have
+                new_rows.append(_row(unit, entry, delta, correction))
+        for key, amount in have.items():
+            if key not in want and amount:
+                new_rows.append(_reversal(unit, key, -amount))
+        result.units += 1
+    result.appended += len(new_rows)
+    result.corrections += sum(1 for r in new_rows if r.is_correction)
+    with transaction.atomic():
+        LedgerEntry.objects.bulk_create(new_rows, batch_size=2000)
+
+
+def _row(unit: Unit, entry: Any, amount: int, correction: bool) -> LedgerEntry:
+    return LedgerEntry(
+        unit=unit, period=entry.period, posted_on=entry.posted_on, kind=entry.kind, fund=entry.fund,
+        target=entry.target, month=entry.month, late_from=entry.late_from, payment_id=entry.payment_id,
+        source=entry.source, amount=amount, detail=entry.detail, is_correction=correction,
+    )
+
+
+def _reversal(unit: Unit, key: tuple[Any, ...], amount: int) -> LedgerEntry:
+    period, posted_on, kind, fund, target, month, late_from, payment_id, source = key
+    return LedgerEntry(
+        unit=unit, period=period, posted_on=posted_on, kind=kind, fund=fund, target=target, month=month,
+        late_from=late_from, payment_id=payment_id, source=source, amount=amount,
+        detail={"reversal": True}, is_correction=True,
+    )
+
+
+def post_unit(unit: Unit, through: Month) -> PostResult:
+    return post_units([unit], through)
