@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "sicollect.rules",
     "sicollect.contributions",
     "sicollect.plans",
+    "sicollect.close",
+    "sicollect.reports",
     "sicollect.exchange",
     "sicollect.demo",
 ]

@@ -1,0 +1,57 @@
+"""Aging buckets and B03-TS debt classes as configuration, and their history per unit."""
+from __future__ import annotations
+
+from django.db import models
+
+from sicollect.registry.models import Unit, UnitStatus
+
+
+class AgingBucket(models.Model):
+    """A range of whole months past the deadline: ``min_months`` ≤ age < ``max_months``."""
+
+    code = models.CharField(max_length=20, unique=True)
+    label = models.CharField(max_length=100)
+    min_months = models.PositiveSmallIntegerField()
+    max_months = models.PositiveSmallIntegerField(null=True, blank=True, help_text="empty: no upper bound")
+
+    class Meta:
+        ordering = ["min_months"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class DebtClass(models.Model):
+    """A class of form B03-TS. Classes with ``unit_statuses`` take every debt of units in that
+    status (class IV); the others are chosen by age in whole months."""
+
+    code = models.CharField(max_length=10, unique=True)
+    label = models.CharField(max_length=120)
+    unit_statuses = models.CharField(
+        max_length=100, blank=True,
+        help_text="comma-separated unit statuses (" + ", ".join(UnitStatus.values) + ") that put a debt in this class",
+    )
+    min_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_months = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "debt classes"
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.label}"
+
+
+class UnitDebtState(models.Model):
+    """A unit's bucket and class from ``since`` on; a new row each time either changes."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="debt_states")
+    since = models.DateField()
+    bucket = models.CharField(max_length=20, blank=True)
+    debt_class = models.CharField(max_length=10, blank=True)
+    months_late = models.PositiveSmallIntegerField(default=0)
+    late_amount = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["unit_id", "since"]
+        constraints = [models.UniqueConstraint(fields=["unit", "since"], name="debt_state_unique")]

@@ -1,0 +1,287 @@
+"""The provincial KPI report: the figures of the articles, from sicollect's own rows.
+
+Every figure is one SQL aggregate over the ledger, the payments, the
+participations or the plan (no per-unit Python loop over the ledger), and each
+names the rows it sums so it can be traced.
+
+Definitions (RULES.md §7, §9):
+
+* ``revenue.collected_ytd`` — all money received 1 Jan … as-of (payments, interest
+  included). Plan: the office's ``revenue`` indicator for the year.
+* ``debt.outstanding_total`` — principal not yet paid at the as-of date, including
+  months whose deadline has not passed (ledger rows ``due``, ``adjustment`` and
+  ``payment``/``principal`` posted on or before the as-of date).
+* ``debt.interest_bearing`` — the part of it past its deadline. Within a unit,
+  fund and contribution month payments go to the amounts late the longest first,
+  so what is still owed sits on the newest amounts: the late part is the month's
+  outstanding less what of it is not yet late, never below 0.
+* Ratios are percentages of the year's ``revenue`` plan (the receivable assigned by
+  Vietnam Social Security), rounded to two decimals.
+* ``units_late`` — units with interest-bearing debt; ``units_late_2_months_or_more``
+  — those whose oldest late amount is two whole months or more past its deadline.
+* Participants are distinct persons whose declaration in force for the as-of month
+  has a wage and the scheme's flag.
+
+The ledger must be posted through the as-of month (``sicollect post`` or the close).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import connection
+
+from sicollect.close.aging import bucket_of, class_of, load_bands, months_late
+from sicollect.core.months import Month
+from sicollect.plans.models import PlanTarget
+from sicollect.registry.models import Office
+
+
+def pct(numerator: int, denominator: int | None) -> float | None:
+    """``numerator / denominator`` in percent, two decimals, half up; None without a plan."""
+    if not denominator:
+        return None
+    hundredths = (numerator * 10_000 * 2 + denominator) // (2 * denominator)
+    return hundredths / 100
+
+
+def _one_year_earlier(d: date) -> date:
+    try:
+        return d.replace(year=d.year - 1)
+    except ValueError:  # 29 Feb
+        return d.replace(year=d.year - 1, day=28)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The offices whose units count: one office and the offices under it, or all."""
+
+    office: Office | None
+
+    def office_ids(self) -> list[int] | None:
+        if self.office is None:
+            return None
+        ids = [self.office.pk]
+        frontier = ids
+        while frontier:
+            frontier = list(Office.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+            ids += frontier
+        return ids
+
+    def unit_filter(self, alias: str = "u") -> tuple[str, list[Any]]:
+        ids = self.office_ids()
+        if ids is None:
+            return "1 = 1", []
+        return f"{alias}.office_id IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+
+def _scalar(sql: str, params: list[Any]) -> int:
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        row = cur.fetchone()
+    return int(row[0] or 0) if row else 0
+
+
+def collected(scope: Scope, first: date, last: date) -> int:
+    """Σ payments.amount received ``first`` … ``last`` by units in scope."""
+    where, params = scope.unit_filter()
+    return _scalar(
+        "SELECT SUM(p.amount) FROM contributions_payment p JOIN registry_unit u ON u.id = p.unit_id "
+        f"WHERE p.paid_on >= %s AND p.paid_on <= %s AND {where}",
+        [first.isoformat(), last.isoformat(), *params],
+    )
+
+
+def plan_value(scope: Scope, year: int, indicator: str) -> int | None:
+    """The plan of the office; for the whole province, of the offices without a parent."""
+    qs = PlanTarget.objects.filter(year=year, indicator=indicator)
+    qs = qs.filter(office=scope.office) if scope.office else qs.filter(office__parent__isnull=True)
+    values = list(qs.values_list("value", flat=True))
+    return sum(values) if values else None
+
+
+DEBT_SQL = """
+WITH by_month AS (
+  SELECT e.unit_id, e.fund, e.month,
+         SUM(e.amount) AS outstanding,
+         SUM(CASE WHEN e.kind IN ('due', 'adjustment') AND e.late_from > %s THEN e.amount ELSE 0 END) AS not_late,
+         MIN(CASE WHEN e.kind IN ('due', 'adjustment') THEN e.late_from END) AS late_from
+  FROM contributions_ledgerentry e JOIN registry_unit u ON u.id = e.unit_id
+  WHERE e.posted_on <= %s AND {where}
+    AND (e.kind IN ('due', 'adjustment') OR (e.kind = 'payment' AND e.target = 'principal'))
+  GROUP BY e.unit_id, e.fund, e.month
+), late AS (
+  SELECT unit_id, outstanding, late_from,
+         CASE WHEN outstanding - not_late <= 0 THEN 0
+              WHEN outstanding - not_late > outstanding THEN outstanding
+              ELSE outstanding - not_late END AS late_amount
+  FROM by_month
+)
+SELECT l.unit_id, u.status, SUM(l.outstanding), SUM(l.late_amount),
+       MIN(CASE WHEN l.late_amount > 0 THEN l.late_from END)
+FROM late l JOIN registry_unit u ON u.id = l.unit_id
+GROUP BY l.unit_id, u.status
+"""
+
+
+@dataclass
+class UnitDebt:
+    unit_id: int
+    status: str
+    outstanding: int
+    late: int
+    months_late: int
+
+
+def unit_debts(scope: Scope, as_of: date) -> list[UnitDebt]:
+    """Per unit with any debt: outstanding principal, its late part, and the age of its oldest late amount."""
+    where, params = scope.unit_filter()
+    x = as_of.isoformat()
+    with connection.cursor() as cur:
+        cur.execute(DEBT_SQL.format(where=where), [x, x, *params])
+        rows = cur.fetchall()
+    out = []
+    for unit_id, status, outstanding, late, oldest in rows:
+        if not outstanding and not late:
+            continue
+        age = 0
+        if late and oldest:
+            deadline = (oldest if isinstance(oldest, date) else date.fromisoformat(str(oldest))) - timedelta(days=1)
+            age = months_late(deadline, as_of)
+        out.append(UnitDebt(unit_id, status, int(outstanding or 0), int(late or 0), age))
+    return out
+
+
+def debt_figures(scope: Scope, as_of: date) -> dict[str, Any]:
+    buckets, classes = load_bands()
+    debts = unit_debts(scope, as_of)
+    plan = plan_value(scope, as_of.year, "revenue")
+    total = sum(d.outstanding for d in debts)
+    late = sum(d.late for d in debts)
+    by_bucket = {b.code: {"units": 0, "amount": 0} for b in buckets}
+    by_class = {c.code: {"units": 0, "amount": 0} for c in classes}
+    for d in debts:
+        if d.late <= 0:
+            continue
+        b = bucket_of(d.months_late, buckets)
+        c = class_of(d.months_late, d.status, classes)
+        for table, code in ((by_bucket, b), (by_class, c)):
+            if code:
+                table[code]["units"] += 1
+                table[code]["amount"] += d.late
+    return {
+        "outstanding_total": total,
+        "outstanding_pct_of_plan": pct(total, plan),
+        "interest_bearing": late,
+        "interest_bearing_pct_of_plan": pct(late, plan),
+        "units_late": sum(1 for d in debts if d.late > 0),
+        "units_late_2_months_or_more": sum(1 for d in debts if d.late > 0 and d.months_late >= 2),
+        "by_bucket": by_bucket,
+        "by_class": by_class,
+    }
+
+
+PARTICIPANTS_SQL = """
+SELECT COUNT(DISTINCT CASE WHEN t.si THEN t.person_id END),
+       COUNT(DISTINCT CASE WHEN t.ui THEN t.person_id END),
+       COUNT(DISTINCT CASE WHEN t.hi THEN t.person_id END)
+FROM (
+  SELECT p.person_id, p.si, p.ui, p.hi, p.wage,
+         ROW_NUMBER() OVER (PARTITION BY p.person_id, p.unit_id
+                            ORDER BY CASE WHEN p.declared_on IS NULL THEN 0 ELSE 1 END DESC,
+                                     p.declared_on DESC, p.from_month DESC, p.id DESC) AS rn
+  FROM registry_participation p JOIN registry_unit u ON u.id = p.unit_id
+  WHERE p.from_month <= %s AND (p.to_month IS NULL OR p.to_month >= %s)
+    AND (p.declared_on IS NULL OR p.declared_on <= %s) AND {where}
+) t
+WHERE t.rn = 1 AND t.wage > 0
+"""
+
+
+def participant_counts(scope: Scope, as_of: date) -> dict[str, int]:
+    where, params = scope.unit_filter()
+    m = Month.of(as_of).first_day.isoformat()
+    with connection.cursor() as cur:
+        cur.execute(PARTICIPANTS_SQL.format(where=where), [m, m, as_of.isoformat(), *params])
+        si, ui, hi = cur.fetchone()
+    # Voluntary SI and household HI come with the coverage app (issue 7); none yet.
+    voluntary = 0
+    return {"si_compulsory": si, "si_voluntary": voluntary, "si_total": si + voluntary, "ui": ui, "hi": hi}
+
+
+def kpi(as_of: date, office: Office | None = None) -> dict[str, Any]:
+    """The KPI report as a plain dict (the JSON shape)."""
+    scope = Scope(office)
+    year = as_of.year
+    jan1 = date(year, 1, 1)
+    ytd = collected(scope, jan1, as_of)
+    last_year_as_of = _one_year_earlier(as_of)
+    last_year = collected(scope, date(year - 1, 1, 1), last_year_as_of)
+    prev_month_end = Month.of(as_of).first_day - timedelta(days=1)
+    prev = collected(scope, jan1, prev_month_end) if prev_month_end.year == year else 0
+    revenue_plan = plan_value(scope, year, "revenue")
+
+    debt = debt_figures(scope, as_of)
+    earlier = debt_figures(scope, last_year_as_of)
+    debt["one_year_earlier"] = {
+        k: earlier[k] for k in ("outstanding_total", "outstanding_pct_of_plan", "interest_bearing",
+                                "interest_bearing_pct_of_plan")
+    }
+
+    counts = participant_counts(scope, as_of)
+    year_end = participant_counts(scope, date(year - 1, 12, 31))
+    plan_names = {"si_compulsory": "si_compulsory", "si_voluntary": "si_voluntary", "ui": "ui", "hi": "hi"}
+    participants: dict[str, Any] = {}
+    for key in ("si_compulsory", "si_voluntary", "si_total", "ui", "hi"):
+        if key == "si_total":
+            parts = [plan_value(scope, year, "si_compulsory"), plan_value(scope, year, "si_voluntary")]
+            plan = sum(p for p in parts if p) if any(parts) else None
+        else:
+            plan = plan_value(scope, year, plan_names[key])
+        participants[key] = {
+            "count": counts[key], "plan": plan, "pct_of_plan": pct(counts[key], plan),
+            "change_vs_previous_year_end": counts[key] - year_end[key],
+        }
+    population = plan_value(scope, year, "population")
+    labour = plan_value(scope, year, "labour_force")
+    return {
+        "as_of": as_of.isoformat(),
+        "office": office.code if office else None,
+        "revenue": {
+            "collected_ytd": ytd,
+            "plan": revenue_plan,
+            "pct_of_plan": pct(ytd, revenue_plan),
+            "same_period_last_year": last_year,
+            "change_vs_last_year": ytd - last_year,
+            "change_vs_previous_month": ytd - prev,
+        },
+        "debt": debt,
+        "participants": participants,
+        "coverage": {
+            "hi_pct_population": pct(counts["hi"], population),
+            "si_pct_labour_force": pct(counts["si_total"], labour),
+        },
+    }
+
+
+def ranking(as_of: date) -> list[dict[str, Any]]:
+    """Grassroots offices ranked by interest-bearing debt ratio (lowest first) and by % of revenue plan."""
+    rows = []
+    for office in Office.objects.filter(parent__isnull=False).order_by("code"):
+        scope = Scope(office)
+        plan = plan_value(scope, as_of.year, "revenue")
+        debt = debt_figures(scope, as_of)
+        ytd = collected(scope, date(as_of.year, 1, 1), as_of)
+        rows.append({
+            "office": office.code, "name": office.name,
+            "interest_bearing_pct_of_plan": debt["interest_bearing_pct_of_plan"],
+            "pct_of_plan": pct(ytd, plan),
+        })
+    by_debt = sorted(rows, key=lambda r: (r["interest_bearing_pct_of_plan"] is None, r["interest_bearing_pct_of_plan"] or 0))
+    by_plan = sorted(rows, key=lambda r: -(r["pct_of_plan"] or 0))
+    for i, r in enumerate(by_debt, 1):
+        r["rank_debt"] = i
+    for i, r in enumerate(by_plan, 1):
+        r["rank_plan"] = i
+    return sorted(rows, key=lambda r: r["rank_debt"])
