@@ -365,7 +365,7 @@ def calculate(
     """Every entry of one unit's account from its first contribution month through ``through``."""
     cutoff = through.last_day
     rows = [r for r in rows if r.declared_on is None or r.declared_on <= cutoff]
-    pays = sorted((p for p in payments if p.paid_on <= cutoff), key=lambda p: (p.paid_on, str(p.payment_id)))
+    pays = sorted((p for p in payments if p.paid_on <= cutoff), key=_payment_order)
     starts = [r.from_month for r in rows] + [Month.of(p.paid_on) for p in pays]
     if first is None:
         if not starts:
@@ -407,6 +407,13 @@ def calculate(
     # (for payments, the legal order of allocation).
     entries = sorted(calc.entries.values(), key=lambda e: (e.period, e.posted_on, _KIND_ORDER[e.kind]))
     return Account(entries, balances, credit)
+
+
+def _payment_order(p: PaymentIn) -> tuple[date, int, str]:
+    """Payments of a day go in the order they were recorded (database id; names in tests)."""
+    if isinstance(p.payment_id, int):
+        return (p.paid_on, p.payment_id, "")
+    return (p.paid_on, 0, str(p.payment_id))
 
 
 _KIND_ORDER = {DUE: 0, ADJUSTMENT: 1, PAYMENT: 2, CREDIT: 3, INTEREST: 4}
