@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.db import models
 
+from sicollect.core.fields import MonthField
 from sicollect.registry.models import Unit, UnitStatus
 
 
@@ -55,3 +56,29 @@ class UnitDebtState(models.Model):
     class Meta:
         ordering = ["unit_id", "since"]
         constraints = [models.UniqueConstraint(fields=["unit", "since"], name="debt_state_unique")]
+
+
+class CloseLock(models.Model):
+    """At most one close at a time: a close inserts the row and deletes it when done.
+
+    The unique name makes a second insert fail at once, on every engine, so two
+    closes can never write the same months.
+    """
+
+    name = models.CharField(max_length=20, unique=True, default="close")
+    holder = models.CharField(max_length=200)
+    acquired_at = models.DateTimeField(auto_now_add=True)
+
+
+class ClosedMonth(models.Model):
+    """A month whose ledger is final: later data for it goes into the open month."""
+
+    month = MonthField(unique=True)
+    closed_at = models.DateTimeField(auto_now_add=True)
+    summary = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["month"]
+
+    def __str__(self) -> str:
+        return str(self.month)

@@ -88,6 +88,10 @@ class LedgerEntry(models.Model):
     amount = models.BigIntegerField()
     detail = models.JSONField(default=dict, blank=True)
     is_correction = models.BooleanField(default=False)
+    for_period = MonthField(
+        null=True, blank=True,
+        help_text="set on corrections of closed months, posted in the open month: the last closed month then",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = AppendOnlyQuerySet.as_manager()

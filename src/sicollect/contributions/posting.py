@@ -54,8 +54,37 @@ def _key_of_row(e: LedgerEntry) -> tuple[Any, ...]:
     return (e.period, e.posted_on, e.kind, e.fund, e.target, e.month, e.late_from, e.payment_id, e.source)
 
 
-def post_units(units: QuerySet[Unit] | Iterable[Unit], through: Month, progress: bool = False) -> PostResult:
-    """Bring the ledger of ``units`` up to date through ``through``."""
+def _closed_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Within closed months only the sums matter, not the day they were posted."""
+    return key[2:]
+
+
+def last_closed_month() -> Month | None:
+    from sicollect.close.models import ClosedMonth
+
+    row = ClosedMonth.objects.order_by("-month").first()
+    return row.month if row else None
+
+
+def post_units(
+    units: QuerySet[Unit] | Iterable[Unit],
+    through: Month,
+    progress: bool = False,
+    closed_through: Month | None | bool = True,
+) -> PostResult:
+    """Bring the ledger of ``units`` up to date through ``through``.
+
+    Months up to ``closed_through`` (default: the last month the close has
+    locked) are never written again: what the calculation now finds different
+    there (a payment or declaration recorded late) is appended to the first open
+    month as corrections, with ``for_period`` set, and interest from the original
+    deadlines.
+    """
+    if closed_through is True:
+        closed_through = last_closed_month()
+    closed = closed_through or None
+    if closed is not None and through <= closed:
+        return PostResult()  # closed months are final
     book = load_rulebook()
     unit_list = list(units)
     result = PostResult()
@@ -66,7 +95,7 @@ def post_units(units: QuerySet[Unit] | Iterable[Unit], through: Month, progress:
         bar = tqdm(total=len(unit_list), desc="post ledger", unit="unit")
     for start in range(0, len(unit_list), BATCH_UNITS):
         batch = unit_list[start : start + BATCH_UNITS]
-        _post_batch(batch, through, book, result)
+        _post_batch(batch, through, book, result, closed)
         if bar:
             bar.update(len(batch))
     if bar:
@@ -74,7 +103,7 @@ def post_units(units: QuerySet[Unit] | Iterable[Unit], through: Month, progress:
     return result
 
 
-def _post_batch(units: list[Unit], through: Month, book: RuleBook, result: PostResult) -> None:
+def _post_batch(units: list[Unit], through: Month, book: RuleBook, result: PostResult, closed: Month | None) -> None:
     ids = [u.pk for u in units]
     rows: dict[int, list[Row]] = defaultdict(list)
     for p in Participation.objects.filter(unit_id__in=ids):
@@ -82,23 +111,40 @@ def _post_batch(units: list[Unit], through: Month, book: RuleBook, result: PostR
     pays: dict[int, list[PaymentIn]] = defaultdict(list)
     for p in Payment.objects.filter(unit_id__in=ids).only("pk", "unit_id", "paid_on", "amount"):
         pays[p.unit_id].append(PaymentIn(p.pk, p.paid_on, p.amount))
-    posted: dict[int, dict[tuple[Any, ...], int]] = defaultdict(lambda: defaultdict(int))
-    for e in LedgerEntry.objects.filter(unit_id__in=ids, period__lte=through):
-        posted[e.unit_id][_key_of_row(e)] += e.amount
+    open_have: dict[int, dict[tuple[Any, ...], int]] = defaultdict(lambda: defaultdict(int))
+    closed_have: dict[int, dict[tuple[Any, ...], int]] = defaultdict(lambda: defaultdict(int))
+    for e in LedgerEntry.objects.filter(unit_id__in=ids, period__lte=max(through, closed or through)):
+        scope = e.for_period or e.period
+        if closed is not None and scope <= closed:
+            closed_have[e.unit_id][_closed_key(_key_of_row(e))] += e.amount
+        elif e.period <= through:
+            open_have[e.unit_id][_key_of_row(e)] += e.amount
     new_rows: list[LedgerEntry] = []
     for unit in units:
         account = calculate(terms_of(unit), rows[unit.pk], pays[unit.pk], book, through)
-        have = posted[unit.pk]
-        want: dict[tuple[Any, ...], int] = {}
+        open_want: dict[tuple[Any, ...], int] = defaultdict(int)
+        closed_want: dict[tuple[Any, ...], int] = defaultdict(int)
+        details: dict[tuple[Any, ...], dict[str, Any]] = {}
         for entry in account.entries:
-            want[entry.key] = entry.amount
-            delta = entry.amount - have.get(entry.key, 0)
+            if closed is not None and entry.period <= closed:
+                closed_want[_closed_key(entry.key)] += entry.amount
+                details[_closed_key(entry.key)] = entry.detail
+            else:
+                open_want[entry.key] += entry.amount
+                details[entry.key] = entry.detail
+        have = open_have[unit.pk]
+        for key in open_want.keys() | have.keys():
+            delta = open_want.get(key, 0) - have.get(key, 0)
             if delta:
-                correction = entry.key in have
-                new_rows.append(_row(unit, entry, delta, correction))
-        for key, amount in have.items():
-            if key not in want and amount:
-                new_rows.append(_reversal(unit, key, -amount))
+                new_rows.append(_row(unit, key, delta, key in have, details.get(key, {"reversal": True})))
+        if closed is not None:
+            have = closed_have[unit.pk]
+            opening = closed + 1
+            for key in closed_want.keys() | have.keys():
+                delta = closed_want.get(key, 0) - have.get(key, 0)
+                if delta:
+                    full = (opening, opening.first_day, *key)
+                    new_rows.append(_row(unit, full, delta, True, details.get(key, {"reversal": True}), closed))
         result.units += 1
     result.appended += len(new_rows)
     result.corrections += sum(1 for r in new_rows if r.is_correction)
@@ -106,20 +152,13 @@ def _post_batch(units: list[Unit], through: Month, book: RuleBook, result: PostR
         LedgerEntry.objects.bulk_create(new_rows, batch_size=2000)
 
 
-def _row(unit: Unit, entry: Any, amount: int, correction: bool) -> LedgerEntry:
-    return LedgerEntry(
-        unit=unit, period=entry.period, posted_on=entry.posted_on, kind=entry.kind, fund=entry.fund,
-        target=entry.target, month=entry.month, late_from=entry.late_from, payment_id=entry.payment_id,
-        source=entry.source, amount=amount, detail=entry.detail, is_correction=correction,
-    )
-
-
-def _reversal(unit: Unit, key: tuple[Any, ...], amount: int) -> LedgerEntry:
+def _row(unit: Unit, key: tuple[Any, ...], amount: int, correction: bool, detail: dict[str, Any],
+         for_period: Month | None = None) -> LedgerEntry:
     period, posted_on, kind, fund, target, month, late_from, payment_id, source = key
     return LedgerEntry(
         unit=unit, period=period, posted_on=posted_on, kind=kind, fund=fund, target=target, month=month,
-        late_from=late_from, payment_id=payment_id, source=source, amount=amount,
-        detail={"reversal": True}, is_correction=True,
+        late_from=late_from, payment_id=payment_id, source=source, amount=amount, detail=detail,
+        is_correction=correction, for_period=for_period,
     )
 
 

@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from django.db.models import Q, Sum
+from django.db.models import Case, Q, Sum, Value, When
 
 from sicollect.core.money import format_vnd
 from sicollect.core.months import Month
@@ -61,6 +61,9 @@ _INTEREST = Q(kind=EntryKind.INTEREST) | Q(kind=EntryKind.PAYMENT, target=Target
 
 
 def _sums(qs: Any, *fields: str) -> dict[tuple[Any, ...], int]:
+    if "late" in fields:
+        # corrections of closed months posted in this month count as adjustments
+        qs = qs.annotate(late=Case(When(for_period__isnull=False, then=Value(True)), default=Value(False)))
     return {tuple(r[f] for f in fields): r["total"] for r in qs.values(*fields).annotate(total=Sum("amount"))}
 
 
@@ -73,7 +76,7 @@ def statement(unit: Unit, period: Month) -> dict[str, Any]:
     opening_i = _sums(before.filter(_INTEREST), "fund")
     closing_p = _sums(through.filter(_PRINCIPAL), "fund")
     closing_i = _sums(through.filter(_INTEREST), "fund")
-    moves = _sums(ledger.filter(period=period).exclude(kind=EntryKind.CREDIT), "fund", "kind", "target")
+    moves = _sums(ledger.filter(period=period).exclude(kind=EntryKind.CREDIT), "fund", "kind", "target", "late")
     per_fund: dict[str, FundFigures] = defaultdict(FundFigures)
     for (fund,), v in opening_p.items():
         per_fund[fund].opening_principal = v
@@ -83,11 +86,11 @@ def statement(unit: Unit, period: Month) -> dict[str, Any]:
         per_fund[fund].closing_principal = v
     for (fund,), v in closing_i.items():
         per_fund[fund].closing_interest = v
-    for (fund, kind, target), v in moves.items():
+    for (fund, kind, target, late), v in moves.items():
         f = per_fund[fund]
-        if kind == EntryKind.DUE:
+        if kind == EntryKind.DUE and not late:
             f.assessed += v
-        elif kind == EntryKind.ADJUSTMENT:
+        elif kind in (EntryKind.DUE, EntryKind.ADJUSTMENT):
             f.adjusted += v
         elif kind == EntryKind.INTEREST:
             f.interest_charged += v

@@ -1,0 +1,41 @@
+"""``sicollect close --through YYYY-MM``: close every open month of the province through a month."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from sicollect.close import service
+from sicollect.core.money import format_vnd
+from sicollect.core.months import Month
+
+
+class Command(BaseCommand):
+    help = "Close every open month through the given one: ledger, interest, aging, classes. Refused while another close runs."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--through", required=True, help="YYYY-MM")
+        parser.add_argument("--engine", choices=["sql", "reference"], default="sql",
+                            help="sql: the set-based close (default); reference: the per-unit calculator")
+        parser.add_argument("--break-lock", action="store_true", help="remove the lock left by a dead close")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        try:
+            through = Month.parse(opts["through"])
+        except ValueError as exc:
+            raise CommandError(f"--through: {exc}") from exc
+        engine = service.reference_engine
+        if opts["engine"] == "sql":
+            try:
+                from sicollect.close.engine import close_engine
+            except ImportError as exc:
+                raise CommandError("the set-based engine is not available; use --engine reference") from exc
+            engine = close_engine
+        try:
+            summary = service.close(through, engine=engine, progress=True, break_lock=opts["break_lock"])
+        except service.CloseError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(f"closed {summary.months[0]} … {summary.months[-1]}: {summary.units} units, "
+                          f"{format_vnd(summary.entries)} ledger rows, {summary.debt_state_changes} bucket/class changes")
+        for step, seconds in summary.seconds.items():
+            self.stdout.write(f"  {step:10} {seconds:8.2f} s")

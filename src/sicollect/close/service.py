@@ -1,0 +1,147 @@
+"""The monthly close: lock, compute every open month through a given one, record aging, unlock.
+
+A close writes all its months in one transaction: a crash or a refusal leaves
+the ledger as it was before the close began, never a half-written month. Two
+closes at once: the second finds the lock row and is refused with the holder's
+name; a lock left by a killed process is broken with ``--break-lock``.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from sicollect.core.months import Month
+from sicollect.registry.models import Unit
+
+from .aging import bucket_of, class_of, load_bands
+from .models import ClosedMonth, CloseLock, UnitDebtState
+
+
+class CloseError(Exception):
+    """A close that cannot run; the message says why and what to do."""
+
+
+class CloseRefused(CloseError):
+    pass
+
+
+@dataclass
+class CloseSummary:
+    months: list[str] = field(default_factory=list)
+    units: int = 0
+    entries: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+    debt_state_changes: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"months": self.months, "units": self.units, "entries": self.entries,
+                "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
+                "debt_state_changes": self.debt_state_changes}
+
+
+def holder_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def acquire_lock(break_lock: bool = False) -> None:
+    if break_lock:
+        CloseLock.objects.filter(name="close").delete()
+    try:
+        with transaction.atomic():
+            CloseLock.objects.create(name="close", holder=holder_name())
+    except IntegrityError:
+        lock = CloseLock.objects.filter(name="close").first()
+        who = f"{lock.holder} since {lock.acquired_at:%Y-%m-%d %H:%M}" if lock else "another process"
+        raise CloseRefused(
+            f"another close is running ({who}); wait for it to finish. If that process is dead, "
+            "run the close again with --break-lock."
+        ) from None
+
+
+def release_lock() -> None:
+    CloseLock.objects.filter(name="close", holder=holder_name()).delete()
+
+
+def last_closed() -> Month | None:
+    row = ClosedMonth.objects.order_by("-month").first()
+    return row.month if row else None
+
+
+def record_debt_states(as_of: date) -> int:
+    """Append a :class:`UnitDebtState` for every unit whose bucket or class changed by ``as_of``."""
+    from sicollect.reports.kpi import Scope, unit_debts
+
+    buckets, classes = load_bands()
+    now: dict[int, tuple[str, str, int, int]] = {}
+    for d in unit_debts(Scope(None), as_of):
+        if d.late > 0:
+            now[d.unit_id] = (bucket_of(d.months_late, buckets), class_of(d.months_late, d.status, classes),
+                              d.months_late, d.late)
+    latest: dict[int, tuple[str, str]] = {}
+    for s in UnitDebtState.objects.filter(since__lte=as_of).order_by("unit_id", "since"):
+        latest[s.unit_id] = (s.bucket, s.debt_class)
+    rows = []
+    for unit_id in set(now) | set(latest):
+        bucket, klass, months, late = now.get(unit_id, ("", "", 0, 0))
+        if latest.get(unit_id, ("", "")) != (bucket, klass):
+            rows.append(UnitDebtState(unit_id=unit_id, since=as_of, bucket=bucket, debt_class=klass,
+                                      months_late=months, late_amount=late))
+    UnitDebtState.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def earliest_month() -> Month | None:
+    from django.db.models import Min
+
+    from sicollect.contributions.models import Payment
+    from sicollect.registry.models import Participation
+
+    starts = [Participation.objects.aggregate(m=Min("from_month"))["m"]]
+    paid = Payment.objects.aggregate(d=Min("paid_on"))["d"]
+    starts.append(Month.of(paid) if paid else None)
+    found = [m for m in starts if m is not None]
+    return min(found) if found else None
+
+
+Engine = Callable[[Month, Month | None, bool], Any]
+
+
+def reference_engine(through: Month, closed_through: Month | None, progress: bool) -> int:
+    from sicollect.contributions.posting import post_units
+
+    return post_units(Unit.objects.order_by("code"), through, progress=progress).appended
+
+
+def close(through: Month, engine: Engine = reference_engine, progress: bool = False,
+          break_lock: bool = False) -> CloseSummary:
+    """Close every open month through ``through``."""
+    closed = last_closed()
+    if closed is not None and through <= closed:
+        raise CloseRefused(f"{through} is already closed (closed through {closed}); nothing to do")
+    acquire_lock(break_lock)
+    summary = CloseSummary()
+    try:
+        with transaction.atomic():
+            t0 = time.perf_counter()
+            summary.entries = int(engine(through, closed, progress) or 0)
+            summary.seconds["ledger"] = time.perf_counter() - t0
+            first = (closed + 1) if closed else (earliest_month() or through)
+            months = [Month.from_index(i) for i in range(first.index, through.index + 1)]
+            t0 = time.perf_counter()
+            for m in months:
+                summary.debt_state_changes += record_debt_states(m.last_day)
+            summary.seconds["aging"] = time.perf_counter() - t0
+            summary.units = Unit.objects.count()
+            summary.months = [str(m) for m in months]
+            for m in months:
+                ClosedMonth.objects.create(month=m, summary=summary.as_dict())
+    finally:
+        release_lock()
+    return summary

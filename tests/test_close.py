@@ -1,0 +1,107 @@
+"""The close: locking, idempotence, late data for closed months, aging history."""
+from __future__ import annotations
+
+from datetime import date
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from sicollect.close import service
+from sicollect.close.models import ClosedMonth, CloseLock, UnitDebtState
+from sicollect.contributions.models import LedgerEntry
+from sicollect.contributions.posting import post_units
+from sicollect.contributions.statement import statement
+from sicollect.core.months import Month
+from sicollect.registry.models import Unit
+
+from . import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def hi_unit() -> Unit:
+    """HI only, 10,000,000 from July 2025: 450,000 a month, monthly payer (due end of next month)."""
+    u = f.unit("TA0001")
+    f.participation(u, f.person(), "2025-07", None, 10_000_000, "HI")
+    return u
+
+
+def test_a_payment_recorded_for_a_closed_month_goes_into_the_open_month_with_interest_from_the_deadline() -> None:
+    """Closed through Sep 2025 with nothing paid: September interest on July (late 1 … 30 Sep) =
+    450,000 × 0.03 % × 30 = 4,050.
+
+    Then a payment of 450,000 received on 10 Sep is recorded. September stays as it was. The
+    October close puts into October: the payment (450,000 to July) and September's interest
+    recomputed from July's deadline, 9 days (1 … 9 Sep) = 1,215, i.e. a correction of −2,835.
+    October's own interest: August late 1 … 31 Oct = 450,000 × 0.03 % × 31 = 4,185.
+    October: opening 1,350,000 / 4,050; assessed 450,000; interest 4,185 − 2,835 = 1,350;
+    paid 450,000; closing 1,350,000 / 5,400 (= 1,215 + 4,185).
+    """
+    u = hi_unit()
+    service.close(Month(2025, 9))
+    september = statement(u, Month(2025, 9))
+    assert september["funds"]["HI"]["interest_charged"] == 4_050
+    f.payment(u, date(2025, 9, 10), 450_000)
+    service.close(Month(2025, 10))
+    assert statement(u, Month(2025, 9)) == september
+    hi = statement(u, Month(2025, 10))["funds"]["HI"]
+    assert hi == {
+        "opening_principal": 1_350_000, "opening_interest": 4_050, "assessed": 450_000, "adjusted": 0,
+        "interest_charged": 1_350, "paid_principal": 450_000, "paid_interest": 0,
+        "closing_principal": 1_350_000, "closing_interest": 5_400,
+    }
+    moved = LedgerEntry.objects.filter(for_period=Month(2025, 9))
+    assert {(e.kind, e.amount) for e in moved} == {("payment", -450_000), ("interest", -2_835)}
+    assert {e.period for e in moved} == {Month(2025, 10)}
+
+
+def test_rerunning_is_idempotent_and_closed_months_are_refused() -> None:
+    u = hi_unit()
+    service.close(Month(2025, 9))
+    count = LedgerEntry.objects.count()
+    assert post_units([u], Month(2025, 9)).appended == 0
+    with pytest.raises(service.CloseRefused, match="already closed"):
+        service.close(Month(2025, 9))
+    assert LedgerEntry.objects.count() == count
+    assert list(ClosedMonth.objects.values_list("month", flat=True)) == [Month(2025, m) for m in (7, 8, 9)]
+
+
+def test_a_second_close_while_one_runs_is_refused_with_a_clear_message() -> None:
+    hi_unit()
+    CloseLock.objects.create(name="close", holder="other-host:4242")
+    with pytest.raises(service.CloseRefused, match="another close is running .other-host:4242"):
+        service.close(Month(2025, 9))
+    assert not LedgerEntry.objects.exists() and not ClosedMonth.objects.exists()
+    with pytest.raises(CommandError, match="--break-lock"):
+        call_command("close", through="2025-09", engine="reference", stdout=StringIO())
+    call_command("close", through="2025-09", engine="reference", break_lock=True, stdout=StringIO())
+    assert ClosedMonth.objects.count() == 3 and not CloseLock.objects.exists()
+
+
+def test_a_close_that_fails_half_way_leaves_nothing_behind() -> None:
+    hi_unit()
+
+    def crashing(through: Month, closed: Month | None, progress: bool) -> int:
+        service.reference_engine(through, closed, progress)
+        raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError):
+        service.close(Month(2025, 9), engine=crashing)
+    assert not LedgerEntry.objects.exists()
+    assert not ClosedMonth.objects.exists() and not CloseLock.objects.exists()
+    service.close(Month(2025, 9))
+    assert ClosedMonth.objects.count() == 3
+
+
+def test_each_change_of_bucket_and_class_is_kept_with_its_date() -> None:
+    """Nothing paid. July (due 31 Aug) is late from 1 Sep: at 30 Sep 1 month (bucket 1–3, class II;
+    month ends count as the same day), at 31 Oct 2 months (no change), at 30 Nov 3 months (3–6, III.1),
+    at 31 Dec 4 months (no change)."""
+    u = hi_unit()
+    service.close(Month(2025, 12))
+    states = [(s.since, s.bucket, s.debt_class) for s in UnitDebtState.objects.filter(unit=u)]
+    assert states == [
+        (date(2025, 9, 30), "1-3", "II"),
+        (date(2025, 11, 30), "3-6", "III.1"),
+    ]
