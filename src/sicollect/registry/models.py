@@ -147,10 +147,16 @@ class Participation(models.Model):
         ordering = ["unit_id", "person_id", "from_month"]
         indexes = [models.Index(fields=["unit", "from_month"])]
         constraints = [
+            # Two partial constraints rather than nulls_distinct=False, which SQLite lacks.
+            models.UniqueConstraint(
+                fields=["person", "unit", "from_month"],
+                condition=Q(declared_on__isnull=True),
+                name="participation_key_in_time",
+            ),
             models.UniqueConstraint(
                 fields=["person", "unit", "from_month", "declared_on"],
-                name="participation_natural_key",
-                nulls_distinct=False,
+                condition=Q(declared_on__isnull=False),
+                name="participation_key_declared",
             ),
             models.CheckConstraint(condition=Q(wage__gte=0), name="participation_wage_nonnegative"),
             models.CheckConstraint(
