@@ -1,29 +1,33 @@
 # sicollect: two commands on a fresh machine (Python 3.11 and make): `make run`, `make test`.
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+#   make run       venv + install (when needed), migrate, demo data if empty, admin login, serve :8000
+#   make test      scripts/test.sh: the suite on SQLite, then on a throwaway PostgreSQL
+#                  (make test PYTEST_ARGS='-k interest'; SICOLLECT_TEST_DB=sqlite|postgres|both)
+#   make install   the venv step alone (quick no-op when nothing changed)
+#   make clean     remove .venv, var/ (the dev database) and caches
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
+export PYTHON
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run test install clean bench
 
+# Re-installs only when the lock or the project metadata changed (the stamp is older).
 $(STAMP): requirements.txt pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .
-	touch $(STAMP)
+	@bash scripts/venv.sh --force
 
 install: $(STAMP)
+	@:
 
 run: $(STAMP)
 	$(BIN)/sicollect bootstrap
 	$(BIN)/sicollect runserver 127.0.0.1:8000
 
 test: $(STAMP)
-	bash scripts/test.sh
+	bash scripts/test.sh $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/close.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache src/*.egg-info

@@ -117,18 +117,3 @@ def test_cli_ledger_lists_entries_with_running_balance() -> None:
     # 540,000 due + 270,000 adjustments + 2,484 interest
     assert lines[-1].split()[7] == "812.484"
 
-
-def test_the_database_refuses_to_change_a_ledger_row() -> None:
-    """Append-only is enforced below Python too: a raw UPDATE fails on SQLite and PostgreSQL."""
-    from django.db import DatabaseError, connection, transaction
-
-    u = raised_unit()
-    post_units([u], Month(2025, 7))
-    entry = LedgerEntry.objects.first()
-    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
-        cur.execute("UPDATE contributions_ledgerentry SET amount = 0 WHERE id = %s", [entry.pk])
-    with pytest.raises(PermissionError):
-        LedgerEntry.objects.filter(pk=entry.pk).update(amount=0)
-    with pytest.raises(PermissionError):
-        entry.save()
-    assert LedgerEntry.objects.get(pk=entry.pk).amount == entry.amount

@@ -1,0 +1,30 @@
+"""Shared test set-up. pytest-django is configured in pyproject.toml ([tool.pytest.ini_options]).
+
+Add shared fixtures below; keep test data builders in tests/factories.py.
+"""
+from __future__ import annotations
+
+import pytest
+
+
+def _engine_line() -> str:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        return "database: sqlite"
+    where = f"{db.get('HOST') or 'local socket'}:{db.get('PORT') or 5432}, test database test_{db.get('NAME')}"
+    return f"database: {db['ENGINE'].rsplit('.', 1)[-1]} ({where})"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Which engine this run is on (scripts/test.sh runs the suite on both)."""
+    return _engine_line()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # addopts has -q, which hides the report header: say it anyway.
+    if session.config.get_verbosity() < 0:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(_engine_line())
