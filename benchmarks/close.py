@@ -69,15 +69,12 @@ def main() -> None:
         cur.fetchall()
     results["bare scan"] = time.perf_counter() - t
 
-    try:
-        from sicollect.close.engine import run_close
-    except ImportError:
-        run_close = None
-    if run_close is not None:
-        t = time.perf_counter()
-        run_close(through, progress=sys.stderr.isatty())
-        results["set-based close"] = time.perf_counter() - t
-        results["ledger rows"] = LedgerEntry.objects.count()
+    from sicollect.close.sql import run_close
+
+    t = time.perf_counter()
+    run_close(through, progress=sys.stderr.isatty())
+    results["set-based close"] = time.perf_counter() - t
+    results["ledger rows"] = LedgerEntry.objects.count()
 
     book = load_rulebook()
     t = time.perf_counter()

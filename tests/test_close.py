@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 
 from sicollect.close import service
 from sicollect.close.models import ClosedMonth, CloseLock, UnitDebtState
+from sicollect.close.sql import close_engine
 from sicollect.contributions.models import LedgerEntry
 from sicollect.contributions.posting import post_units
 from sicollect.contributions.statement import statement
@@ -20,6 +21,12 @@ from . import factories as f
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(params=["reference", "sql"])
+def engine(request: pytest.FixtureRequest) -> service.Engine:
+    """Every test runs on the per-unit reference and on the set-based close: same behaviour."""
+    return service.reference_engine if request.param == "reference" else close_engine
+
+
 def hi_unit() -> Unit:
     """HI only, 10,000,000 from July 2025: 450,000 a month, monthly payer (due end of next month)."""
     u = f.unit("TA0001")
@@ -27,7 +34,7 @@ def hi_unit() -> Unit:
     return u
 
 
-def test_a_payment_recorded_for_a_closed_month_goes_into_the_open_month_with_interest_from_the_deadline() -> None:
+def test_a_payment_recorded_for_a_closed_month_goes_into_the_open_month_with_interest_from_the_deadline(engine: service.Engine) -> None:
     """Closed through Sep 2025 with nothing paid: September interest on July (late 1 … 30 Sep) =
     450,000 × 0.03 % × 30 = 4,050.
 
@@ -39,11 +46,11 @@ def test_a_payment_recorded_for_a_closed_month_goes_into_the_open_month_with_int
     paid 450,000; closing 1,350,000 / 5,400 (= 1,215 + 4,185).
     """
     u = hi_unit()
-    service.close(Month(2025, 9))
+    service.close(Month(2025, 9), engine=engine)
     september = statement(u, Month(2025, 9))
     assert september["funds"]["HI"]["interest_charged"] == 4_050
     f.payment(u, date(2025, 9, 10), 450_000)
-    service.close(Month(2025, 10))
+    service.close(Month(2025, 10), engine=engine)
     assert statement(u, Month(2025, 9)) == september
     hi = statement(u, Month(2025, 10))["funds"]["HI"]
     assert hi == {
@@ -56,50 +63,55 @@ def test_a_payment_recorded_for_a_closed_month_goes_into_the_open_month_with_int
     assert {e.period for e in moved} == {Month(2025, 10)}
 
 
-def test_rerunning_is_idempotent_and_closed_months_are_refused() -> None:
+def test_rerunning_is_idempotent_and_closed_months_are_refused(engine: service.Engine) -> None:
     u = hi_unit()
-    service.close(Month(2025, 9))
+    service.close(Month(2025, 9), engine=engine)
     count = LedgerEntry.objects.count()
     assert post_units([u], Month(2025, 9)).appended == 0
     with pytest.raises(service.CloseRefused, match="already closed"):
-        service.close(Month(2025, 9))
+        service.close(Month(2025, 9), engine=engine)
     assert LedgerEntry.objects.count() == count
     assert list(ClosedMonth.objects.values_list("month", flat=True)) == [Month(2025, m) for m in (7, 8, 9)]
 
 
-def test_a_second_close_while_one_runs_is_refused_with_a_clear_message() -> None:
+def test_a_second_close_while_one_runs_is_refused_with_a_clear_message(engine: service.Engine) -> None:
+    engine_name = "sql" if engine is close_engine else "reference"
     hi_unit()
     CloseLock.objects.create(name="close", holder="other-host:4242")
     with pytest.raises(service.CloseRefused, match="another close is running .other-host:4242"):
-        service.close(Month(2025, 9))
+        service.close(Month(2025, 9), engine=engine)
     assert not LedgerEntry.objects.exists() and not ClosedMonth.objects.exists()
     with pytest.raises(CommandError, match="--break-lock"):
-        call_command("close", through="2025-09", engine="reference", stdout=StringIO())
-    call_command("close", through="2025-09", engine="reference", break_lock=True, stdout=StringIO())
+        call_command("close", through="2025-09", engine=engine_name, stdout=StringIO())
+    out = StringIO()
+    call_command("close", through="2025-09", engine=engine_name, break_lock=True, stdout=out)
     assert ClosedMonth.objects.count() == 3 and not CloseLock.objects.exists()
+    # The summary: July … September assessed 3 × 450,000; September's interest on July 4,050.
+    assert "closed 2025-07 … 2025-09: 1 units" in out.getvalue()
+    assert ClosedMonth.objects.get(month=Month(2025, 9)).summary["amounts"] == {"due": 1_350_000, "interest": 4_050}
 
 
-def test_a_close_that_fails_half_way_leaves_nothing_behind() -> None:
+def test_a_close_that_fails_half_way_leaves_nothing_behind(engine: service.Engine) -> None:
     hi_unit()
 
     def crashing(through: Month, closed: Month | None, progress: bool) -> int:
-        service.reference_engine(through, closed, progress)
+        engine(through, closed, progress)
         raise RuntimeError("killed")
 
     with pytest.raises(RuntimeError):
         service.close(Month(2025, 9), engine=crashing)
     assert not LedgerEntry.objects.exists()
     assert not ClosedMonth.objects.exists() and not CloseLock.objects.exists()
-    service.close(Month(2025, 9))
+    service.close(Month(2025, 9), engine=engine)
     assert ClosedMonth.objects.count() == 3
 
 
-def test_each_change_of_bucket_and_class_is_kept_with_its_date() -> None:
+def test_each_change_of_bucket_and_class_is_kept_with_its_date(engine: service.Engine) -> None:
     """Nothing paid. July (due 31 Aug) is late from 1 Sep: at 30 Sep 1 month (bucket 1–3, class II;
     month ends count as the same day), at 31 Oct 2 months (no change), at 30 Nov 3 months (3–6, III.1),
     at 31 Dec 4 months (no change)."""
     u = hi_unit()
-    service.close(Month(2025, 12))
+    service.close(Month(2025, 12), engine=engine)
     states = [(s.since, s.bucket, s.debt_class) for s in UnitDebtState.objects.filter(unit=u)]
     assert states == [
         (date(2025, 9, 30), "1-3", "II"),

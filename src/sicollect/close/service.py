@@ -39,11 +39,12 @@ class CloseSummary:
     entries: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
     debt_state_changes: int = 0
+    amounts: dict[str, int] = field(default_factory=dict)  # ledger kind → đồng posted in the closed months
 
     def as_dict(self) -> dict[str, Any]:
         return {"months": self.months, "units": self.units, "entries": self.entries,
                 "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
-                "debt_state_changes": self.debt_state_changes}
+                "debt_state_changes": self.debt_state_changes, "amounts": self.amounts}
 
 
 def holder_name() -> str:
@@ -110,6 +111,19 @@ def earliest_month() -> Month | None:
     return min(found) if found else None
 
 
+def amounts_posted(months: list[Month]) -> dict[str, int]:
+    """What the closed months hold, per ledger kind (assessment, payment, interest, …), in đồng."""
+    from django.db.models import Sum
+
+    from sicollect.contributions.models import LedgerEntry
+
+    if not months:
+        return {}
+    rows = (LedgerEntry.objects.filter(period__gte=months[0], period__lte=months[-1])
+            .values("kind").annotate(total=Sum("amount")).order_by("kind"))
+    return {r["kind"]: int(r["total"]) for r in rows}
+
+
 Engine = Callable[[Month, Month | None, bool], Any]
 
 
@@ -130,8 +144,14 @@ def close(through: Month, engine: Engine = reference_engine, progress: bool = Fa
     try:
         with transaction.atomic():
             t0 = time.perf_counter()
-            summary.entries = int(engine(through, closed, progress) or 0)
-            summary.seconds["ledger"] = time.perf_counter() - t0
+            result = engine(through, closed, progress)
+            steps = getattr(result, "seconds", None)  # an engine may report its own steps
+            if steps:
+                summary.entries = int(result.entries)
+                summary.seconds.update(steps)
+            else:
+                summary.entries = int(result or 0)
+                summary.seconds["ledger"] = time.perf_counter() - t0
             first = (closed + 1) if closed else (earliest_month() or through)
             months = [Month.from_index(i) for i in range(first.index, through.index + 1)]
             t0 = time.perf_counter()
@@ -140,6 +160,7 @@ def close(through: Month, engine: Engine = reference_engine, progress: bool = Fa
             summary.seconds["aging"] = time.perf_counter() - t0
             summary.units = Unit.objects.count()
             summary.months = [str(m) for m in months]
+            summary.amounts = amounts_posted(months)
             for m in months:
                 ClosedMonth.objects.create(month=m, summary=summary.as_dict())
     finally:

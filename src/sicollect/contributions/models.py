@@ -35,7 +35,10 @@ class Payment(models.Model):
 
     class Meta:
         ordering = ["unit_id", "paid_on", "payment_id"]
-        indexes = [models.Index(fields=["unit", "paid_on"])]
+        indexes = [
+            models.Index(fields=["unit", "paid_on"]),
+            models.Index(fields=["paid_on"], name="payment_paid_on"),  # the close takes a day's payments
+        ]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")]
 
     def __str__(self) -> str:

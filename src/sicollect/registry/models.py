@@ -145,7 +145,10 @@ class Participation(models.Model):
 
     class Meta:
         ordering = ["unit_id", "person_id", "from_month"]
-        indexes = [models.Index(fields=["unit", "from_month"])]
+        indexes = [
+            models.Index(fields=["unit", "from_month"]),
+            models.Index(fields=["declared_on"], name="participation_declared_on"),  # the close's adjustments
+        ]
         constraints = [
             # Two partial constraints rather than nulls_distinct=False, which SQLite lacks.
             models.UniqueConstraint(

@@ -26,10 +26,8 @@ class Command(BaseCommand):
             raise CommandError(f"--through: {exc}") from exc
         engine = service.reference_engine
         if opts["engine"] == "sql":
-            try:
-                from sicollect.close.engine import close_engine
-            except ImportError as exc:
-                raise CommandError("the set-based engine is not available; use --engine reference") from exc
+            from sicollect.close.sql import close_engine
+
             engine = close_engine
         try:
             summary = service.close(through, engine=engine, progress=True, break_lock=opts["break_lock"])
@@ -37,5 +35,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"closed {summary.months[0]} … {summary.months[-1]}: {summary.units} units, "
                           f"{format_vnd(summary.entries)} ledger rows, {summary.debt_state_changes} bucket/class changes")
+        for kind, amount in summary.amounts.items():
+            self.stdout.write(f"  {kind:12} {format_vnd(amount):>22} đ")
         for step, seconds in summary.seconds.items():
-            self.stdout.write(f"  {step:10} {seconds:8.2f} s")
+            self.stdout.write(f"  {step:12} {seconds:8.2f} s")

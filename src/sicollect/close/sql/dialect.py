@@ -1,0 +1,93 @@
+"""What differs between the SQL engines the close runs on, and nothing else.
+
+Every step of the close is plain SQL generated from Python values; the few
+spellings that differ between SQLite and PostgreSQL (and, later, Spark SQL)
+go through a :class:`Dialect`.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+
+class Dialect:
+    name = "ansi"
+    true = "TRUE"
+    false = "FALSE"
+
+    def date(self, d: date) -> str:
+        return f"DATE '{d.isoformat()}'"
+
+    def least(self, *args: str) -> str:
+        return f"LEAST({', '.join(args)})"
+
+    def greatest(self, *args: str) -> str:
+        return f"GREATEST({', '.join(args)})"
+
+    def days(self, later: str, earlier: str) -> str:
+        """Whole days from ``earlier`` to ``later`` (dates)."""
+        return f"({later} - {earlier})"
+
+    def idiv(self, numerator: str, denominator: str) -> str:
+        """Integer division of non-negative integers (floor)."""
+        return f"CAST(div({numerator}, {denominator}) AS BIGINT)"
+
+    def json_object(self, pairs: dict[str, str]) -> str:
+        args = ", ".join(f"'{k}', {v}" for k, v in pairs.items())
+        return f"jsonb_build_object({args})"
+
+    def json_max(self, column: str) -> str:
+        return f"MAX({column}::text)::jsonb"
+
+    def now(self) -> str:
+        return "now()"
+
+    def temp_table(self, name: str) -> str:
+        return f"CREATE TEMP TABLE {name}"
+
+    serial_pk = "BIGSERIAL PRIMARY KEY"
+    empty_json = "'{}'::jsonb"
+
+
+class PostgresDialect(Dialect):
+    name = "postgresql"
+
+
+class SqliteDialect(Dialect):
+    name = "sqlite"
+    true = "1"
+    false = "0"
+    serial_pk = "INTEGER PRIMARY KEY"
+    empty_json = "'{}'"
+
+    def date(self, d: date) -> str:
+        return f"'{d.isoformat()}'"
+
+    def least(self, *args: str) -> str:
+        return f"MIN({', '.join(args)})"
+
+    def greatest(self, *args: str) -> str:
+        return f"MAX({', '.join(args)})"
+
+    def days(self, later: str, earlier: str) -> str:
+        return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+
+    def idiv(self, numerator: str, denominator: str) -> str:
+        return f"(({numerator}) / ({denominator}))"
+
+    def json_object(self, pairs: dict[str, str]) -> str:
+        args = ", ".join(f"'{k}', {v}" for k, v in pairs.items())
+        return f"json_object({args})"
+
+    def json_max(self, column: str) -> str:
+        return f"MAX({column})"
+
+    def now(self) -> str:
+        return "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+
+
+def dialect_for(vendor: str) -> Dialect:
+    if vendor == "sqlite":
+        return SqliteDialect()
+    if vendor == "postgresql":
+        return PostgresDialect()
+    raise ValueError(f"no SQL dialect for {vendor!r}")

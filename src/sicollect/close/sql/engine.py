@@ -1,0 +1,541 @@
+"""The set-based monthly close: the reference calculator's month, for every unit at once.
+
+``contributions.calculator`` walks one unit through its months; this module
+walks *all* units through the same months with SQL over whole tables. The
+steps are the calculator's, in the same order, so the two produce the same
+ledger to the đồng (``tests/test_close_sql.py`` compares them key by key):
+
+for each month P:
+  1. **dues** — one ``INSERT … SELECT`` assesses every unit: the declaration in
+     force per person (``ROW_NUMBER`` over person × unit by declaration order),
+     wages clamped to floor and cap, summed per unit × fund, rounded once. Each
+     due becomes a principal *item* (fund, contribution month, late-from date).
+  2. **credit** — units holding credit pay their new dues from it (allocation below).
+  3. **each day of P with a declaration or a payment** (a loop over ≤ 31 days,
+     each step set-based over the units with events that day):
+     a. **adjustments**: the months a late declaration changes are assessed three
+        times (before it, with its rows without retro interest, with all of them);
+        the differences become adjustment items, late from the month's own
+        deadline (retro) or the declaring month's; interest for the days they were
+        already late is added to the month's interest; decreases reduce the
+        month's newest items and what was already paid goes back to credit;
+     b. credit again for those units;
+     c. **payments**: allocation in the legal order by window functions. Owed
+        items of a unit, ordered HI → UI → OĐ-TS → OADI → HT-TT, interest before
+        principal, oldest first, get cumulative ranges ``[S − outstanding, S)``;
+        the day's payments in recorded order get ``[Q − amount, Q)``; a payment
+        pays an item the overlap of the two ranges. What no item takes is credit.
+  4. **month end** — daily interest is accrued lazily: an item's days are added
+     (outstanding × days × rate, split at regime changes) only when its
+     outstanding changes or the month ends, which gives the same exact sum as
+     day-by-day accrual. The monthly regime (before 1 Jul 2025) adds
+     outstanding × rate for items ≥ 30 days late at month end. Each unit × fund's
+     exact sum is rounded half up once and becomes an interest item; credit pays
+     it if it can.
+
+Work tables (``ce_*``) are temporary: they live for one close in one
+transaction. The result is staged in ``ce_entry`` and written to the ledger as
+differences from what it already holds, key by key, exactly as
+``contributions.posting`` does (closed months: corrections go into the first
+open month with ``for_period`` set), so a rerun appends nothing.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import connection
+
+from sicollect.core.months import Month
+from sicollect.rules.book import RuleBook, load_rulebook
+from sicollect.rules.funds import LEGAL_ORDER, Fund
+
+from .dialect import Dialect, dialect_for
+
+DAY = timedelta(days=1)
+FUND_ORDER = list(Fund)  # the calculator's order of funds when it posts dues and adjustments
+FLAGS = {Fund.SI_LT: "si", Fund.SI_ST: "si", Fund.OADI: "oadi", Fund.HI: "hi", Fund.UI: "ui"}
+
+
+@dataclass
+class CloseSummary:
+    months: int = 0
+    units: int = 0
+    entries: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def add(self, step: str, seconds: float) -> None:
+        self.seconds[step] = self.seconds.get(step, 0.0) + seconds
+
+
+def _values(rows: Iterable[tuple[Any, ...]]) -> str:
+    return ", ".join("(" + ", ".join(rows_) + ")" for rows_ in rows)
+
+
+class SetClose:
+    def __init__(self, book: RuleBook, dialect: Dialect, cursor: Any) -> None:
+        self.book = book
+        self.d = dialect
+        self.cur = cursor
+        self.seq = 0
+        self.summary = CloseSummary()
+        self.created: set[str] = set()
+
+    # --- plumbing -------------------------------------------------------------------------
+    def x(self, sql: str) -> None:
+        self.cur.execute(sql)
+
+    def scalar(self, sql: str) -> Any:
+        self.cur.execute(sql)
+        row = self.cur.fetchone()
+        return row[0] if row else None
+
+    def dt(self, d: date) -> str:
+        return self.d.date(d)
+
+    def m(self, month: Month) -> str:
+        return self.d.date(month.first_day)
+
+    def fill(self, name: str, select: str) -> None:
+        """(Re)fill work table ``name`` with ``select``: created once per close, then emptied and
+        refilled, so PostgreSQL does not pile up a catalog lock per statement in the close's transaction."""
+        if name in self.created:
+            self.x(f"DELETE FROM {name}")
+            self.x(f"INSERT INTO {name} {select}")
+        else:
+            self.x(f"{self.d.temp_table(name)} AS {select}")
+            self.created.add(name)
+
+    # --- set-up -----------------------------------------------------------------------------
+    def create_tables(self, first: Month, through: Month) -> None:
+        d = self.d
+        json_type = "TEXT" if d.name == "sqlite" else "JSONB"
+        for name in ("ce_rules", "ce_deadline", "ce_funds", "ce_months", "ce_monthend", "ce_item", "ce_credit",
+                     "ce_acc", "ce_entry", "ce_src", "ce_alloc", "ce_assess", "ce_pairs", "ce_adj", "ce_charge",
+                     "ce_left", "ce_new", "ce_dec", "ce_take", "ce_back"):
+            self.x(f"DROP TABLE IF EXISTS {name}")
+        self.x(f"{d.temp_table('ce_funds')} (fund VARCHAR(8), flag VARCHAR(4), prio INTEGER, pos INTEGER)")
+        self.x("INSERT INTO ce_funds VALUES " + _values(
+            (f"'{f.value}'", f"'{FLAGS[f]}'", str(LEGAL_ORDER.index(f)), str(FUND_ORDER.index(f))) for f in Fund))
+        months = [Month.from_index(i) for i in range(first.index, through.index + 1)]
+        self.x(f"{d.temp_table('ce_months')} (month DATE)")
+        self.x("INSERT INTO ce_months VALUES " + _values((self.m(m),) for m in months))
+        rules = []
+        for m in months:
+            for region in (1, 2, 3, 4):
+                floor = self.book.floor(region, m)
+                for f in Fund:
+                    rules.append((self.m(m), str(region), f"'{f.value}'", str(floor), str(self.book.cap(f, region, m)),
+                                  str(self.book.rate_ppm(f, m)), str(self.book.rate_ppm(f, m, low_risk=True))))
+        self.x(f"{d.temp_table('ce_rules')} (month DATE, region INTEGER, fund VARCHAR(8), floor BIGINT, "
+               "cap BIGINT, rate BIGINT, rate_low BIGINT)")
+        self.x("INSERT INTO ce_rules VALUES " + _values(rules))
+        self.x(f"{d.temp_table('ce_deadline')} (month DATE, cycle INTEGER, late_from DATE)")
+        self.x("INSERT INTO ce_deadline VALUES " + _values(
+            (self.m(m), str(c), self.dt(self.book.deadline(c, m) + DAY)) for m in months for c in (1, 3, 6)))
+        # month ends under the monthly regime, for catch-up interest of retroactive amounts
+        ends = []
+        for m in months:
+            rule = self.book.interest_on(m.last_day)
+            if rule is not None and rule.kind == "monthly":
+                ends.append((self.dt(m.last_day), str(rule.rate_ppm), str(rule.min_days_late)))
+        self.x(f"{d.temp_table('ce_monthend')} (day DATE, rate BIGINT, min_days INTEGER)")
+        if ends:
+            self.x("INSERT INTO ce_monthend VALUES " + _values(ends))
+        self.x(f"{d.temp_table('ce_item')} (id {d.serial_pk}, unit_id BIGINT, fund VARCHAR(8), kind CHAR(1), "
+               "month DATE, late_from DATE, seq BIGINT, outstanding BIGINT, acc_from DATE)")
+        self.x("CREATE INDEX ce_item_unit ON ce_item (unit_id)")
+        self.x(f"{d.temp_table('ce_credit')} (unit_id BIGINT PRIMARY KEY, amount BIGINT)")
+        self.x(f"{d.temp_table('ce_acc')} (unit_id BIGINT, fund VARCHAR(8), exact BIGINT)")
+        self.x(f"{d.temp_table('ce_entry')} (unit_id BIGINT, period DATE, posted_on DATE, kind VARCHAR(12), "
+               "fund VARCHAR(8), target VARCHAR(10), month DATE, late_from DATE, payment_id BIGINT, "
+               f"source VARCHAR(40), amount BIGINT, detail {json_type})")
+        self.x(f"{d.temp_table('ce_src')} (unit_id BIGINT, ord BIGINT, payment_id BIGINT, source VARCHAR(40), "
+               "amount BIGINT)")
+        self.next_id = 0
+
+    # --- assessment --------------------------------------------------------------------------
+    def assess_sql(self, pairs: str, row_filter: str) -> str:
+        """Assessment per (unit, month, fund) for the (unit_id, month) pairs of ``pairs``."""
+        d = self.d
+        clamp = d.least(d.greatest("e.wage", "r.floor"), "r.cap")
+        flag = ("((f.flag = 'si' AND e.si) OR (f.flag = 'hi' AND e.hi) OR (f.flag = 'ui' AND e.ui) "
+                "OR (f.flag = 'oadi' AND e.oadi))")
+        return f"""
+WITH pm AS ({pairs}),
+eff AS (
+  SELECT pm.unit_id, pm.month, p.wage, p.si, p.hi, p.ui, p.oadi,
+         ROW_NUMBER() OVER (PARTITION BY pm.unit_id, pm.month, p.person_id
+                            ORDER BY CASE WHEN p.declared_on IS NULL THEN 0 ELSE 1 END DESC,
+                                     p.declared_on DESC, p.from_month DESC, p.id DESC) AS rn
+  FROM pm JOIN registry_participation p
+    ON p.unit_id = pm.unit_id AND p.from_month <= pm.month AND (p.to_month IS NULL OR p.to_month >= pm.month)
+  WHERE {row_filter}
+),
+base AS (
+  SELECT e.unit_id, e.month, f.fund, u.oadi_low_risk AS low, SUM({clamp}) AS base, COUNT(*) AS headcount
+  FROM eff e JOIN registry_unit u ON u.id = e.unit_id
+  JOIN ce_funds f ON {flag}
+  JOIN ce_rules r ON r.month = e.month AND r.region = u.region AND r.fund = f.fund
+  WHERE e.rn = 1 AND e.wage > 0
+  GROUP BY e.unit_id, e.month, f.fund, u.oadi_low_risk
+)
+SELECT b.unit_id, b.month, b.fund, b.base, b.headcount,
+       CASE WHEN b.low THEN r.rate_low ELSE r.rate END AS rate,
+       {d.idiv(f"b.base * (CASE WHEN b.low THEN r.rate_low ELSE r.rate END) + 500000", "1000000")} AS amount
+FROM base b JOIN registry_unit u ON u.id = b.unit_id
+JOIN ce_rules r ON r.month = b.month AND r.region = u.region AND r.fund = b.fund
+"""
+
+    def new_items(self, source: str, on: date) -> int:
+        """Insert principal items from ``source`` (unit_id, fund, month, late_from, amount, ord) in order."""
+        base = self.seq
+        self.x(f"""INSERT INTO ce_item (unit_id, fund, kind, month, late_from, seq, outstanding, acc_from)
+SELECT unit_id, fund, 'P', month, late_from, {base} + ROW_NUMBER() OVER (ORDER BY unit_id, ord), amount, {self.dt(on)}
+FROM ({source}) s""")
+        self.seq = base + (self.scalar(f"SELECT COUNT(*) FROM ({source}) s") or 0)
+        return self.seq - base
+
+    # --- step 1: dues ----------------------------------------------------------------------------
+    def dues(self, period: Month) -> None:
+        d = self.d
+        pairs = f"SELECT id AS unit_id, {self.m(period)} AS month FROM registry_unit"
+        row_filter = f"(p.declared_on IS NULL OR p.declared_on <= {self.dt(period.last_day)})"
+        self.fill("ce_assess", self.assess_sql(pairs, row_filter))
+        detail = d.json_object({"base": "a.base", "headcount": "a.headcount", "rate_ppm": "a.rate"})
+        self.x(f"""INSERT INTO ce_entry
+SELECT a.unit_id, {self.m(period)}, {self.dt(period.first_day)}, 'due', a.fund, 'principal', a.month, dl.late_from,
+       NULL, '', a.amount, {detail}
+FROM ce_assess a JOIN registry_unit u ON u.id = a.unit_id
+JOIN ce_deadline dl ON dl.month = a.month AND dl.cycle = u.payment_cycle
+WHERE a.amount <> 0""")
+        self.new_items(f"""SELECT a.unit_id, a.fund, a.month, dl.late_from, a.amount, f.pos AS ord
+FROM ce_assess a JOIN registry_unit u ON u.id = a.unit_id JOIN ce_funds f ON f.fund = a.fund
+JOIN ce_deadline dl ON dl.month = a.month AND dl.cycle = u.payment_cycle WHERE a.amount > 0""", period.first_day)
+
+    # --- interest ------------------------------------------------------------------------------------
+    def _daily_terms(self, start: str, end: str, base: str) -> str:
+        """SQL for Σ over daily regimes of base × rate × days of [start, end] in the regime."""
+        d = self.d
+        rules = self.book.interest
+        terms = []
+        for i, r in enumerate(rules):
+            if r.kind != "daily":
+                continue
+            lo = d.greatest(start, self.dt(r.valid_from))
+            hi = end if i + 1 == len(rules) else d.least(end, self.dt(rules[i + 1].valid_from - DAY))
+            days = d.greatest(f"{d.days(hi, lo)} + 1", "0")
+            terms.append(f"{base} * {r.rate_ppm} * {days}")
+        return " + ".join(terms) if terms else "0"
+
+    def accrue(self, where: str, through_day: date) -> None:
+        """Daily interest of the principal items selected by ``where``, through ``through_day``."""
+        d = self.d
+        start = d.greatest("i.acc_from", "i.late_from")
+        term = self._daily_terms(start, self.dt(through_day), "i.outstanding")
+        self.x(f"""INSERT INTO ce_acc
+SELECT i.unit_id, i.fund, SUM({term}) FROM ce_item i
+WHERE i.kind = 'P' AND i.outstanding > 0 AND i.acc_from <= {self.dt(through_day)}
+  AND i.late_from <= {self.dt(through_day)} AND ({where})
+GROUP BY i.unit_id, i.fund""")
+        self.x(f"""UPDATE ce_item SET acc_from = {self.dt(through_day + DAY)}
+WHERE kind = 'P' AND acc_from <= {self.dt(through_day)} AND ({where.replace('i.', 'ce_item.')})""")
+
+    def month_end(self, period: Month) -> None:
+        d = self.d
+        last = period.last_day
+        self.accrue("1 = 1", last)
+        rule = self.book.interest_on(last)
+        if rule is not None and rule.kind == "monthly":
+            self.x(f"""INSERT INTO ce_acc
+SELECT unit_id, fund, SUM(outstanding * {rule.rate_ppm}) FROM ce_item
+WHERE kind = 'P' AND outstanding > 0 AND late_from <= {self.dt(last)}
+  AND {d.days(self.dt(last), 'late_from')} + 1 >= {rule.min_days_late}
+GROUP BY unit_id, fund""")
+        self.fill("ce_charge", f"""
+SELECT unit_id, fund, SUM(exact) AS exact, {d.idiv('SUM(exact) + 500000', '1000000')} AS amount
+FROM ce_acc GROUP BY unit_id, fund""")
+        detail = d.json_object({"exact_ppm": "exact"})
+        self.x(f"""INSERT INTO ce_entry
+SELECT unit_id, {self.m(period)}, {self.dt(last)}, 'interest', fund, 'interest', {self.m(period)}, NULL, NULL, '',
+       amount, {detail}
+FROM ce_charge WHERE amount > 0""")
+        self.x(f"""INSERT INTO ce_item (unit_id, fund, kind, month, late_from, seq, outstanding, acc_from)
+SELECT unit_id, fund, 'I', {self.m(period)}, NULL, 0, amount, {self.dt(last)} FROM ce_charge WHERE amount > 0""")
+        self.x("DELETE FROM ce_acc")
+        self.apply_credit(last, "1 = 1")
+
+    # --- allocation ----------------------------------------------------------------------------------
+    def allocate(self, on: date) -> None:
+        """Apply the sources in ``ce_src`` to what their units owe, in the legal order."""
+        d = self.d
+        period = Month.of(on)
+        cum = "CAST(SUM({x}) OVER (PARTITION BY {p} ORDER BY {o} ROWS UNBOUNDED PRECEDING) AS BIGINT)"
+        self.fill("ce_alloc", f"""
+WITH owed AS (
+  SELECT i.id, i.unit_id, i.fund, i.kind, i.month, i.outstanding,
+         {cum.format(x='i.outstanding', p='i.unit_id',
+                     o="f.prio, CASE WHEN i.kind = 'I' THEN 0 ELSE 1 END, i.month, i.late_from, i.seq")} AS s_end
+  FROM ce_item i JOIN ce_funds f ON f.fund = i.fund
+  WHERE i.outstanding > 0 AND i.unit_id IN (SELECT unit_id FROM ce_src)
+), src AS (
+  SELECT unit_id, ord, payment_id, source, amount, {cum.format(x='amount', p='unit_id', o='ord')} AS q_end
+  FROM ce_src
+)
+SELECT o.id AS item_id, o.unit_id, o.fund, o.kind, o.month, s.payment_id, s.source, s.ord,
+       {d.least('o.s_end', 's.q_end')} - {d.greatest('o.s_end - o.outstanding', 's.q_end - s.amount')} AS amount
+FROM owed o JOIN src s ON s.unit_id = o.unit_id
+WHERE {d.least('o.s_end', 's.q_end')} > {d.greatest('o.s_end - o.outstanding', 's.q_end - s.amount')}""")
+        self.accrue("i.id IN (SELECT item_id FROM ce_alloc)", on - DAY)
+        self.x(f"""INSERT INTO ce_entry
+SELECT unit_id, {self.m(period)}, {self.dt(on)}, 'payment', fund,
+       CASE WHEN kind = 'I' THEN 'interest' ELSE 'principal' END, month, NULL, payment_id, source, -amount, NULL
+FROM ce_alloc""")
+        self.x("""UPDATE ce_item SET outstanding = ce_item.outstanding - t.amount
+FROM (SELECT item_id, SUM(amount) AS amount FROM ce_alloc GROUP BY item_id) t
+WHERE ce_item.id = t.item_id""")
+        self.x("DELETE FROM ce_item WHERE outstanding = 0")
+        self.fill("ce_left", f"""
+SELECT s.unit_id, s.payment_id, s.source, s.amount, s.amount - COALESCE(t.amount, 0) AS left_over
+FROM ce_src s LEFT JOIN (SELECT unit_id, ord, SUM(amount) AS amount FROM ce_alloc GROUP BY unit_id, ord) t
+  ON t.unit_id = s.unit_id AND t.ord = s.ord""")
+        self.x(f"""INSERT INTO ce_entry
+SELECT unit_id, {self.m(period)}, {self.dt(on)}, 'credit', '', '', NULL, NULL, payment_id, '', left_over, NULL
+FROM ce_left WHERE source = '' AND left_over > 0""")
+        self.x(f"""INSERT INTO ce_entry
+SELECT unit_id, {self.m(period)}, {self.dt(on)}, 'credit', '', '', NULL, NULL, NULL, 'applied',
+       -(amount - left_over), NULL
+FROM ce_left WHERE source = 'credit' AND amount - left_over > 0""")
+        self.x("""INSERT INTO ce_credit (unit_id, amount)
+SELECT unit_id, SUM(CASE WHEN source = 'credit' THEN -(amount - left_over) ELSE left_over END) FROM ce_left WHERE 1 = 1
+GROUP BY unit_id
+ON CONFLICT (unit_id) DO UPDATE SET amount = ce_credit.amount + excluded.amount""")
+
+    def apply_credit(self, on: date, units_where: str) -> None:
+        self.x("DELETE FROM ce_src")
+        self.x(f"""INSERT INTO ce_src SELECT unit_id, 0, NULL, 'credit', amount FROM ce_credit c
+WHERE amount > 0 AND ({units_where.replace('UNIT', 'c.unit_id')})""")
+        if self.scalar("SELECT COUNT(*) FROM ce_src"):
+            self.allocate(on)
+
+    def payments(self, on: date) -> None:
+        self.x("DELETE FROM ce_src")
+        self.x(f"""INSERT INTO ce_src SELECT unit_id, id, id, '', amount FROM contributions_payment
+WHERE paid_on = {self.dt(on)}""")
+        if self.scalar("SELECT COUNT(*) FROM ce_src"):
+            self.allocate(on)
+
+    # --- adjustments -------------------------------------------------------------------------------------
+    def adjustments(self, on: date) -> bool:
+        """The effect of the rows declared on ``on`` on earlier months (see calculator.post_adjustments)."""
+        d = self.d
+        period = Month.of(on)
+        day = self.dt(on)
+        pairs = f"""SELECT DISTINCT p.unit_id, c.month FROM registry_participation p
+JOIN ce_months c ON c.month >= p.from_month AND (p.to_month IS NULL OR c.month <= p.to_month)
+WHERE p.declared_on = {day} AND c.month < {self.m(period)}"""
+        self.fill("ce_pairs", pairs)
+        if not self.scalar("SELECT COUNT(*) FROM ce_pairs"):
+            return False
+        variants = {
+            0: f"(p.declared_on IS NULL OR p.declared_on < {day})",
+            1: f"(p.declared_on IS NULL OR p.declared_on < {day} OR (p.declared_on = {day} AND NOT p.retro_interest))",
+            2: f"(p.declared_on IS NULL OR p.declared_on <= {day})",
+        }
+        union = " UNION ALL ".join(
+            f"SELECT unit_id, month, fund, base, amount, {v} AS v FROM ({self.assess_sql('SELECT * FROM ce_pairs', f)}) a{v}"
+            for v, f in variants.items()
+        )
+        self.fill("ce_adj", f"""
+WITH a AS ({union}),
+g AS (
+  SELECT unit_id, month, fund,
+         SUM(CASE WHEN v = 1 THEN amount WHEN v = 0 THEN -amount ELSE 0 END) AS d0,
+         SUM(CASE WHEN v = 2 THEN amount WHEN v = 1 THEN -amount ELSE 0 END) AS d1
+  FROM a GROUP BY unit_id, month, fund
+)
+SELECT g.unit_id, g.month, g.fund, 0 AS step, g.d0 AS delta, dp.late_from FROM g
+  JOIN registry_unit u ON u.id = g.unit_id
+  JOIN ce_deadline dp ON dp.month = {self.m(period)} AND dp.cycle = u.payment_cycle WHERE g.d0 <> 0
+UNION ALL
+SELECT g.unit_id, g.month, g.fund, 1, g.d1, dm.late_from FROM g
+  JOIN registry_unit u ON u.id = g.unit_id
+  JOIN ce_deadline dm ON dm.month = g.month AND dm.cycle = u.payment_cycle WHERE g.d1 <> 0""")
+        detail = d.json_object({"declared_on": f"'{on.isoformat()}'", "retro_interest": "step"})
+        self.x(f"""INSERT INTO ce_entry
+SELECT unit_id, {self.m(period)}, {day}, 'adjustment', fund, 'principal', month, late_from, NULL,
+       'declared {on.isoformat()}', delta, {detail}
+FROM ce_adj""")
+        for step in (0, 1):
+            self._apply_adjustments(on, step)
+        self.apply_credit(on, "UNIT IN (SELECT unit_id FROM ce_pairs)")
+        return True
+
+    def _apply_adjustments(self, on: date, step: int) -> None:
+        d = self.d
+        day = self.dt(on)
+        period = Month.of(on)
+        # increases: new items, with interest for the days already late before the declaration
+        self.fill("ce_new", f"""
+SELECT a.unit_id, a.fund, a.month, a.late_from, a.delta AS amount FROM ce_adj a WHERE a.step = {step} AND a.delta > 0""")
+        if self.scalar("SELECT COUNT(*) FROM ce_new"):
+            catch_daily = self._daily_terms("n.late_from", self.dt(on - DAY), "n.amount")
+            self.x(f"""INSERT INTO ce_acc
+SELECT n.unit_id, n.fund, SUM({catch_daily}) FROM ce_new n WHERE n.late_from < {day} GROUP BY n.unit_id, n.fund""")
+            self.x(f"""INSERT INTO ce_acc
+SELECT n.unit_id, n.fund, SUM(n.amount * e.rate) FROM ce_new n JOIN ce_monthend e
+  ON e.day >= n.late_from AND e.day < {day} AND {d.days('e.day', 'n.late_from')} + 1 >= e.min_days
+GROUP BY n.unit_id, n.fund""")
+            self.new_items(f"""SELECT n.unit_id, n.fund, n.month, n.late_from, n.amount,
+  ROW_NUMBER() OVER (PARTITION BY n.unit_id ORDER BY n.month, f.pos) AS ord
+FROM ce_new n JOIN ce_funds f ON f.fund = n.fund""", on)
+        # decreases: off the month's newest items first; what was paid goes back to credit
+        self.fill("ce_dec", f"""
+SELECT a.unit_id, a.fund, a.month, -a.delta AS amount FROM ce_adj a WHERE a.step = {step} AND a.delta < 0""")
+        if not self.scalar("SELECT COUNT(*) FROM ce_dec"):
+            return
+        where = ("EXISTS (SELECT 1 FROM ce_dec x WHERE x.unit_id = i.unit_id AND x.fund = i.fund "
+                 "AND x.month = i.month)")
+        self.accrue(where, on - DAY)
+        self.fill("ce_take", f"""
+WITH items AS (
+  SELECT i.id, i.unit_id, i.fund, i.month, i.outstanding,
+         CAST(SUM(i.outstanding) OVER (PARTITION BY i.unit_id, i.fund, i.month ORDER BY i.seq DESC
+                                       ROWS UNBOUNDED PRECEDING) AS BIGINT) AS c_end
+  FROM ce_item i WHERE i.kind = 'P' AND i.outstanding > 0 AND {where}
+)
+SELECT it.id, {d.least('it.outstanding', d.greatest('x.amount - (it.c_end - it.outstanding)', '0'))} AS take
+FROM items it JOIN ce_dec x ON x.unit_id = it.unit_id AND x.fund = it.fund AND x.month = it.month""")
+        self.x("""UPDATE ce_item SET outstanding = ce_item.outstanding - t.take FROM ce_take t
+WHERE ce_item.id = t.id AND t.take > 0""")
+        self.fill("ce_back", f"""
+SELECT x.unit_id, x.fund, x.month, x.amount - COALESCE(t.take, 0) AS back
+FROM ce_dec x LEFT JOIN (
+  SELECT i.unit_id, i.fund, i.month, SUM(t.take) AS take FROM ce_take t JOIN ce_item i ON i.id = t.id
+  GROUP BY i.unit_id, i.fund, i.month) t ON t.unit_id = x.unit_id AND t.fund = x.fund AND t.month = x.month""")
+        self.x(f"""INSERT INTO ce_entry
+SELECT unit_id, {self.m(period)}, {day}, 'payment', fund, 'principal', month, NULL, NULL, 'to-credit', back, NULL
+FROM ce_back WHERE back > 0""")
+        self.x(f"""INSERT INTO ce_entry
+SELECT unit_id, {self.m(period)}, {day}, 'credit', '', '', NULL, NULL, NULL, 'decrease', SUM(back), NULL
+FROM ce_back WHERE back > 0 GROUP BY unit_id""")
+        self.x("""INSERT INTO ce_credit (unit_id, amount)
+SELECT unit_id, SUM(back) FROM ce_back WHERE back > 0 GROUP BY unit_id
+ON CONFLICT (unit_id) DO UPDATE SET amount = ce_credit.amount + excluded.amount""")
+
+    # --- the month -------------------------------------------------------------------------------------
+    def event_days(self, period: Month, cutoff: date) -> list[date]:
+        lo, hi = self.dt(period.first_day), self.dt(min(period.last_day, cutoff))
+        self.cur.execute(f"""SELECT paid_on FROM contributions_payment WHERE paid_on >= {lo} AND paid_on <= {hi}
+UNION SELECT declared_on FROM registry_participation WHERE declared_on >= {lo} AND declared_on <= {hi}""")
+        days = {r[0] if isinstance(r[0], date) else date.fromisoformat(str(r[0])) for r in self.cur.fetchall()}
+        return sorted(days)
+
+    def month(self, period: Month, cutoff: date) -> None:
+        t = time.perf_counter()
+        self.dues(period)
+        self.apply_credit(period.first_day, "1 = 1")
+        self.summary.add("dues", time.perf_counter() - t)
+        for day in self.event_days(period, cutoff):
+            t = time.perf_counter()
+            self.adjustments(day)
+            self.summary.add("adjustments", time.perf_counter() - t)
+            t = time.perf_counter()
+            self.payments(day)
+            self.summary.add("payments", time.perf_counter() - t)
+        t = time.perf_counter()
+        self.month_end(period)
+        self.summary.add("interest", time.perf_counter() - t)
+
+    # --- writing the ledger ------------------------------------------------------------------------------
+    def write_ledger(self, through: Month, closed: Month | None) -> int:
+        """Append to the ledger what differs, key by key, from what it holds (see posting.py)."""
+        d = self.d
+        key = "period, posted_on, kind, fund, target, month, late_from, payment_id, source"
+        rkey = "kind, fund, target, month, late_from, payment_id, source"
+        scope = "COALESCE(e.for_period, e.period)"
+        before = self.scalar("SELECT COUNT(*) FROM contributions_ledgerentry")
+        open_cond = f"period > {self.m(closed)}" if closed else "1 = 1"
+        open_have = f"{scope} > {self.m(closed)}" if closed else "1 = 1"
+        self.x(f"""INSERT INTO contributions_ledgerentry
+  (unit_id, {key}, amount, detail, is_correction, for_period, created_at)
+SELECT unit_id, {key}, SUM(amount), COALESCE({d.json_max('detail')}, {d.empty_json}),
+       CASE WHEN MAX(had) = 1 THEN {d.true} ELSE {d.false} END, NULL, {d.now()}
+FROM (
+  SELECT unit_id, {key}, amount, detail, 0 AS had FROM ce_entry WHERE {open_cond}
+  UNION ALL
+  SELECT e.unit_id, e.period, e.posted_on, e.kind, e.fund, e.target, e.month, e.late_from, e.payment_id,
+         e.source, -e.amount, NULL, 1 FROM contributions_ledgerentry e
+  WHERE e.period <= {self.m(through)} AND {open_have}
+) x
+GROUP BY unit_id, {key}
+HAVING SUM(amount) <> 0""")
+        if closed:
+            opening = closed + 1
+            self.x(f"""INSERT INTO contributions_ledgerentry
+  (unit_id, {key}, amount, detail, is_correction, for_period, created_at)
+SELECT unit_id, {self.m(opening)}, {self.dt(opening.first_day)}, {rkey}, SUM(amount),
+       COALESCE({d.json_max('detail')}, {d.empty_json}),
+       {d.true}, {self.m(closed)}, {d.now()}
+FROM (
+  SELECT unit_id, {rkey}, amount, detail FROM ce_entry WHERE period <= {self.m(closed)}
+  UNION ALL
+  SELECT e.unit_id, e.kind, e.fund, e.target, e.month, e.late_from, e.payment_id, e.source, -e.amount, NULL
+  FROM contributions_ledgerentry e WHERE {scope} <= {self.m(closed)}
+) x
+GROUP BY unit_id, {rkey}
+HAVING SUM(amount) <> 0""")
+        return int(self.scalar("SELECT COUNT(*) FROM contributions_ledgerentry") - before)
+
+
+def earliest(cursor: Any, dialect: Dialect, cutoff: date) -> Month | None:
+    cursor.execute(f"""SELECT MIN(m) FROM (
+  SELECT MIN(from_month) AS m FROM registry_participation
+  UNION ALL SELECT MIN(paid_on) FROM contributions_payment WHERE paid_on <= {dialect.date(cutoff)}) x""")
+    row = cursor.fetchone()
+    if not row or row[0] is None:
+        return None
+    value = row[0] if isinstance(row[0], date) else date.fromisoformat(str(row[0])[:10])
+    return Month.of(value)
+
+
+def run_close(through: Month, closed_through: Month | None = None, progress: bool = False,
+              book: RuleBook | None = None) -> CloseSummary:
+    """Compute every month from the first through ``through`` for all units; write the ledger's differences."""
+    book = book or load_rulebook()
+    dialect = dialect_for(connection.vendor)
+    with connection.cursor() as cur:
+        first = earliest(cur, dialect, through.last_day)
+        if first is None:
+            return CloseSummary()
+        engine = SetClose(book, dialect, cur)
+        t = time.perf_counter()
+        engine.create_tables(first, through)
+        engine.summary.add("setup", time.perf_counter() - t)
+        months = [Month.from_index(i) for i in range(first.index, through.index + 1)]
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(months, desc="close", unit="month")
+        for period in months:
+            engine.month(period, through.last_day)
+            if bar:
+                bar.update(1)
+                bar.set_postfix_str(str(period))
+        if bar:
+            bar.close()
+        t = time.perf_counter()
+        engine.summary.entries = engine.write_ledger(through, closed_through)
+        engine.summary.add("write ledger", time.perf_counter() - t)
+        engine.summary.months = len(months)
+        engine.summary.units = int(engine.scalar("SELECT COUNT(*) FROM registry_unit"))
+        return engine.summary
+
+
+def close_engine(through: Month, closed_through: Month | None, progress: bool) -> CloseSummary:
+    """The engine hook of ``close.service.close`` (entries written and seconds per step)."""
+    return run_close(through, closed_through, progress)
