@@ -1,55 +1,98 @@
-"""Store a generated :class:`~.generator.Province` with bulk inserts."""
+"""Store the demo province's batches (:func:`.generator.iter_province`) with bulk inserts.
+
+The writer keeps only code → id maps of offices, communes and units, and the
+persons of the current chunk: a 350 k-person province streams through it.
+"""
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any
 
-from django.db import models, transaction
+from django.db import transaction
 
 from sicollect.contributions.models import Payment
 from sicollect.plans.models import PlanTarget
 from sicollect.registry.models import Commune, Office, Participation, Person, Unit
 
-from .generator import Province
+from .generator import Batch
 
-BATCH = 5_000
-M = TypeVar("M", bound=models.Model)
-
-
-def _bulk(model: type[M], items: Sequence[Any], make: Callable[[Any], M], progress: Callable[[str, int], None]) -> None:
-    for start in range(0, len(items), BATCH):
-        model.objects.bulk_create([make(x) for x in items[start : start + BATCH]], batch_size=BATCH)
-        progress(model.__name__, min(BATCH, len(items) - start))
+BATCH = 2_000
+SOURCE = "demo"
+#: ``on_rows(kind, n)``: ``n`` more rows of ``kind`` are stored.
+RowsCallback = Callable[[str, int], None]
 
 
-def write(p: Province, progress: Callable[[str, int], None] = lambda name, n: None) -> dict[str, int]:
+class Writer:
+    """Turns generator records into model rows, resolving codes to ids as it goes."""
+
+    def __init__(self, on_rows: RowsCallback | None = None) -> None:
+        self.on_rows = on_rows or (lambda kind, n: None)
+        self.counts: Counter[str] = Counter()
+        self.office_id: dict[str, int] = {}
+        self.commune_id: dict[str, int] = {}
+        self.unit_id: dict[str, int] = {}
+        self.person_id: dict[str, int] = {}  # the current chunk's persons only
+
+    def write(self, kind: str, records: list[Any]) -> None:
+        getattr(self, f"_{kind}")(records)
+        self.counts[kind] += len(records)
+        self.on_rows(kind, len(records))
+
+    def _offices(self, records: list[Any]) -> None:
+        for r in records:  # ten rows, parents first
+            office = Office.objects.create(code=r.code, name=r.name, parent_id=self.office_id.get(r.parent or ""),
+                                           bank_account=r.bank_account, bank_bin=r.bank_bin)
+            self.office_id[r.code] = office.pk
+
+    def _communes(self, records: list[Any]) -> None:
+        Commune.objects.bulk_create([
+            Commune(code=r.code, name=r.name, office_id=self.office_id[r.office], population=r.population,
+                    labour_force=r.labour_force) for r in records], batch_size=BATCH)
+        self.commune_id.update(Commune.objects.filter(code__in=[r.code for r in records]).values_list("code", "id"))
+
+    def _units(self, records: list[Any]) -> None:
+        Unit.objects.bulk_create([
+            Unit(code=r.code, name=r.name, tax_code=r.tax_code, office_id=self.office_id[r.office],
+                 ownership=r.ownership, status=r.status, region=r.region, payment_cycle=r.cycle,
+                 registered_on=r.registered_on, oadi_low_risk=r.low_risk, bank_account=r.bank_account)
+            for r in records], batch_size=BATCH)
+        self.unit_id.update(Unit.objects.values_list("code", "id"))
+
+    def _persons(self, records: list[Any]) -> None:
+        objs = [Person(si_code=r.si_code, national_id=r.national_id, full_name=r.full_name,
+                       birth_date=r.birth_date, sex=r.sex, commune_id=self.commune_id[r.commune]) for r in records]
+        Person.objects.bulk_create(objs, batch_size=BATCH)
+        if all(o.pk is not None for o in objs):  # PostgreSQL and SQLite ≥ 3.35 return the ids
+            self.person_id = {o.si_code: o.pk for o in objs}
+        else:
+            self.person_id = dict(Person.objects.filter(si_code__in=[r.si_code for r in records])
+                                  .values_list("si_code", "id"))
+
+    def _participations(self, records: list[Any]) -> None:
+        Participation.objects.bulk_create([
+            Participation(person_id=self.person_id[r.si_code], unit_id=self.unit_id[r.unit],
+                          from_month=r.from_month, to_month=r.to_month, wage=r.wage, si="si" in r.funds,
+                          hi="hi" in r.funds, ui="ui" in r.funds, oadi="oadi" in r.funds,
+                          declared_on=r.declared_on, retro_interest=r.retro_interest)
+            for r in records], batch_size=BATCH)
+
+    def _payments(self, records: list[Any]) -> None:
+        Payment.objects.bulk_create([
+            Payment(payment_id=r.payment_id, unit_id=self.unit_id[r.unit], paid_on=r.paid_on, amount=r.amount,
+                    reference=r.reference, channel=r.channel, source=SOURCE)
+            for r in records], batch_size=BATCH)
+
+    def _plans(self, records: list[Any]) -> None:
+        PlanTarget.objects.bulk_create([
+            PlanTarget(year=r.year, office_id=self.office_id[r.office], indicator=r.indicator, value=r.value)
+            for r in records], batch_size=BATCH)
+
+
+def write(batches: Iterable[Batch], on_rows: RowsCallback | None = None) -> dict[str, int]:
+    """Store every batch in one transaction; return the number of rows per kind."""
+    writer = Writer(on_rows)
     with transaction.atomic():
-        offices: dict[str, Office] = {}
-        for code, name, parent, account in p.offices:
-            offices[code] = Office.objects.create(code=code, name=name, parent=offices.get(parent or ""),
-                                                  bank_account=account, bank_bin="970418")
-        Commune.objects.bulk_create([Commune(code=c, name=n, office=offices[o], population=pop, labour_force=lab)
-                                     for c, n, o, pop, lab in p.communes])
-        commune_id = dict(Commune.objects.values_list("code", "id"))
-        _bulk(Unit, p.units, lambda u: Unit(
-            code=u.code, name=u.name, tax_code=u.tax_code, office=offices[u.office], ownership=u.ownership,
-            status=u.status, region=u.region, payment_cycle=u.cycle, registered_on=u.registered_on,
-            oadi_low_risk=u.low_risk), progress)
-        unit_id = dict(Unit.objects.values_list("code", "id"))
-        _bulk(Person, p.persons, lambda x: Person(
-            si_code=x.si_code, national_id=x.national_id, full_name=x.full_name, birth_date=x.birth_date,
-            sex=x.sex, commune_id=commune_id[x.commune]), progress)
-        person_id = dict(Person.objects.values_list("si_code", "id"))
-        _bulk(Participation, p.participations, lambda r: Participation(
-            person_id=person_id[r.si_code], unit_id=unit_id[r.unit], from_month=r.from_month, to_month=r.to_month,
-            wage=r.wage, si="si" in r.funds, hi="hi" in r.funds, ui="ui" in r.funds, oadi="oadi" in r.funds,
-            declared_on=r.declared_on, retro_interest=r.retro_interest), progress)
-        _bulk(Payment, p.payments, lambda x: Payment(
-            payment_id=x.payment_id, unit_id=unit_id[x.unit], paid_on=x.paid_on, amount=x.amount,
-            reference=x.reference, channel=x.channel, source="demo"), progress)
-        PlanTarget.objects.bulk_create([PlanTarget(year=y, office=offices[o], indicator=i, value=v)
-                                        for y, o, i, v in p.plans])
-    return {"offices": len(p.offices), "communes": len(p.communes), "units": len(p.units),
-            "persons": len(p.persons), "participations": len(p.participations), "payments": len(p.payments)}
-
-
+        for kind, records in batches:
+            writer.write(kind, records)
+    return dict(writer.counts)

@@ -1,55 +1,98 @@
-"""``sicollect demo --scale small|province --seed N``: generate the demo province."""
+"""``sicollect demo --scale small|province --seed N [--through YYYY-MM] [--post | --no-post]``.
+
+Generates the deterministic demo province (Quang Ninh model, 2024-01 … 2025-12)
+into an empty registry, then closes every month through ``--through`` with the set-based close (ledger,
+interest, aging and classes): by default for ``small`` (what ``make run`` and the
+tests use), only with ``--post`` for ``province`` (the benchmark times the close itself).
+"""
 from __future__ import annotations
 
-import sys
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sicollect.core.months import Month
-from sicollect.demo.generator import LAST, SCALES, generate
+from sicollect.demo.generator import LAST, SCALES, iter_province
 from sicollect.demo.writer import write
 from sicollect.registry.models import Unit
 from sicollect.rules.book import load_rulebook
 
 
 class Command(BaseCommand):
-    help = "Generate a deterministic demo province (Quang Ninh model), 2024-01 … 2025-12."
+    help = "Generate a deterministic demo province (Quang Ninh model, 2024-01 … 2025-12) into an empty registry."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--scale", choices=sorted(SCALES), default="small")
-        parser.add_argument("--seed", type=int, default=1)
-        parser.add_argument("--post", action="store_true", help="post the ledger (default for small)")
-        parser.add_argument("--no-post", action="store_true", help="do not post the ledger")
+        parser.add_argument("--scale", choices=sorted(SCALES), default="small",
+                            help="small: 200 units, 5,000 persons; province: 10,000 units, 350,000 persons")
+        parser.add_argument("--seed", type=int, default=1, help="same seed, same province (default 1)")
+        parser.add_argument("--through", default=str(LAST), help=f"close through YYYY-MM (default {LAST})")
+        post = parser.add_mutually_exclusive_group()
+        post.add_argument("--post", action="store_true", help="close the months, writing the ledger (the default for small)")
+        post.add_argument("--no-post", action="store_true", help="load the data only, close nothing")
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        if opts["post"] and opts["no_post"]:  # call_command() bypasses the mutually exclusive group
+            raise CommandError("--post and --no-post exclude each other")
+        try:
+            through = Month.parse(opts["through"])
+        except ValueError as exc:
+            raise CommandError(f"--through: {exc}") from exc
         if Unit.objects.exists():
-            raise CommandError("the registry already has units: the demo loads into an empty database only")
-        t0 = time.perf_counter()
-        province = generate(opts["scale"], opts["seed"], load_rulebook())
-        self.stdout.write(f"generated in {time.perf_counter() - t0:.1f} s")
-        from tqdm import tqdm
+            raise CommandError("the registry already has units: the demo loads into an empty database only "
+                               "(use a fresh database, e.g. SICOLLECT_VAR=/tmp/demo)")
+        scale, seed = opts["scale"], opts["seed"]
+        show = opts["verbosity"] > 0
+        bars = _Bars(SCALES[scale].units, enabled=show)
+        stats: dict[str, Any] = {}
+        started = time.perf_counter()
+        try:
+            counts = write(iter_province(scale, seed, load_rulebook(), on_step=bars.step, stats=stats))
+        finally:
+            bars.close()
+        elapsed = time.perf_counter() - started
+        stats.pop("dues", None)
+        self.stdout.write(
+            f"demo province ({scale}, seed {seed}) in {elapsed:.1f} s: "
+            + ", ".join(f"{counts.get(k, 0):,} {k}" for k in ("offices", "communes", "units", "persons",
+                                                               "participations", "payments", "plans")))
+        ratios = ", ".join(f"{day}: {ratio:.2%}" for day, ratio in stats["late_ratio"].items())
+        self.stdout.write(f"2025 receivable plan {stats['receivable_2025']:,} đồng; "
+                          f"late principal / plan (before posting) {ratios}")
 
-        bars: dict[str, Any] = {}
-        totals = {"Unit": len(province.units), "Person": len(province.persons),
-                  "Participation": len(province.participations), "Payment": len(province.payments)}
-        tty = sys.stderr.isatty()
+        if not (opts["post"] or scale == "small") or opts["no_post"]:
+            self.stdout.write(f"ledger not posted: run `sicollect close --through {through}` "
+                              "(or `sicollect demo … --post`)")
+            return
+        from sicollect.close import service
+        from sicollect.close.sql import close_engine
 
-        def progress(name: str, n: int) -> None:
-            if name not in bars:
-                bars[name] = tqdm(total=totals.get(name), desc=f"write {name.lower()}", unit="row", disable=not tty)
-            bars[name].update(n)
+        summary = service.close(through, engine=close_engine, progress=show)
+        self.stdout.write(f"closed {summary.months[0]} … {summary.months[-1]} (set-based close) in "
+                          f"{sum(summary.seconds.values()):.1f} s: {summary.entries:,} ledger entries")
 
-        counts = write(province, progress)
-        for bar in bars.values():
-            bar.close()
-        self.stdout.write(", ".join(f"{v:,} {k}" for k, v in counts.items()))
-        post = (opts["scale"] == "small" or opts["post"]) and not opts["no_post"]
-        if post:
-            from sicollect.contributions.posting import post_units
 
-            result = post_units(Unit.objects.order_by("code"), LAST, progress=tty)
-            self.stdout.write(f"ledger posted through {LAST}: {result.appended:,} entries")
-        else:
-            self.stdout.write(f"ledger not posted: run `sicollect close --through {Month(2025, 12)}`")
+class _Bars:
+    """tqdm progress bars on stderr, one per generation stage, counted in units."""
+
+    LABELS: ClassVar[dict[str, str]] = {"people": "persons, participations, dues", "payments": "payments"}
+
+    def __init__(self, units: int, enabled: bool) -> None:
+        self.units = units
+        self.enabled = enabled
+        self.bars: dict[str, Any] = {}
+
+    def step(self, stage: str, n: int) -> None:
+        if not self.enabled:
+            return
+        if stage not in self.bars:
+            from tqdm import tqdm
+
+            self.close()  # the previous stage is over
+
+            self.bars[stage] = tqdm(total=self.units, desc=self.LABELS.get(stage, stage), unit="unit")
+        self.bars[stage].update(n)
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()  # closing twice is harmless
