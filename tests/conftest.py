@@ -4,7 +4,17 @@ Add shared fixtures below; keep test data builders in tests/factories.py.
 """
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# Property tests: the same examples on every run (CI must not be flaky); HYPOTHESIS_PROFILE=explore
+# draws new random examples each run, for a developer hunting bugs. --hypothesis-show-statistics
+# prints how many cases each property ran.
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+hypothesis_settings.register_profile("explore", deadline=None, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def _engine_line() -> str:

@@ -1,0 +1,193 @@
+"""Reading a table from CSV or xlsx into the importer's row types.
+
+The declaration, tax-list and bank CSV imports read files people make in
+spreadsheets: the same columns may come as CSV or as the first sheet of an
+xlsx workbook, with Vietnamese or English headers. This module turns either
+into the ``_Table``/``_Row`` shape of :mod:`.csv_import`, so the typed cell
+getters and the ``file:line: field: reason`` errors are shared with it.
+
+Line numbers are what the person sees: the CSV physical line, the sheet row.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from pathlib import Path
+
+from .csv_import import ImportError_, _Cells, _Row, _Table
+
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+#: whole đồng, optionally grouped by thousands with dots or commas (not a decimal part)
+_MONEY_RE = re.compile(r"[0-9]{1,15}|[0-9]{1,3}(?:\.[0-9]{3}){1,4}|[0-9]{1,3}(?:,[0-9]{3}){1,4}")
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def fold(text: str) -> str:
+    """Lower case, no diacritics, ``đ`` → ``d``, spaces and dashes as ``_``: header matching."""
+    text = unicodedata.normalize("NFD", text.strip().lower()).replace("đ", "d")
+    text = "".join(c for c in text if unicodedata.category(c) != "Mn")
+    return "_".join(text.replace("-", " ").replace("/", " ").split())
+
+
+def _cell_text(value: object) -> str:
+    """A spreadsheet cell as the text a CSV would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _read_csv(path: Path, errors: list[ImportError_]) -> list[tuple[int, list[str]]]:
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        errors.append(ImportError_(path.name, line, "encoding", f"not valid UTF-8 at byte {exc.start}"))
+        return []
+    sample = text[:4096]
+    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    out: list[tuple[int, list[str]]] = []
+    last = 0
+    try:
+        for cells in reader:
+            out.append((last + 1, cells))
+            last = reader.line_num
+    except csv.Error as exc:
+        errors.append(ImportError_(path.name, reader.line_num, "row", f"unreadable CSV: {exc}"))
+    return out
+
+
+def _read_xlsx(path: Path, errors: list[ImportError_]) -> list[tuple[int, list[str]]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 (openpyxl raises many kinds for a bad file)
+        errors.append(ImportError_(path.name, 1, "file", f"not a readable xlsx workbook: {exc}"))
+        return []
+    try:
+        sheet = book.worksheets[0]
+        return [
+            (i, [_cell_text(v) for v in row])
+            for i, row in enumerate(sheet.iter_rows(values_only=True), start=1)
+        ]
+    finally:
+        book.close()
+
+
+def read_sheet(
+    path: Path,
+    required: Sequence[str],
+    optional: Sequence[str] = (),
+    aliases: Mapping[str, str] | None = None,
+    errors: list[ImportError_] | None = None,
+) -> _Table:
+    """Read ``path`` (CSV or xlsx) into a table keyed by canonical column names.
+
+    The header is the first non-blank row. Headers are matched after
+    :func:`fold`, through ``aliases`` (folded header → column). Every column in
+    ``required`` must appear, any of ``optional`` may; others are errors, as is
+    a column twice. Rows with a wrong shape are kept with ``ok=False``.
+    """
+    errors = errors if errors is not None else []
+    path = Path(path)
+    name = path.name
+    raw = _read_xlsx(path, errors) if path.suffix.lower() in XLSX_SUFFIXES else _read_csv(path, errors)
+    raw = [(line, cells) for line, cells in raw if any(c.strip() for c in cells)]
+    if not raw:
+        if not errors:
+            errors.append(ImportError_(name, 1, "header", "the file has no header row"))
+        return _Table(name, path, {}, [])
+    header_line, header_cells = raw[0]
+    # xlsx rows run as wide as the widest row: ignore empty trailing header cells
+    while header_cells and not header_cells[-1].strip():
+        header_cells = header_cells[:-1]
+    known = set(required) | set(optional)
+    aliases = aliases or {}
+    index: dict[str, int] = {}
+    header_ok = True
+    for i, cell in enumerate(header_cells):
+        folded = fold(cell)
+        column = aliases.get(folded, folded)
+        if column not in known:
+            errors.append(ImportError_(name, header_line, cell.strip() or "(empty)", "unexpected column"))
+            header_ok = False
+        elif column in index:
+            errors.append(ImportError_(name, header_line, column, "column appears twice"))
+            header_ok = False
+        else:
+            index[column] = i
+    for column in required:
+        if column not in index:
+            errors.append(ImportError_(name, header_line, column, "missing column"))
+            header_ok = False
+    width = len(header_cells)
+    rows: list[_Row] = []
+    for line, cells in raw[1:]:
+        extra = cells[width:]
+        cells = cells[:width]
+        ok = header_ok
+        if any(c.strip() for c in extra) or len(cells) < width and not _is_xlsx(path):
+            errors.append(ImportError_(name, line, "row", f"expected {width} fields, got {len(cells) + len(extra)}"))
+            ok = False
+        cells = cells + [""] * (width - len(cells))
+        rows.append(_Row(line, cells, ok))
+    return _Table(name, path, index, rows)
+
+
+def _is_xlsx(path: Path) -> bool:
+    return path.suffix.lower() in XLSX_SUFFIXES
+
+
+class Cells(_Cells):
+    """The CSV importer's cell getters, with optional columns (absent → empty) and MM/YYYY months."""
+
+    def raw(self, name: str) -> str:
+        i = self.index.get(name)
+        return self.cells[i].strip() if i is not None else ""
+
+    def month(self, name: str, *, required: bool = True):  # type: ignore[no-untyped-def]
+        value = self.raw(name)
+        if "/" in value:  # forms write 07/2025; xlsx dates arrive as 2025-07-01
+            parts = value.split("/")
+            if len(parts) == 2 and parts[0].isdigit() and parts[1].isdigit():
+                value = f"{int(parts[1]):04d}-{int(parts[0]):02d}"
+        elif len(value) == 10 and value[4] == "-" and value.endswith("-01"):
+            value = value[:7]
+        i = self.index.get(name)
+        if i is not None:
+            self.cells[i] = value
+        return super().month(name, required=required) if i is not None or required else None
+
+    def money(self, name: str, *, required: bool = True) -> int | None:
+        """Whole đồng; ``12.000.000``, ``12,000,000`` and ``12000000`` are the same amount."""
+        value = self.raw(name).replace(" ", "")
+        if not value:
+            if required:
+                self.error(name, "required")
+            return None if required else 0
+        if not _MONEY_RE.fullmatch(value):
+            self.error(name, f"must be a whole number of đồng, got {value!r}")
+            return None
+        return int(value.replace(".", "").replace(",", ""))
+
+
+def cells_of(table: _Table, errors: list[ImportError_]) -> list[Cells]:
+    return [Cells(table, row, errors) for row in table.rows if row.ok]
