@@ -72,8 +72,9 @@ def main() -> None:
     from sicollect.close.sql import run_close
 
     t = time.perf_counter()
-    run_close(through, progress=sys.stderr.isatty())
+    summary = run_close(through, progress=sys.stderr.isatty())
     results["set-based close"] = time.perf_counter() - t
+    steps = summary.seconds
     results["ledger rows"] = LedgerEntry.objects.count()
 
     book = load_rulebook()
@@ -99,6 +100,7 @@ def main() -> None:
     if "set-based close" in results:
         sb = results["set-based close"]
         print(f"{'set-based':18} {rows / sb:,.0f} rows/s, {results['ledger rows']:,.0f} ledger rows")
+        print("  steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in steps.items()))
         print(f"ratio reference / set-based: {results['reference'] / sb:8.1f}   (target ≥ 50)")
         print(f"ratio set-based / bare scan: {sb / results['bare scan']:8.1f}   (target ≤ 5)")
     else:

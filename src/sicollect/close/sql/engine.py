@@ -115,7 +115,7 @@ class SetClose:
         json_type = "TEXT" if d.name == "sqlite" else "JSONB"
         for name in ("ce_rules", "ce_deadline", "ce_funds", "ce_months", "ce_monthend", "ce_item", "ce_credit",
                      "ce_acc", "ce_entry", "ce_src", "ce_alloc", "ce_assess", "ce_pairs", "ce_adj", "ce_charge",
-                     "ce_left", "ce_new", "ce_dec", "ce_take", "ce_back"):
+                     "ce_left", "ce_new", "ce_dec", "ce_take", "ce_back", "ce_base", "ce_aff", "ce_g", "ce_rulew"):
             self.x(f"DROP TABLE IF EXISTS {name}")
         self.x(f"{d.temp_table('ce_funds')} (fund VARCHAR(8), flag VARCHAR(4), prio INTEGER, pos INTEGER)")
         self.x("INSERT INTO ce_funds VALUES " + _values(
@@ -145,10 +145,25 @@ class SetClose:
         self.x(f"{d.temp_table('ce_monthend')} (day DATE, rate BIGINT, min_days INTEGER)")
         if ends:
             self.x("INSERT INTO ce_monthend VALUES " + _values(ends))
+        # One row per month × region with every fund's cap, for the dues: each person row is
+        # clamped for all funds at once instead of being joined to five fund rows.
+        caps = ", ".join(f"cap{i} BIGINT" for i in range(len(FUND_ORDER)))
+        self.x(f"{d.temp_table('ce_rulew')} (month DATE, region INTEGER, floor BIGINT, {caps})")
+        self.x("INSERT INTO ce_rulew VALUES " + _values(
+            (self.m(m), str(region), str(self.book.floor(region, m)),
+             *(str(self.book.cap(f, region, m)) for f in FUND_ORDER))
+            for m in months for region in (1, 2, 3, 4)))
+        self.x("CREATE INDEX ce_rulew_key ON ce_rulew (month, region)")
+        # Small, but joined for every row: without indexes SQLite scans them row by row.
+        self.x("CREATE INDEX ce_rules_key ON ce_rules (month, region, fund)")
+        self.x("CREATE INDEX ce_deadline_key ON ce_deadline (month, cycle)")
         self.x(f"{d.temp_table('ce_item')} (id {d.serial_pk}, unit_id BIGINT, fund VARCHAR(8), kind CHAR(1), "
                "month DATE, late_from DATE, seq BIGINT, outstanding BIGINT, acc_from DATE)")
         self.x("CREATE INDEX ce_item_unit ON ce_item (unit_id)")
         self.x(f"{d.temp_table('ce_credit')} (unit_id BIGINT PRIMARY KEY, amount BIGINT)")
+        # the base in force per unit × month × fund (dues, then every adjustment), for adjustments
+        self.x(f"{d.temp_table('ce_base')} (unit_id BIGINT, month DATE, fund VARCHAR(8), base BIGINT, "
+               "PRIMARY KEY (unit_id, month, fund))")
         self.x(f"{d.temp_table('ce_acc')} (unit_id BIGINT, fund VARCHAR(8), exact BIGINT)")
         self.x(f"{d.temp_table('ce_entry')} (unit_id BIGINT, period DATE, posted_on DATE, kind VARCHAR(12), "
                "fund VARCHAR(8), target VARCHAR(10), month DATE, late_from DATE, payment_id BIGINT, "
@@ -161,9 +176,14 @@ class SetClose:
     def assess_sql(self, pairs: str, row_filter: str) -> str:
         """Assessment per (unit, month, fund) for the (unit_id, month) pairs of ``pairs``."""
         d = self.d
-        clamp = d.least(d.greatest("e.wage", "r.floor"), "r.cap")
-        flag = ("((f.flag = 'si' AND e.si) OR (f.flag = 'hi' AND e.hi) OR (f.flag = 'ui' AND e.ui) "
-                "OR (f.flag = 'oadi' AND e.oadi))")
+        sums = ", ".join(
+            f"SUM(CASE WHEN e.{FLAGS[f]} THEN {d.least(d.greatest('e.wage', 'w.floor'), f'w.cap{i}')} ELSE 0 END) AS b{i}, "
+            f"SUM(CASE WHEN e.{FLAGS[f]} THEN 1 ELSE 0 END) AS n{i}"
+            for i, f in enumerate(FUND_ORDER))
+
+        def pick(prefix: str) -> str:
+            return "CASE f.pos " + " ".join(f"WHEN {i} THEN b.{prefix}{i}" for i in range(len(FUND_ORDER))) + " END"
+
         return f"""
 WITH pm AS ({pairs}),
 eff AS (
@@ -176,18 +196,21 @@ eff AS (
   WHERE {row_filter}
 ),
 base AS (
-  SELECT e.unit_id, e.month, f.fund, u.oadi_low_risk AS low, SUM({clamp}) AS base, COUNT(*) AS headcount
+  SELECT e.unit_id, e.month, u.region, u.oadi_low_risk AS low, {sums}
   FROM eff e JOIN registry_unit u ON u.id = e.unit_id
-  JOIN ce_funds f ON {flag}
-  JOIN ce_rules r ON r.month = e.month AND r.region = u.region AND r.fund = f.fund
+  JOIN ce_rulew w ON w.month = e.month AND w.region = u.region
   WHERE e.rn = 1 AND e.wage > 0
-  GROUP BY e.unit_id, e.month, f.fund, u.oadi_low_risk
+  GROUP BY e.unit_id, e.month, u.region, u.oadi_low_risk
+),
+per_fund AS (
+  SELECT b.unit_id, b.month, b.region, b.low, f.fund, {pick('b')} AS base, {pick('n')} AS headcount
+  FROM base b CROSS JOIN ce_funds f
 )
-SELECT b.unit_id, b.month, b.fund, b.base, b.headcount,
-       CASE WHEN b.low THEN r.rate_low ELSE r.rate END AS rate,
-       {d.idiv(f"b.base * (CASE WHEN b.low THEN r.rate_low ELSE r.rate END) + 500000", "1000000")} AS amount
-FROM base b JOIN registry_unit u ON u.id = b.unit_id
-JOIN ce_rules r ON r.month = b.month AND r.region = u.region AND r.fund = b.fund
+SELECT x.unit_id, x.month, x.fund, x.base, x.headcount,
+       CASE WHEN x.low THEN r.rate_low ELSE r.rate END AS rate,
+       {d.idiv("x.base * (CASE WHEN x.low THEN r.rate_low ELSE r.rate END) + 500000", "1000000")} AS amount
+FROM per_fund x JOIN ce_rules r ON r.month = x.month AND r.region = x.region AND r.fund = x.fund
+WHERE x.headcount > 0
 """
 
     def new_items(self, source: str, on: date) -> int:
@@ -203,8 +226,11 @@ FROM ({source}) s""")
     def dues(self, period: Month) -> None:
         d = self.d
         pairs = f"SELECT id AS unit_id, {self.m(period)} AS month FROM registry_unit"
-        row_filter = f"(p.declared_on IS NULL OR p.declared_on <= {self.dt(period.last_day)})"
+        # COALESCE rather than IS NULL OR …: the same rows, but SQLite then reads each unit's rows by
+        # the (unit, from_month) index instead of nearly the whole table through the declared_on one.
+        row_filter = f"COALESCE(p.declared_on, {self.dt(date(1, 1, 1))}) <= {self.dt(period.last_day)}"
         self.fill("ce_assess", self.assess_sql(pairs, row_filter))
+        self.x("INSERT INTO ce_base (unit_id, month, fund, base) SELECT unit_id, month, fund, base FROM ce_assess")
         detail = d.json_object({"base": "a.base", "headcount": "a.headcount", "rate_ppm": "a.rate"})
         self.x(f"""INSERT INTO ce_entry
 SELECT a.unit_id, {self.m(period)}, {self.dt(period.first_day)}, 'due', a.fund, 'principal', a.month, dl.late_from,
@@ -329,39 +355,77 @@ WHERE paid_on = {self.dt(on)}""")
             self.allocate(on)
 
     # --- adjustments -------------------------------------------------------------------------------------
+    def person_bases_sql(self, variant: int, row_filter: str) -> str:
+        """Σ of the clamped wages of the persons in ``ce_aff`` per (unit, month, fund), under ``row_filter``."""
+        d = self.d
+        clamp = d.least(d.greatest("e.wage", "r.floor"), "r.cap")
+        flag = ("((f.flag = 'si' AND e.si) OR (f.flag = 'hi' AND e.hi) OR (f.flag = 'ui' AND e.ui) "
+                "OR (f.flag = 'oadi' AND e.oadi))")
+        return f"""SELECT e.unit_id, e.month, f.fund, SUM({clamp}) AS base, {variant} AS v
+FROM (
+  SELECT a.unit_id, a.month, p.wage, p.si, p.hi, p.ui, p.oadi,
+         ROW_NUMBER() OVER (PARTITION BY a.unit_id, a.month, a.person_id
+                            ORDER BY CASE WHEN p.declared_on IS NULL THEN 0 ELSE 1 END DESC,
+                                     p.declared_on DESC, p.from_month DESC, p.id DESC) AS rn
+  FROM ce_aff a JOIN registry_participation p
+    ON p.person_id = a.person_id AND p.unit_id = a.unit_id AND p.from_month <= a.month
+   AND (p.to_month IS NULL OR p.to_month >= a.month)
+  WHERE {row_filter}
+) e
+JOIN registry_unit u ON u.id = e.unit_id
+JOIN ce_funds f ON {flag}
+JOIN ce_rules r ON r.month = e.month AND r.region = u.region AND r.fund = f.fund
+WHERE e.rn = 1 AND e.wage > 0
+GROUP BY e.unit_id, e.month, f.fund"""
+
     def adjustments(self, on: date) -> bool:
         """The effect of the rows declared on ``on`` on earlier months (see calculator.post_adjustments)."""
         d = self.d
         period = Month.of(on)
         day = self.dt(on)
-        pairs = f"""SELECT DISTINCT p.unit_id, c.month FROM registry_participation p
+        # Only the persons with a row declared that day can change; every other person's
+        # contribution is already in ce_base (the base in force), so the months' new bases are
+        # that base plus these persons' differences, and the amounts are the bases × rate, rounded.
+        self.fill("ce_aff", f"""SELECT DISTINCT p.unit_id, c.month, p.person_id FROM registry_participation p
 JOIN ce_months c ON c.month >= p.from_month AND (p.to_month IS NULL OR c.month <= p.to_month)
-WHERE p.declared_on = {day} AND c.month < {self.m(period)}"""
-        self.fill("ce_pairs", pairs)
-        if not self.scalar("SELECT COUNT(*) FROM ce_pairs"):
+WHERE p.declared_on = {day} AND c.month < {self.m(period)}""")
+        if not self.scalar("SELECT COUNT(*) FROM ce_aff"):
             return False
+        self.fill("ce_pairs", "SELECT DISTINCT unit_id, month FROM ce_aff")
         variants = {
             0: f"(p.declared_on IS NULL OR p.declared_on < {day})",
             1: f"(p.declared_on IS NULL OR p.declared_on < {day} OR (p.declared_on = {day} AND NOT p.retro_interest))",
             2: f"(p.declared_on IS NULL OR p.declared_on <= {day})",
         }
-        union = " UNION ALL ".join(
-            f"SELECT unit_id, month, fund, base, amount, {v} AS v FROM ({self.assess_sql('SELECT * FROM ce_pairs', f)}) a{v}"
-            for v, f in variants.items()
-        )
-        self.fill("ce_adj", f"""
-WITH a AS ({union}),
-g AS (
+        union = " UNION ALL ".join(self.person_bases_sql(v, f) for v, f in variants.items())
+        amount = lambda base: d.idiv(f"{base} * b.rate + 500000", "1000000")  # noqa: E731
+        self.fill("ce_g", f"""
+WITH c AS ({union}),
+dd AS (
   SELECT unit_id, month, fund,
-         SUM(CASE WHEN v = 1 THEN amount WHEN v = 0 THEN -amount ELSE 0 END) AS d0,
-         SUM(CASE WHEN v = 2 THEN amount WHEN v = 1 THEN -amount ELSE 0 END) AS d1
-  FROM a GROUP BY unit_id, month, fund
+         SUM(CASE WHEN v = 1 THEN base WHEN v = 0 THEN -base ELSE 0 END) AS d01,
+         SUM(CASE WHEN v = 2 THEN base WHEN v = 1 THEN -base ELSE 0 END) AS d12
+  FROM c GROUP BY unit_id, month, fund
+),
+b AS (
+  SELECT dd.unit_id, dd.month, dd.fund, COALESCE(cb.base, 0) AS b0, COALESCE(cb.base, 0) + dd.d01 AS b1,
+         COALESCE(cb.base, 0) + dd.d01 + dd.d12 AS b2,
+         CASE WHEN u.oadi_low_risk THEN r.rate_low ELSE r.rate END AS rate
+  FROM dd JOIN registry_unit u ON u.id = dd.unit_id
+  JOIN ce_rules r ON r.month = dd.month AND r.region = u.region AND r.fund = dd.fund
+  LEFT JOIN ce_base cb ON cb.unit_id = dd.unit_id AND cb.month = dd.month AND cb.fund = dd.fund
 )
-SELECT g.unit_id, g.month, g.fund, 0 AS step, g.d0 AS delta, dp.late_from FROM g
+SELECT b.unit_id, b.month, b.fund, b.b2, {amount('b.b1')} - {amount('b.b0')} AS d0,
+       {amount('b.b2')} - {amount('b.b1')} AS d1
+FROM b""")
+        self.x("""INSERT INTO ce_base (unit_id, month, fund, base) SELECT unit_id, month, fund, b2 FROM ce_g WHERE 1 = 1
+ON CONFLICT (unit_id, month, fund) DO UPDATE SET base = excluded.base""")
+        self.fill("ce_adj", f"""
+SELECT g.unit_id, g.month, g.fund, 0 AS step, g.d0 AS delta, dp.late_from FROM ce_g g
   JOIN registry_unit u ON u.id = g.unit_id
   JOIN ce_deadline dp ON dp.month = {self.m(period)} AND dp.cycle = u.payment_cycle WHERE g.d0 <> 0
 UNION ALL
-SELECT g.unit_id, g.month, g.fund, 1, g.d1, dm.late_from FROM g
+SELECT g.unit_id, g.month, g.fund, 1, g.d1, dm.late_from FROM ce_g g
   JOIN registry_unit u ON u.id = g.unit_id
   JOIN ce_deadline dm ON dm.month = g.month AND dm.cycle = u.payment_cycle WHERE g.d1 <> 0""")
         detail = d.json_object({"declared_on": f"'{on.isoformat()}'", "retro_interest": "step"})
