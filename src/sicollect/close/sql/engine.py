@@ -323,7 +323,7 @@ FROM ce_alloc""")
         self.x("""UPDATE ce_item SET outstanding = ce_item.outstanding - t.amount
 FROM (SELECT item_id, SUM(amount) AS amount FROM ce_alloc GROUP BY item_id) t
 WHERE ce_item.id = t.item_id""")
-        self.x("DELETE FROM ce_item WHERE outstanding = 0")
+        self.x("DELETE FROM ce_item WHERE id IN (SELECT item_id FROM ce_alloc) AND outstanding = 0")
         self.fill("ce_left", f"""
 SELECT s.unit_id, s.payment_id, s.source, s.amount, s.amount - COALESCE(t.amount, 0) AS left_over
 FROM ce_src s LEFT JOIN (SELECT unit_id, ord, SUM(amount) AS amount FROM ce_alloc GROUP BY unit_id, ord) t
@@ -480,6 +480,7 @@ SELECT x.unit_id, x.fund, x.month, x.amount - COALESCE(t.take, 0) AS back
 FROM ce_dec x LEFT JOIN (
   SELECT i.unit_id, i.fund, i.month, SUM(t.take) AS take FROM ce_take t JOIN ce_item i ON i.id = t.id
   GROUP BY i.unit_id, i.fund, i.month) t ON t.unit_id = x.unit_id AND t.fund = x.fund AND t.month = x.month""")
+        self.x("DELETE FROM ce_item WHERE id IN (SELECT id FROM ce_take) AND outstanding = 0")
         self.x(f"""INSERT INTO ce_entry
 SELECT unit_id, {self.m(period)}, {day}, 'payment', fund, 'principal', month, NULL, NULL, 'to-credit', back, NULL
 FROM ce_back WHERE back > 0""")
