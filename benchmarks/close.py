@@ -4,7 +4,7 @@
 
 In one run, on the same SQLite database (or DATABASE_URL):
   1. generate the province demo (not posted);
-  2. the set-based close through 2025-12 (if the engine is present), writing the ledger;
+  2. the set-based close through 2025-12 (`sicollect close`: ledger, interest, aging, classes);
   3. the per-unit reference calculator over every unit (computed in memory, not written);
   4. a bare scan: one aggregate query over the same rows the close reads;
   5. the KPI report as of 2025-12-31.
@@ -69,10 +69,13 @@ def main() -> None:
         cur.fetchall()
     results["bare scan"] = time.perf_counter() - t
 
-    from sicollect.close.sql import run_close
+    from sicollect.close import service
+    from sicollect.close.sql import close_engine
 
+    # The whole close, as `sicollect close --through 2025-12` runs it: the set-based steps, then the
+    # aging of every unit at every month end (buckets and classes), in one transaction.
     t = time.perf_counter()
-    summary = run_close(through, progress=sys.stderr.isatty())
+    summary = service.close(through, engine=close_engine, progress=sys.stderr.isatty())
     results["set-based close"] = time.perf_counter() - t
     steps = summary.seconds
     results["ledger rows"] = LedgerEntry.objects.count()

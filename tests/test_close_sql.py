@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from sicollect.close.sql import run_close
+from sicollect.reports.kpi import Scope, unit_debts, unit_debts_many
 from sicollect.close.sql.dialect import PostgresDialect, SqliteDialect
 from sicollect.contributions.models import LedgerEntry
 from sicollect.contributions.posting import account_of
@@ -104,4 +105,12 @@ def test_demo_province_closed_both_ways_is_equal_to_the_dong(demo_unposted) -> N
     assert len(have) > 40_000
     assert_same(have, reference_by_key())
     assert run_close(THROUGH).entries == 0  # a rerun appends nothing
+
+    # The close ages every unit at every month end in one pass over the ledger: the same debts,
+    # unit by unit, as the KPI report's query at each day on its own.
+    days = [date(2024, 6, 30), date(2025, 2, 28), date(2025, 9, 15), date(2025, 9, 30), date(2025, 12, 31)]
+    many = unit_debts_many(Scope(None), days, batch=2)
+    for day in days:
+        assert many[day] == unit_debts(Scope(None), day), day
+    assert sum(1 for d in many[date(2025, 12, 31)] if d.late > 0) > 5
     assert connection.vendor in ("sqlite", "postgresql")

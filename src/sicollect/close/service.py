@@ -75,26 +75,31 @@ def last_closed() -> Month | None:
     return row.month if row else None
 
 
-def record_debt_states(as_of: date) -> int:
-    """Append a :class:`UnitDebtState` for every unit whose bucket or class changed by ``as_of``."""
-    from sicollect.reports.kpi import Scope, unit_debts
+def record_debt_states(days: list[date]) -> int:
+    """Append a :class:`UnitDebtState` for every unit whose bucket or class changed, at each of ``days``."""
+    from sicollect.reports.kpi import Scope, unit_debts_many
 
+    if not days:
+        return 0
     buckets, classes = load_bands()
-    now: dict[int, tuple[str, str, int, int]] = {}
-    for d in unit_debts(Scope(None), as_of):
-        if d.late > 0:
-            now[d.unit_id] = (bucket_of(d.months_late, buckets), class_of(d.months_late, d.status, classes),
-                              d.months_late, d.late)
     latest: dict[int, tuple[str, str]] = {}
-    for s in UnitDebtState.objects.filter(since__lte=as_of).order_by("unit_id", "since"):
+    for s in UnitDebtState.objects.filter(since__lt=min(days)).order_by("unit_id", "since"):
         latest[s.unit_id] = (s.bucket, s.debt_class)
+    debts = unit_debts_many(Scope(None), sorted(days))
     rows = []
-    for unit_id in set(now) | set(latest):
-        bucket, klass, months, late = now.get(unit_id, ("", "", 0, 0))
-        if latest.get(unit_id, ("", "")) != (bucket, klass):
-            rows.append(UnitDebtState(unit_id=unit_id, since=as_of, bucket=bucket, debt_class=klass,
-                                      months_late=months, late_amount=late))
-    UnitDebtState.objects.bulk_create(rows, ignore_conflicts=True)
+    for as_of in sorted(days):
+        now: dict[int, tuple[str, str, int, int]] = {}
+        for d in debts[as_of]:
+            if d.late > 0:
+                now[d.unit_id] = (bucket_of(d.months_late, buckets), class_of(d.months_late, d.status, classes),
+                                  d.months_late, d.late)
+        for unit_id in set(now) | set(latest):
+            bucket, klass, months, late = now.get(unit_id, ("", "", 0, 0))
+            if latest.get(unit_id, ("", "")) != (bucket, klass):
+                rows.append(UnitDebtState(unit_id=unit_id, since=as_of, bucket=bucket, debt_class=klass,
+                                          months_late=months, late_amount=late))
+                latest[unit_id] = (bucket, klass)
+    UnitDebtState.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
     return len(rows)
 
 
@@ -155,8 +160,7 @@ def close(through: Month, engine: Engine = reference_engine, progress: bool = Fa
             first = (closed + 1) if closed else (earliest_month() or through)
             months = [Month.from_index(i) for i in range(first.index, through.index + 1)]
             t0 = time.perf_counter()
-            for m in months:
-                summary.debt_state_changes += record_debt_states(m.last_day)
+            summary.debt_state_changes = record_debt_states([m.last_day for m in months])
             summary.seconds["aging"] = time.perf_counter() - t0
             summary.units = Unit.objects.count()
             summary.months = [str(m) for m in months]
