@@ -13,7 +13,7 @@ from sicollect.contributions.posting import post_units
 from sicollect.core.months import Month
 from sicollect.plans.models import PlanTarget
 from sicollect.registry.models import Office, Unit
-from sicollect.reports.kpi import kpi, pct
+from sicollect.reports.kpi import kpi, pct, ranking
 
 from . import factories as f
 
@@ -125,6 +125,27 @@ def test_kpi_of_one_grassroots_office_counts_only_its_units() -> None:
     assert data["revenue"]["pct_of_plan"] == 8.40
     assert data["debt"]["outstanding_total"] == 5_400_000 and data["debt"]["interest_bearing"] == 0
     assert data["participants"]["si_compulsory"]["count"] == 1
+
+
+@pytest.mark.django_db
+def test_ranking_of_grassroots_offices() -> None:
+    """As of 15 Oct 2025, with a 2025 revenue plan of 100,000,000 for CP too.
+
+    HL: 4,200,000 received of 50,000,000 = 8.40 %; nothing late = 0.00 %.
+    CP: nothing received = 0.00 %; late: B's July and August (6,400,000; September is due 31 Oct)
+    and C's January–March (9,600,000) = 16,000,000 of 100,000,000 = 16.00 %.
+    HL ranks first on both; each office's figures are those of its own report.
+    """
+    build_province()
+    PlanTarget.objects.create(year=2025, office=Office.objects.get(code="CP"), indicator="revenue",
+                              value=100_000_000)
+    rows = ranking(date(2025, 10, 15))
+    assert [(r["office"], r["interest_bearing_pct_of_plan"], r["pct_of_plan"], r["rank_debt"], r["rank_plan"])
+            for r in rows] == [("HL", 0.0, 8.4, 1, 1), ("CP", 16.0, 0.0, 2, 2)]
+    for r in rows:
+        own = kpi(date(2025, 10, 15), Office.objects.get(code=r["office"]))
+        assert r["interest_bearing_pct_of_plan"] == own["debt"]["interest_bearing_pct_of_plan"]
+        assert r["pct_of_plan"] == own["revenue"]["pct_of_plan"]
 
 
 @pytest.mark.django_db

@@ -35,7 +35,7 @@ from django.db import connection
 from sicollect.close.aging import bucket_of, class_of, load_bands, months_late
 from sicollect.core.months import Month
 from sicollect.plans.models import PlanTarget
-from sicollect.registry.models import Office
+from sicollect.registry.models import Office, Unit
 
 
 def pct(numerator: int, denominator: int | None) -> float | None:
@@ -202,9 +202,11 @@ def _unit_debt(unit_id: int, status: str, outstanding: Any, late: Any, oldest: A
     return UnitDebt(unit_id, status, int(outstanding or 0), int(late or 0), age)
 
 
-def debt_figures(scope: Scope, as_of: date) -> dict[str, Any]:
+def debt_figures(scope: Scope, as_of: date, debts: list[UnitDebt] | None = None) -> dict[str, Any]:
+    """The ``debt`` section from the units' debts at ``as_of`` (read from the ledger unless given)."""
     buckets, classes = load_bands()
-    debts = unit_debts(scope, as_of)
+    if debts is None:
+        debts = unit_debts(scope, as_of)
     plan = plan_value(scope, as_of.year, "revenue")
     total = sum(d.outstanding for d in debts)
     late = sum(d.late for d in debts)
@@ -271,8 +273,9 @@ def kpi(as_of: date, office: Office | None = None) -> dict[str, Any]:
     prev = collected(scope, jan1, prev_month_end) if prev_month_end.year == year else 0
     revenue_plan = plan_value(scope, year, "revenue")
 
-    debt = debt_figures(scope, as_of)
-    earlier = debt_figures(scope, last_year_as_of)
+    debts = unit_debts_many(scope, [last_year_as_of, as_of])  # one pass over the ledger for both days
+    debt = debt_figures(scope, as_of, debts[as_of])
+    earlier = debt_figures(scope, last_year_as_of, debts[last_year_as_of])
     debt["one_year_earlier"] = {
         k: earlier[k] for k in ("outstanding_total", "outstanding_pct_of_plan", "interest_bearing",
                                 "interest_bearing_pct_of_plan")
@@ -316,16 +319,33 @@ def kpi(as_of: date, office: Office | None = None) -> dict[str, Any]:
 
 def ranking(as_of: date) -> list[dict[str, Any]]:
     """Grassroots offices ranked by interest-bearing debt ratio (lowest first) and by % of revenue plan."""
+    # One pass over the ledger and the payments for the province; each office takes its units' rows.
+    offices = list(Office.objects.filter(parent__isnull=False).order_by("code"))
+    scopes = {o.pk: Scope(o) for o in offices}
+    office_of_unit: dict[int, list[int]] = {}
+    for o in offices:
+        for unit_id in Unit.objects.filter(office_id__in=scopes[o.pk].office_ids()).values_list("pk", flat=True):
+            office_of_unit.setdefault(unit_id, []).append(o.pk)
+    debts_of: dict[int, list[UnitDebt]] = {o.pk: [] for o in offices}
+    for debt in unit_debts(Scope(None), as_of):
+        for office_id in office_of_unit.get(debt.unit_id, []):
+            debts_of[office_id].append(debt)
+    paid: dict[int, int] = {o.pk: 0 for o in offices}
+    with connection.cursor() as cur:
+        cur.execute("SELECT unit_id, SUM(amount) FROM contributions_payment WHERE paid_on >= %s AND paid_on <= %s "
+                    "GROUP BY unit_id", [date(as_of.year, 1, 1).isoformat(), as_of.isoformat()])
+        for unit_id, amount in cur.fetchall():
+            for office_id in office_of_unit.get(unit_id, []):
+                paid[office_id] += int(amount)
     rows = []
-    for office in Office.objects.filter(parent__isnull=False).order_by("code"):
-        scope = Scope(office)
+    for office in offices:
+        scope = scopes[office.pk]
         plan = plan_value(scope, as_of.year, "revenue")
-        debt = debt_figures(scope, as_of)
-        ytd = collected(scope, date(as_of.year, 1, 1), as_of)
+        debt = debt_figures(scope, as_of, debts_of[office.pk])
         rows.append({
             "office": office.code, "name": office.name,
             "interest_bearing_pct_of_plan": debt["interest_bearing_pct_of_plan"],
-            "pct_of_plan": pct(ytd, plan),
+            "pct_of_plan": pct(paid[office.pk], plan),
         })
     by_debt = sorted(rows, key=lambda r: (r["interest_bearing_pct_of_plan"] is None, r["interest_bearing_pct_of_plan"] or 0))
     by_plan = sorted(rows, key=lambda r: -(r["pct_of_plan"] or 0))
