@@ -149,6 +149,28 @@ def test_ranking_of_grassroots_offices() -> None:
 
 
 @pytest.mark.django_db
+def test_at_closed_month_ends_the_report_reads_what_the_close_kept() -> None:
+    """Closed through Oct 2025: at 31 Oct 2025 B (July … October owed, 12,800,000, of which July and
+    August late, 6,400,000) and C (9,600,000, all late) have a row each; A's September and October (5,400,000, not yet late) and nothing for D sum into
+    HL's line. The report from those rows equals the report from the whole ledger, for the province
+    and each office, now and a year earlier."""
+    from sicollect.close import service
+    from sicollect.close.models import MonthEndDebt
+
+    build_province()
+    service.close(Month(2025, 10))
+    kept = MonthEndDebt.objects.filter(as_of=date(2025, 10, 31))
+    assert sorted((r.unit.code if r.unit else r.office.code, r.outstanding, r.late) for r in kept) == [
+        ("B", 12_800_000, 6_400_000), ("C", 9_600_000, 9_600_000), ("HL", 5_400_000, 0)]
+    offices = [None, *Office.objects.filter(code__in=["HL", "CP"])]
+    from_kept = {o: kpi(date(2025, 10, 31), o)["debt"] for o in offices}
+    MonthEndDebt.objects.all().delete()
+    from_ledger = {o: kpi(date(2025, 10, 31), o)["debt"] for o in offices}
+    assert from_kept == from_ledger
+    assert from_kept[None]["interest_bearing"] == 16_000_000 and from_kept[None]["units_late"] == 2
+
+
+@pytest.mark.django_db
 def test_report_command_json_text_and_xlsx(tmp_path) -> None:
     build_province()
     out = StringIO()

@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.db import models
 
 from sicollect.core.fields import MonthField
-from sicollect.registry.models import Unit, UnitStatus
+from sicollect.registry.models import Office, Unit, UnitStatus
 
 
 class AgingBucket(models.Model):
@@ -82,3 +82,23 @@ class ClosedMonth(models.Model):
 
     def __str__(self) -> str:
         return str(self.month)
+
+
+class MonthEndDebt(models.Model):
+    """The late debt of a unit at the end of a closed month, written by the close.
+
+    A closed month's figures never change (late data goes into the open month, posted after this
+    day), so the KPI report reads these rows at closed month ends instead of the whole ledger.
+    Units with late debt get a row each; ``outstanding`` of every other unit is summed into the
+    office's row (``unit`` empty), so the report's totals stay exact for any office scope.
+    """
+
+    as_of = models.DateField()
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    outstanding = models.BigIntegerField()
+    late = models.BigIntegerField(default=0)
+    months_late = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["as_of", "office"], name="month_end_debt_day")]

@@ -21,7 +21,7 @@ from sicollect.core.months import Month
 from sicollect.registry.models import Unit
 
 from .aging import bucket_of, class_of, load_bands
-from .models import ClosedMonth, CloseLock, UnitDebtState
+from .models import ClosedMonth, CloseLock, MonthEndDebt, UnitDebtState
 
 
 class CloseError(Exception):
@@ -100,7 +100,26 @@ def record_debt_states(days: list[date]) -> int:
                                           months_late=months, late_amount=late))
                 latest[unit_id] = (bucket, klass)
     UnitDebtState.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
+    write_month_end_debts(debts)
     return len(rows)
+
+
+def write_month_end_debts(debts: dict[date, list[Any]]) -> None:
+    """Keep each closed month end's debts for the KPI report (see :class:`MonthEndDebt`)."""
+    office_of = dict(Unit.objects.values_list("pk", "office_id"))
+    rows = []
+    for as_of, found in debts.items():
+        MonthEndDebt.objects.filter(as_of=as_of).delete()
+        rest: dict[int, int] = {}
+        for d in found:
+            office_id = office_of[d.unit_id]
+            if d.late > 0:
+                rows.append(MonthEndDebt(as_of=as_of, office_id=office_id, unit_id=d.unit_id,
+                                         outstanding=d.outstanding, late=d.late, months_late=d.months_late))
+            else:
+                rest[office_id] = rest.get(office_id, 0) + d.outstanding
+        rows += [MonthEndDebt(as_of=as_of, office_id=o, outstanding=amount) for o, amount in rest.items()]
+    MonthEndDebt.objects.bulk_create(rows, batch_size=2000)
 
 
 def earliest_month() -> Month | None:

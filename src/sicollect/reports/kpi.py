@@ -202,6 +202,38 @@ def _unit_debt(unit_id: int, status: str, outstanding: Any, late: Any, oldest: A
     return UnitDebt(unit_id, status, int(outstanding or 0), int(late or 0), age)
 
 
+def stored_debts(scope: Scope, as_of: date) -> list[UnitDebt] | None:
+    """The debts the close kept for a closed month end (close.MonthEndDebt), or None.
+
+    Units with late debt come one by one (their status is read now, as the ledger query does);
+    the outstanding of the others comes as one line per office, ``unit_id`` 0.
+    """
+    from sicollect.close.models import MonthEndDebt
+
+    qs = MonthEndDebt.objects.filter(as_of=as_of)
+    ids = scope.office_ids()
+    if ids is not None:
+        qs = qs.filter(office_id__in=ids)
+    rows = list(qs.values_list("unit_id", "unit__status", "outstanding", "late", "months_late"))
+    if not rows and not MonthEndDebt.objects.filter(as_of=as_of).exists():
+        return None
+    return [UnitDebt(unit_id or 0, status or "", outstanding, late, months) for unit_id, status, outstanding, late, months
+            in rows]
+
+
+def debts_at(scope: Scope, days: list[date]) -> dict[date, list[UnitDebt]]:
+    """Units' debts at each day: kept by the close at closed month ends, else from the ledger in one pass."""
+    out: dict[date, list[UnitDebt]] = {}
+    for day in days:
+        stored = stored_debts(scope, day)
+        if stored is not None:
+            out[day] = stored
+    missing = [d for d in days if d not in out]
+    if missing:
+        out.update(unit_debts_many(scope, missing))
+    return out
+
+
 def debt_figures(scope: Scope, as_of: date, debts: list[UnitDebt] | None = None) -> dict[str, Any]:
     """The ``debt`` section from the units' debts at ``as_of`` (read from the ledger unless given)."""
     buckets, classes = load_bands()
@@ -273,7 +305,7 @@ def kpi(as_of: date, office: Office | None = None) -> dict[str, Any]:
     prev = collected(scope, jan1, prev_month_end) if prev_month_end.year == year else 0
     revenue_plan = plan_value(scope, year, "revenue")
 
-    debts = unit_debts_many(scope, [last_year_as_of, as_of])  # one pass over the ledger for both days
+    debts = debts_at(scope, [last_year_as_of, as_of])
     debt = debt_figures(scope, as_of, debts[as_of])
     earlier = debt_figures(scope, last_year_as_of, debts[last_year_as_of])
     debt["one_year_earlier"] = {
@@ -327,7 +359,9 @@ def ranking(as_of: date) -> list[dict[str, Any]]:
         for unit_id in Unit.objects.filter(office_id__in=scopes[o.pk].office_ids()).values_list("pk", flat=True):
             office_of_unit.setdefault(unit_id, []).append(o.pk)
     debts_of: dict[int, list[UnitDebt]] = {o.pk: [] for o in offices}
-    for debt in unit_debts(Scope(None), as_of):
+    for debt in debts_at(Scope(None), [as_of])[as_of]:
+        if debt.late <= 0:  # the ranking needs the late part only (kept unit by unit at month ends)
+            continue
         for office_id in office_of_unit.get(debt.unit_id, []):
             debts_of[office_id].append(debt)
     paid: dict[int, int] = {o.pk: 0 for o in offices}
