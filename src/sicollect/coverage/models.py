@@ -1,0 +1,182 @@
+"""Voluntary SI, household HI, collection agents: who is covered outside employers, and the rules.
+
+Rules are effective-dated rows like those of the ``rules`` app (RULES.md §8), loaded by migration
+and editable in the admin; amounts are computed in ``coverage.calc``.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from sicollect.core.fields import MonthField
+from sicollect.registry.models import Commune, Office, Person
+
+
+class SupportCategory(models.TextChoices):
+    POOR = "poor", "Hộ nghèo"
+    NEAR_POOR = "near_poor", "Hộ cận nghèo"
+    ETHNIC_MINORITY = "ethnic_minority", "Dân tộc thiểu số"
+    OTHER = "other", "Đối tượng khác"
+
+
+class VoluntaryRule(models.Model):
+    """Voluntary SI: rate of the chosen income, its floor (the rural poverty line) and ceiling."""
+
+    valid_from = models.DateField(unique=True)
+    rate_ppm = models.IntegerField(help_text="220000 = 22 %")
+    min_income = models.BigIntegerField(help_text="the rural poverty line")
+    max_base_multiple = models.IntegerField(help_text="ceiling = this × base salary")
+    source = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["valid_from"]
+
+    def __str__(self) -> str:
+        return f"from {self.valid_from}: {self.rate_ppm} ppm of {self.min_income}…{self.max_base_multiple}× base"
+
+
+class VoluntarySupport(models.Model):
+    """State support per category, a share of the contribution on the poverty-line income."""
+
+    valid_from = models.DateField()
+    category = models.CharField(max_length=20, choices=SupportCategory.choices)
+    share_ppm = models.IntegerField(help_text="500000 = 50 %")
+    source = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["category", "valid_from"]
+        constraints = [models.UniqueConstraint(fields=["category", "valid_from"], name="voluntary_support_key")]
+
+    def __str__(self) -> str:
+        return f"{self.category} from {self.valid_from}: {self.share_ppm} ppm"
+
+
+class HouseholdRule(models.Model):
+    """Household HI: rate of the base salary for the first member, then shares of that amount."""
+
+    valid_from = models.DateField(unique=True)
+    rate_ppm = models.IntegerField(help_text="45000 = 4.5 % of the base salary")
+    second_ppm = models.IntegerField(help_text="2nd member, share of the 1st's amount")
+    third_ppm = models.IntegerField()
+    fourth_ppm = models.IntegerField()
+    fifth_on_ppm = models.IntegerField(help_text="5th member and later")
+    source = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["valid_from"]
+
+    def __str__(self) -> str:
+        return f"from {self.valid_from}: {self.rate_ppm} ppm"
+
+
+class PaymentMode(models.IntegerChoices):
+    MONTHLY = 1, "Hằng tháng"
+    QUARTERLY = 3, "3 tháng"
+    HALF_YEARLY = 6, "6 tháng"
+    YEARLY = 12, "12 tháng"
+
+
+class VoluntaryEnrolment(models.Model):
+    """A person in voluntary SI from a month (to a month), at a chosen income and payment mode."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="voluntary")
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
+    income = models.BigIntegerField()
+    mode = models.IntegerField(choices=PaymentMode.choices, default=PaymentMode.MONTHLY)
+    category = models.CharField(max_length=20, choices=SupportCategory.choices, default=SupportCategory.OTHER)
+    from_month = MonthField()
+    to_month = MonthField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["person_id", "from_month"]
+        constraints = [
+            models.CheckConstraint(condition=Q(income__gt=0), name="voluntary_income_positive"),
+            models.UniqueConstraint(fields=["person", "from_month"], name="voluntary_key"),
+        ]
+
+
+class HIGroup(models.TextChoices):
+    HOUSEHOLD = "household", "Hộ gia đình (tự đóng)"
+    BUDGET = "budget", "Ngân sách nhà nước đóng"
+    SUPPORTED = "supported", "Ngân sách hỗ trợ một phần"
+    SI_FUND = "si_fund", "Quỹ BHXH đóng (hưu trí)"
+
+
+class Household(models.Model):
+    code = models.CharField(max_length=20, unique=True)
+    head_name = models.CharField(max_length=200)
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="households")
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.head_name}"
+
+
+class HouseholdMember(models.Model):
+    """A person on a household's HI list: ``order`` counts the members paying together (1st, 2nd …);
+    members of budget-paid or supported groups are covered but do not take an order."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="household_hi")
+    group = models.CharField(max_length=12, choices=HIGroup.choices, default=HIGroup.HOUSEHOLD)
+    support_ppm = models.IntegerField(default=0, help_text="supported groups: the budget's share")
+    from_month = MonthField()
+    to_month = MonthField(null=True, blank=True)
+    card_valid_from = models.DateField(null=True, blank=True)
+    card_valid_to = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["household_id", "from_month", "id"]
+
+
+class AgentKind(models.TextChoices):
+    COMMUNE_POINT = "commune_point", "Điểm thu xã, phường"
+    POST_OFFICE = "post_office", "Bưu điện"
+
+
+class CollectionAgent(models.Model):
+    code = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=AgentKind.choices)
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="agents")
+    commune = models.ForeignKey(Commune, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    commission_ppm = models.IntegerField(help_text="share of what it collects")
+    officer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Product(models.TextChoices):
+    IS = "IS", "BHXH tự nguyện"
+    BI = "BI", "BHYT hộ gia đình"
+    AR = "AR", "BHYT hộ gia đình (nông, lâm, ngư nghiệp)"
+
+
+class AgentReceipt(models.Model):
+    """Money an agent took from a person, for months of a product; remitted to the office later."""
+
+    agent = models.ForeignKey(CollectionAgent, on_delete=models.PROTECT, related_name="receipts")
+    receipt_no = models.CharField(max_length=30)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    product = models.CharField(max_length=2, choices=Product.choices)
+    received_on = models.DateField()
+    from_month = MonthField()
+    months = models.IntegerField()
+    amount = models.BigIntegerField()
+    remitted_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["agent_id", "received_on", "receipt_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["agent", "receipt_no"], name="agent_receipt_key"),
+            models.CheckConstraint(condition=Q(amount__gt=0) & Q(months__gt=0), name="agent_receipt_positive"),
+        ]
