@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "sicollect.reports",
     "sicollect.exchange",
     "sicollect.demo",
+    "sicollect.web",
 ]
 
 MIDDLEWARE = [
@@ -89,6 +90,10 @@ LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
+
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:dashboard"
+LOGOUT_REDIRECT_URL = "web:login"
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
