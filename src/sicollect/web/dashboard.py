@@ -6,6 +6,7 @@ point of every series equals the figure in the report.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -15,8 +16,24 @@ from django.db.models.functions import ExtractMonth, ExtractYear
 from sicollect.close.aging import load_bands
 from sicollect.contributions.models import Payment
 from sicollect.core.months import Month
-from sicollect.registry.models import Office
-from sicollect.reports.kpi import Scope, kpi, pct, plan_value, ranking, unit_debts
+from sicollect.plans.models import PlanTarget
+from sicollect.registry.models import Office, Unit
+from sicollect.reports.kpi import Scope, kpi, pct, plan_value, unit_debts
+
+@dataclass(frozen=True)
+class KnownScope(Scope):
+    """A :class:`Scope` whose office ids are already known: no query to find them again."""
+
+    ids: tuple[int, ...] | None = None
+
+    def office_ids(self) -> list[int] | None:
+        return list(self.ids) if self.ids is not None else None
+
+
+def known_scope(office: Office | None) -> KnownScope:
+    ids = Scope(office).office_ids()
+    return KnownScope(office, tuple(ids) if ids is not None else None)
+
 
 MONTH_LABELS = [f"{m:02d}" for m in range(1, 13)]
 
@@ -50,8 +67,54 @@ def debt_ratio_trend(scope: Scope, as_of: date) -> list[float | None]:
     return out
 
 
+def fast_ranking(as_of: date) -> list[dict[str, Any]]:
+    """:func:`sicollect.reports.kpi.ranking` in four queries instead of a handful per office.
+
+    Same definitions, same order (a test holds the two equal on the demo province): each
+    grassroots office counts its own units and those of the offices under it.
+    """
+    offices = list(Office.objects.order_by("code"))
+    parent = {o.pk: o.parent_id for o in offices}
+
+    def ancestors(office_id: int | None) -> list[int]:
+        out = []
+        while office_id is not None:
+            out.append(office_id)
+            office_id = parent.get(office_id)
+        return out
+
+    late: dict[int, int] = {}
+    unit_office = dict(Unit.objects.values_list("pk", "office_id"))
+    for d in unit_debts(Scope(None), as_of):
+        for oid in ancestors(unit_office.get(d.unit_id)):
+            late[oid] = late.get(oid, 0) + d.late
+    received: dict[int, int] = {}
+    for office_id, total in (Payment.objects.filter(paid_on__gte=date(as_of.year, 1, 1), paid_on__lte=as_of)
+                             .values_list("unit__office_id").annotate(t=Sum("amount")).values_list("unit__office_id", "t")):
+        for oid in ancestors(office_id):
+            received[oid] = received.get(oid, 0) + int(total or 0)
+    plans = dict(PlanTarget.objects.filter(year=as_of.year, indicator="revenue").values_list("office_id", "value"))
+    rows = []
+    for o in offices:
+        if o.parent_id is None:
+            continue
+        plan = plans.get(o.pk)
+        rows.append({
+            "office": o.code, "name": o.name,
+            "interest_bearing_pct_of_plan": pct(late.get(o.pk, 0), plan),
+            "pct_of_plan": pct(received.get(o.pk, 0), plan),
+        })
+    by_debt = sorted(rows, key=lambda r: (r["interest_bearing_pct_of_plan"] is None, r["interest_bearing_pct_of_plan"] or 0))
+    by_plan = sorted(rows, key=lambda r: -(r["pct_of_plan"] or 0))
+    for i, r in enumerate(by_debt, 1):
+        r["rank_debt"] = i
+    for i, r in enumerate(by_plan, 1):
+        r["rank_plan"] = i
+    return sorted(rows, key=lambda r: r["rank_debt"])
+
+
 def dashboard(as_of: date, office: Office | None, with_ranking: bool) -> dict[str, Any]:
-    scope = Scope(office)
+    scope = known_scope(office)
     figures = kpi(as_of, office)
     year = as_of.year
     revenue = revenue_by_month(scope, year, as_of.month)
@@ -84,7 +147,7 @@ def dashboard(as_of: date, office: Office | None, with_ranking: bool) -> dict[st
             "plans": [participants[k]["plan"] for k in ("si_compulsory", "si_voluntary", "ui", "hi")],
         },
     }
-    rows = ranking(as_of) if with_ranking else []
+    rows = fast_ranking(as_of) if with_ranking else []
     if rows:
         charts["ranking"] = {
             "labels": [r["name"] for r in rows],

@@ -16,6 +16,7 @@ from sicollect.registry.models import Office, Unit
 from sicollect.reports.kpi import Scope, unit_debts
 
 from . import policy
+from .dashboard import KnownScope
 
 SORTS = {
     "late": lambda r: (-r.late, r.unit.code),
@@ -69,8 +70,11 @@ def debtors(user: Any, as_of: date, f: Filters) -> Worklist:
     a = policy.access(user)
     if a.nothing:
         return Worklist([], 0, 0, buckets, classes)
-    scope_office = f.office or (None if a.everything else a.office)
-    debts = [d for d in unit_debts(Scope(scope_office), as_of) if d.late > 0]
+    if f.office is not None:
+        scope: Scope = Scope(f.office)
+    else:
+        scope = KnownScope(None, None if a.office_ids is None else tuple(sorted(a.office_ids)))
+    debts = [d for d in unit_debts(scope, as_of) if d.late > 0]
     units = policy.visible_units(user).filter(pk__in=[d.unit_id for d in debts]).select_related("office", "officer")
     if f.officer == "none":
         units = units.filter(officer__isnull=True)
