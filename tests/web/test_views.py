@@ -92,7 +92,7 @@ def test_unit_page_shows_the_statement_interest_and_history_with_worked_numbers(
     assert "450.000 đ" in table and "1.350.000 đ" in table and "1.800.000 đ" in table
     assert "8.370 đ" in table and "4.050 đ" in table and "12.420 đ" in table
     interest = page.split('id="interest"')[1].split("</table>")[0]
-    assert interest.count("daily") == 2 and interest.count("0.03%") == 2 and "31" in interest
+    assert interest.count("theo ngày") == 2 and interest.count("0.03%") == 2 and "31" in interest
     assert "2025-07" in interest and "2025-08" in interest and "01/10/2025" in interest and "31/10/2025" in interest
     history = page.split('id="debt-history"')[1].split("</table>")[0]
     assert "II" in history and "1-3" in history

@@ -30,7 +30,7 @@ from .dashboard import fast_ranking
 from .worklist import SORTS, Filters, debtors, default_as_of, render_xlsx
 
 PAGE_SIZE = 50
-COLUMN_LABELS = {"si": "BHXH", "hi": "BHYT", "ui": "BHTN", "oadi": "TNLĐ-BNN"}
+COLUMN_LABELS = {"SI": "BHXH", "HI": "BHYT", "UI": "BHTN", "OADI": "TNLĐ-BNN"}
 
 
 def _as_of(request: HttpRequest) -> date:

@@ -63,3 +63,12 @@ def masked(value: str, show: bool = False) -> str:
 @register.filter
 def get(mapping: Any, key: Any) -> Any:
     return mapping.get(key) if mapping else None
+
+
+REGIMES = {"daily": "theo ngày", "monthly": "theo tháng"}
+
+
+@register.filter
+def regime(value: str) -> str:
+    """The interest regime as the statement names it (Decree 274/2025: daily; before: monthly)."""
+    return REGIMES.get(value, value)

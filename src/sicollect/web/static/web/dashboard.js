@@ -6,7 +6,13 @@
   var d = JSON.parse(el.textContent);
   var t = JSON.parse(document.getElementById("chart-labels").textContent);
   var vnd = function (v) { return v === null || v === undefined ? "" : Math.round(v).toLocaleString("vi-VN"); };
-  var money = { ticks: { callback: function (v) { return vnd(v / 1e6) + " tr"; } } };
+  var short = function (v) {
+    var a = Math.abs(v), f = function (x) { return x.toLocaleString("vi-VN", { maximumFractionDigits: 1 }); };
+    if (a >= 1e9) { return f(v / 1e9) + " tỷ"; }
+    if (a >= 1e6) { return f(v / 1e6) + " tr"; }
+    return vnd(v);
+  };
+  var money = { ticks: { callback: short }, beginAtZero: true };
   var pct = { ticks: { callback: function (v) { return v + " %"; } }, beginAtZero: true };
   function chart(id, config) {
     var canvas = document.getElementById(id);
