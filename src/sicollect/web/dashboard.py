@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Sum
 from django.db.models.functions import ExtractMonth, ExtractYear
 
 from sicollect.close.aging import load_bands
+from sicollect.close.models import ClosedMonth
 from sicollect.contributions.models import Payment
 from sicollect.core.months import Month
 from sicollect.plans.models import PlanTarget
@@ -56,14 +58,32 @@ def revenue_by_month(scope: Scope, year: int, through_month: int) -> dict[int, l
     return out
 
 
+def late_debt(scope: Scope, day: date, closed: ClosedMonth | None) -> int:
+    """Σ late principal of the units in scope on ``day``.
+
+    A day inside the closed months has a final answer: closed months are never written
+    again (late data goes to the open month, posted on later days), so it is cached per
+    close run. Days after the close are computed each time.
+    """
+    if closed is None or day > closed.month.last_day:
+        return sum(d.late for d in unit_debts(scope, day) if d.late > 0)
+    ids = scope.office_ids()
+    key = f"web:late:{closed.pk}:{closed.closed_at.isoformat()}:{day.isoformat()}:{'all' if ids is None else ids}"
+    value = cache.get(key)
+    if value is None:
+        value = sum(d.late for d in unit_debts(scope, day) if d.late > 0)
+        cache.set(key, value, timeout=24 * 3600)
+    return int(value)
+
+
 def debt_ratio_trend(scope: Scope, as_of: date) -> list[float | None]:
     """Interest-bearing debt ÷ the year's revenue plan at each month end of the year (through ``as_of``)."""
     plan = plan_value(scope, as_of.year, "revenue")
+    closed = ClosedMonth.objects.order_by("-month").first()
     out = []
     for m in range(1, as_of.month + 1):
         day = min(Month(as_of.year, m).last_day, as_of)
-        late = sum(d.late for d in unit_debts(scope, day) if d.late > 0)
-        out.append(pct(late, plan))
+        out.append(pct(late_debt(scope, day, closed), plan))
     return out
 
 
