@@ -49,7 +49,8 @@ def browser_page(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-dev-shm-usage"])
-        context = browser.new_context(locale="vi-VN", accept_downloads=True, viewport={"width": 1400, "height": 1000})
+        # an English browser: the app still opens in Vietnamese (web.middleware.VietnameseFirstMiddleware)
+        context = browser.new_context(locale="en-US", accept_downloads=True, viewport={"width": 1400, "height": 1000})
         page = context.new_page()
         page.set_default_timeout(15_000)
         yield page

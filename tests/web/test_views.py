@@ -72,6 +72,13 @@ def test_the_language_switches_to_english_and_back(qn: dict[str, Any]) -> None:
     assert "Số tháng nợ" in text(c.get("/worklist/"))
 
 
+def test_an_english_browser_still_gets_vietnamese_until_the_user_switches(qn: dict[str, Any]) -> None:
+    c = as_user(qn, "hl_mgr")
+    assert "Đơn vị nợ" in text(c.get("/worklist/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9"))
+    c.post("/i18n/setlang/", {"language": "en", "next": "/"}, HTTP_ACCEPT_LANGUAGE="en-US")
+    assert "Debtors" in text(c.get("/worklist/", HTTP_ACCEPT_LANGUAGE="en-US"))
+
+
 def test_logout_is_a_post_and_lands_on_the_login_page(qn: dict[str, Any]) -> None:
     c = as_user(qn, "hl_off")
     resp = c.post("/logout/")

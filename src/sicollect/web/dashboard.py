@@ -20,7 +20,7 @@ from sicollect.contributions.models import Payment
 from sicollect.core.months import Month
 from sicollect.plans.models import PlanTarget
 from sicollect.registry.models import Office, Unit
-from sicollect.reports.kpi import Scope, kpi, pct, plan_value, unit_debts
+from sicollect.reports.kpi import Scope, UnitDebt, kpi, pct, plan_value, unit_debts
 
 @dataclass(frozen=True)
 class KnownScope(Scope):
@@ -58,28 +58,37 @@ def revenue_by_month(scope: Scope, year: int, through_month: int) -> dict[int, l
     return out
 
 
-def late_debt(scope: Scope, day: date, closed: ClosedMonth | None) -> int:
-    """Σ late principal of the units in scope on ``day``.
+def last_close() -> ClosedMonth | None:
+    return ClosedMonth.objects.order_by("-month").first()
 
-    A day inside the closed months has a final answer: closed months are never written
-    again (late data goes to the open month, posted on later days), so it is cached per
-    close run. Days after the close are computed each time.
+
+def unit_debts_at(scope: Scope, day: date, closed: ClosedMonth | None) -> list[UnitDebt]:
+    """:func:`sicollect.reports.kpi.unit_debts`, cached for days inside the closed months.
+
+    Those answers are final: closed months are never written again (late data goes to the
+    open month as corrections posted on its first day), so they are cached per close run.
+    Days after the close are computed each time.
     """
     if closed is None or day > closed.month.last_day:
-        return sum(d.late for d in unit_debts(scope, day) if d.late > 0)
+        return unit_debts(scope, day)
     ids = scope.office_ids()
-    key = f"web:late:{closed.pk}:{closed.closed_at.isoformat()}:{day.isoformat()}:{'all' if ids is None else ids}"
+    key = f"web:debts:{closed.pk}:{closed.closed_at.isoformat()}:{day.isoformat()}:{'all' if ids is None else ids}"
     value = cache.get(key)
     if value is None:
-        value = sum(d.late for d in unit_debts(scope, day) if d.late > 0)
+        value = unit_debts(scope, day)
         cache.set(key, value, timeout=24 * 3600)
-    return int(value)
+    return value
+
+
+def late_debt(scope: Scope, day: date, closed: ClosedMonth | None) -> int:
+    """Σ late principal of the units in scope on ``day``."""
+    return sum(d.late for d in unit_debts_at(scope, day, closed) if d.late > 0)
 
 
 def debt_ratio_trend(scope: Scope, as_of: date) -> list[float | None]:
     """Interest-bearing debt ÷ the year's revenue plan at each month end of the year (through ``as_of``)."""
     plan = plan_value(scope, as_of.year, "revenue")
-    closed = ClosedMonth.objects.order_by("-month").first()
+    closed = last_close()
     out = []
     for m in range(1, as_of.month + 1):
         day = min(Month(as_of.year, m).last_day, as_of)
@@ -105,7 +114,7 @@ def fast_ranking(as_of: date) -> list[dict[str, Any]]:
 
     late: dict[int, int] = {}
     unit_office = dict(Unit.objects.values_list("pk", "office_id"))
-    for d in unit_debts(Scope(None), as_of):
+    for d in unit_debts_at(Scope(None), as_of, last_close()):
         for oid in ancestors(unit_office.get(d.unit_id)):
             late[oid] = late.get(oid, 0) + d.late
     received: dict[int, int] = {}

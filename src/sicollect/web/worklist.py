@@ -13,10 +13,10 @@ from typing import Any
 from sicollect.close.aging import bucket_of, class_of, load_bands
 from sicollect.close.models import ClosedMonth
 from sicollect.registry.models import Office, Unit
-from sicollect.reports.kpi import Scope, unit_debts
+from sicollect.reports.kpi import Scope
 
 from . import policy
-from .dashboard import KnownScope
+from .dashboard import KnownScope, last_close, unit_debts_at
 
 SORTS = {
     "late": lambda r: (-r.late, r.unit.code),
@@ -74,7 +74,7 @@ def debtors(user: Any, as_of: date, f: Filters) -> Worklist:
         scope: Scope = Scope(f.office)
     else:
         scope = KnownScope(None, None if a.office_ids is None else tuple(sorted(a.office_ids)))
-    debts = [d for d in unit_debts(scope, as_of) if d.late > 0]
+    debts = [d for d in unit_debts_at(scope, as_of, last_close()) if d.late > 0]
     units = policy.visible_units(user).filter(pk__in=[d.unit_id for d in debts]).select_related("office", "officer")
     if f.officer == "none":
         units = units.filter(officer__isnull=True)
