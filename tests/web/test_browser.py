@@ -56,6 +56,19 @@ def browser_page(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
         yield page
         context.close()
         browser.close()
+    _close_live_server_sessions()
+
+
+def _close_live_server_sessions() -> None:
+    """The live server answers in threads of its own; a keep-alive one can hold a PostgreSQL session
+    past the test, and the test database then cannot be dropped at the end of the run."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()")
 
 
 def log_in(page: Any, base: str, username: str) -> None:

@@ -22,6 +22,7 @@ from sicollect.plans.models import PlanTarget
 from sicollect.registry.models import Office, Unit
 from sicollect.reports.kpi import Scope, UnitDebt, kpi, pct, plan_value, unit_debts
 
+
 @dataclass(frozen=True)
 class KnownScope(Scope):
     """A :class:`Scope` whose office ids are already known: no query to find them again."""

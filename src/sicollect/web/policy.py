@@ -110,14 +110,6 @@ def visible_units(user: Any) -> QuerySet[Unit]:
     return Unit.objects.filter(unit_filter(user))
 
 
-def visible_unit_ids(user: Any) -> set[int] | None:
-    """Ids of visible units, or None for all (cheap membership tests on computed lists)."""
-    a = access(user)
-    if a.everything and a.role != Role.OFFICER:
-        return None
-    return set(visible_units(user).values_list("pk", flat=True))
-
-
 def unit_or_404(user: Any, code: str) -> Unit:
     unit = visible_units(user).select_related("office", "officer").filter(code=code).first()
     if unit is None:

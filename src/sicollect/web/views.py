@@ -176,8 +176,11 @@ def _filters(request: HttpRequest) -> Filters:
         office = policy.visible_offices(request.user).filter(code=g["office"]).first()
         if office is None:
             raise Http404("no such office")
+    officer = g.get("officer", "")
+    if officer != "none" and not officer.isdigit():
+        officer = ""
     return Filters(office=office, bucket=g.get("bucket", ""), debt_class=g.get("class", ""),
-                   min_amount=_int(g.get("min_amount")), officer=g.get("officer", ""),
+                   min_amount=_int(g.get("min_amount")), officer=officer,
                    min_months=_int(g.get("min_months")), q=g.get("q", "").strip(),
                    sort=g.get("sort", "late") if g.get("sort") in SORTS else "late")
 
@@ -225,7 +228,9 @@ def worklist_assign(request: HttpRequest) -> HttpResponse:
     messages.success(request, _("%(n)d units assigned.") % {"n": changed})
     back = request.POST.get("next") or ""
     if request.headers.get("HX-Request"):
-        request.GET = QueryDict(back)
+        query = QueryDict(back, mutable=True)
+        query.pop("format", None)
+        request.GET = query
         return worklist(request)
     return redirect(f"/worklist/?{back}")
 
@@ -277,7 +282,12 @@ def suspense(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def suspense_decide(request: HttpRequest, item_id: int, verb: str) -> HttpResponse:
-    from sicollect.exchange.bank import SuspenseError, do_assign_suspense, do_dismiss_suspense, suspense_items
+    from sicollect.exchange.bank import (
+        SuspenseError,
+        do_assign_suspense,
+        do_dismiss_suspense,
+        suspense_items,
+    )
 
     if not policy.can_settle_suspense(request.user):
         return HttpResponseForbidden(_("You may not settle suspense items."))
