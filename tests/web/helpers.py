@@ -12,7 +12,7 @@ Province QN with grassroots offices HL and CP. Region I; every wage 10,000,000.
 
 Users: ``prov`` (province manager at QN), ``hl_mgr`` (grassroots manager at HL), ``hl_off``
 (officer at HL, in charge of HL001), ``hl_off2`` (officer at HL, no unit), ``hl_view`` (viewer
-at HL) and ``cp_mgr`` (grassroots manager at CP).
+at HL), ``cp_mgr`` (grassroots manager at CP) and ``cp_off`` (officer at CP, in charge of CP001).
 """
 from __future__ import annotations
 
@@ -49,10 +49,11 @@ def build() -> dict[str, Any]:
         "hl_off2": staff("hl_off2", hl, Role.OFFICER),
         "hl_view": staff("hl_view", hl, Role.VIEWER),
         "cp_mgr": staff("cp_mgr", cp, Role.GRASSROOTS_MANAGER),
+        "cp_off": staff("cp_off", cp, Role.OFFICER),
     }
     hl1 = f.unit("HL001", office=hl, tax_code="5700100001", officer=users["hl_off"])
     hl2 = f.unit("HL002", office=hl, tax_code="5700100002")
-    cp1 = f.unit("CP001", office=cp, tax_code="5700200001")
+    cp1 = f.unit("CP001", office=cp, tax_code="5700200001", officer=users["cp_off"])
     p1 = f.person("2201000001")
     p1.national_id, p1.full_name = "022085001234", "Nguyễn Thị Lan"
     p1.save()

@@ -117,7 +117,7 @@ def test_an_officer_works_through_the_app_and_another_office_gets_404(live_serve
 
     page.click("header.top form button:has-text('Log out')")
     page.wait_for_url("**/login/")
-    log_in(page, base, "cp_mgr")
+    log_in(page, base, "cp_off")
     response = page.goto(f"{base}/units/HL001/")
     assert response is not None and response.status == 404
     page.goto(f"{base}/worklist/")

@@ -185,6 +185,8 @@ def test_worklist_is_scoped(qn: dict[str, Any]) -> None:
     assert rows_of(text(as_user(qn, "cp_mgr").get("/worklist/"))) == ["CP001"]
     assert rows_of(text(as_user(qn, "hl_off").get("/worklist/"))) == ["HL001"]
     assert rows_of(text(as_user(qn, "hl_off2").get("/worklist/"))) == []
+    assert rows_of(text(as_user(qn, "cp_off").get("/worklist/"))) == ["CP001"]
+    assert as_user(qn, "cp_off").get("/units/HL001/").status_code == 404
     assert as_user(qn, "hl_mgr").get("/worklist/?office=CP").status_code == 404
     page = text(as_user(qn, "cp_mgr").get("/worklist/"))
     assert "hl_off" not in page and ">HL<" not in page and "HL001" not in page
@@ -192,7 +194,7 @@ def test_worklist_is_scoped(qn: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(("query", "expected"), [
     ("office=CP", ["CP001"]),
-    ("officer=none", ["CP001"]),
+    ("officer=none", []),
     ("min_amount=500.000", ["HL001"]),
     ("min_months=2", ["HL001"]),
     ("bucket=3-6", []),
@@ -228,7 +230,7 @@ def test_bulk_assign_over_htmx(qn: dict[str, Any]) -> None:
     page = text(resp)
     assert resp.status_code == 200 and "<html" not in page and "hl_off2" in page
     assert "Đã giao 1 đơn vị." in page  # CP001 is not theirs: untouched
-    assert Unit.objects.get(code="HL001").officer == other and Unit.objects.get(code="CP001").officer is None
+    assert Unit.objects.get(code="HL001").officer == other and Unit.objects.get(code="CP001").officer.username == "cp_off"
     event = AuditEvent.objects.get(action="assign_officer")
     assert (event.actor, event.object_id, event.detail["to"]) == ("hl_mgr", "HL001", other.pk)
     # the previous officer no longer sees the unit, the new one does
@@ -358,3 +360,14 @@ def test_suspense_dismiss_needs_a_reason(qn: dict[str, Any]) -> None:
     c.post(f"/suspense/{item.pk}/dismiss/", {"note": "returned to the sender"})
     item.refresh_from_db()
     assert item.status == "dismissed" and item.entry.state == "dismissed"
+
+
+def test_the_admin_edits_a_users_office_and_role(qn: dict[str, Any]) -> None:
+    from django.contrib.auth.models import User
+
+    c = Client()
+    c.force_login(User.objects.create_superuser("root", password=PASSWORD))
+    page = text(c.get("/admin/auth/user/"))
+    assert "hl_off" in page and "HL BHXH Hạ Long" in page
+    page = text(c.get(f"/admin/auth/user/{qn['users']['hl_off'].pk}/change/"))
+    assert 'name="staff-0-role"' in page and 'value="officer" selected' in page
