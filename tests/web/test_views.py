@@ -292,6 +292,7 @@ def test_dashboard_of_the_province(qn: dict[str, Any]) -> None:
     ranking = page.split('id="ranking"')[1].split("</table>")[0]
     assert "1,13 %" in ranking and "1,50 %" in ranking  # 450,000 / 40 M and 900,000 / 60 M
     assert "chart.umd.min.js" in page and "dashboard.js" in page
+    assert '/worklist/?bucket=1-3&as_of=2025-10-31"' in page  # each aging bucket opens its debtors
 
 
 def test_dashboard_of_a_grassroots_office_shows_nothing_of_another(qn: dict[str, Any]) -> None:

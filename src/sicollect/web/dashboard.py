@@ -167,6 +167,7 @@ def dashboard(as_of: date, office: Office | None, with_ranking: bool) -> dict[st
             "target": ceiling_bp / 100 if ceiling_bp else None,
         },
         "aging": {
+            "codes": list(figures["debt"]["by_bucket"]),
             "labels": [bucket_labels.get(code, code) for code in figures["debt"]["by_bucket"]],
             "amounts": [v["amount"] for v in figures["debt"]["by_bucket"].values()],
             "units": [v["units"] for v in figures["debt"]["by_bucket"].values()],

@@ -75,7 +75,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
               "pct_plan": _("Revenue, share of plan")}
     return render(request, "web/dashboard.html", {
         **data, "as_of": as_of, "office": office, "offices": policy.visible_offices(request.user),
-        "aging_rows": list(zip(aging["labels"], aging["units"], aging["amounts"])), "chart_labels": labels,
+        "aging_rows": list(zip(aging["codes"], aging["labels"], aging["units"], aging["amounts"], strict=True)), "chart_labels": labels,
     })
 
 
