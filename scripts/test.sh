@@ -173,10 +173,11 @@ start_pg() {
 # needs pango, and the PDFs DejaVu fonts (Vietnamese glyphs). Installed when missing, as root or
 # with sudo; without them the browser test (and the PDF checks) skip with the reason.
 web_debs_missing() {
-  local missing=()
+  local missing=() libs
+  libs=$({ ldconfig -p || /sbin/ldconfig -p; } 2>/dev/null || true)  # /sbin may not be on a user's PATH
   command -v chromium >/dev/null || command -v chromium-browser >/dev/null || missing+=(chromium)
-  ldconfig -p 2>/dev/null | grep -q 'libpango-1\.0\.so\.0' || missing+=(libpango-1.0-0)
-  ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1\.0\.so\.0' || missing+=(libpangoft2-1.0-0)
+  grep -q 'libpango-1\.0\.so\.0' <<<"$libs" || missing+=(libpango-1.0-0)
+  grep -q 'libpangoft2-1\.0\.so\.0' <<<"$libs" || missing+=(libpangoft2-1.0-0)
   [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
   echo "${missing[@]}"
 }
