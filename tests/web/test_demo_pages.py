@@ -12,9 +12,10 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
 
+from sicollect.core.months import Month
 from sicollect.registry.models import Office, Unit
-from sicollect.reports.kpi import ranking
-from sicollect.web.dashboard import fast_ranking
+from sicollect.reports.kpi import Scope, ranking, unit_debts
+from sicollect.web.dashboard import fast_ranking, late_debt_on_days
 from sicollect.web.models import Role, StaffProfile
 
 AS_OF = date(2025, 12, 31)
@@ -46,6 +47,15 @@ def test_the_quick_ranking_equals_the_reports(demo: dict[str, Any]) -> None:
 
 
 @pytest.mark.django_db
+def test_late_debt_of_the_trend_in_one_scan_equals_the_reports_per_day(demo: dict[str, Any]) -> None:
+    days = [Month(2025, m).last_day for m in range(1, 13)] + [date(2025, 9, 15)]
+    for scope in (Scope(None), Scope(demo["office"])):
+        expected = [sum(d.late for d in unit_debts(scope, day) if d.late > 0) for day in days]
+        assert late_debt_on_days(scope, days) == expected
+        assert expected[-2] > 0
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("who", ["admin", "manager"])
 def test_dashboard_queries_are_bounded(demo: dict[str, Any], who: str, django_assert_max_num_queries: Any) -> None:
     c = client_of(demo[who])
@@ -57,10 +67,10 @@ def test_dashboard_queries_are_bounded(demo: dict[str, Any], who: str, django_as
 @pytest.mark.parametrize("who", ["admin", "manager"])
 def test_worklist_queries_are_bounded(demo: dict[str, Any], who: str, django_assert_max_num_queries: Any) -> None:
     c = client_of(demo[who])
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(14):
         page = c.get("/worklist/").content.decode()
     assert "31/12/2025" in page and 'id="worklist-table"' in page
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(14):
         assert c.get("/worklist/?sort=months&min_months=1&class=II").status_code == 200
 
 

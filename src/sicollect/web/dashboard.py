@@ -6,13 +6,15 @@ point of every series equals the figure in the report.
 """
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Sum
-from django.db.models.functions import ExtractMonth, ExtractYear
 
 from sicollect.close.aging import load_bands
 from sicollect.close.models import ClosedMonth
@@ -38,22 +40,29 @@ def known_scope(office: Office | None) -> KnownScope:
     return KnownScope(office, tuple(ids) if ids is not None else None)
 
 
+T = TypeVar("T")
+
 MONTH_LABELS = [f"{m:02d}" for m in range(1, 13)]
 
 
 def revenue_by_month(scope: Scope, year: int, through_month: int) -> dict[int, list[int]]:
-    """Cumulative money received per month of ``year`` and of the year before (one query)."""
-    qs = Payment.objects.filter(paid_on__year__in=[year - 1, year])
+    """Cumulative money received per month of ``year`` and of the year before (one query).
+
+    Grouped by day in SQL (a plain column: fast on every engine, where SQLite's month
+    extraction is a Python function per row) and by month here.
+    """
+    qs = Payment.objects.filter(paid_on__gte=date(year - 1, 1, 1), paid_on__lte=date(year, 12, 31))  # the index
     ids = scope.office_ids()
     if ids is not None:
         qs = qs.filter(unit__office_id__in=ids)
-    monthly = {(r["y"], r["m"]): r["total"] for r in qs.annotate(y=ExtractYear("paid_on"), m=ExtractMonth("paid_on"))
-               .values("y", "m").annotate(total=Sum("amount"))}
+    monthly: dict[tuple[int, int], int] = {}
+    for day, total in qs.values_list("paid_on").annotate(t=Sum("amount")).values_list("paid_on", "t"):
+        monthly[(day.year, day.month)] = monthly.get((day.year, day.month), 0) + int(total or 0)
     out: dict[int, list[int]] = {}
     for y, last in ((year, through_month), (year - 1, 12)):
         running, series = 0, []
         for m in range(1, last + 1):
-            running += int(monthly.get((y, m)) or 0)
+            running += monthly.get((y, m), 0)
             series.append(running)
         out[y] = series
     return out
@@ -81,20 +90,54 @@ def unit_debts_at(scope: Scope, day: date, closed: ClosedMonth | None) -> list[U
     return value
 
 
-def late_debt(scope: Scope, day: date, closed: ClosedMonth | None) -> int:
-    """Σ late principal of the units in scope on ``day``."""
-    return sum(d.late for d in unit_debts_at(scope, day, closed) if d.late > 0)
+def late_debt_on_days(scope: Scope, days: list[date]) -> list[int]:
+    """Σ late principal of the units in scope on each of ``days``, in one scan of the ledger.
+
+    The definition of ``sicollect.reports.kpi.DEBT_SQL`` (per unit, fund and contribution
+    month: what is outstanding less what of it is not yet late, never below 0 nor above the
+    outstanding amount), with one pair of sums per day instead of one query per day. A test holds
+    it equal to ``unit_debts`` at every month end of the demo.
+    """
+    if not days:
+        return []
+    where, params = scope.unit_filter()
+    cols, col_params, outer = [], [], []
+    for i, day in enumerate(days):
+        x = day.isoformat()
+        cols.append(f"SUM(CASE WHEN e.posted_on <= %s THEN e.amount ELSE 0 END) AS o{i}, "
+                    f"SUM(CASE WHEN e.posted_on <= %s AND e.kind IN ('due', 'adjustment') AND e.late_from > %s "
+                    f"THEN e.amount ELSE 0 END) AS n{i}")
+        col_params += [x, x, x]
+        outer.append(f"SUM(CASE WHEN o{i} - n{i} <= 0 THEN 0 WHEN o{i} - n{i} > o{i} THEN o{i} ELSE o{i} - n{i} END)")
+    sql = (
+        f"SELECT {', '.join(outer)} FROM ("
+        f"SELECT e.unit_id, e.fund, e.month, {', '.join(cols)} "
+        "FROM contributions_ledgerentry e JOIN registry_unit u ON u.id = e.unit_id "
+        f"WHERE e.posted_on <= %s AND {where} "
+        "AND (e.kind IN ('due', 'adjustment') OR (e.kind = 'payment' AND e.target = 'principal')) "
+        "GROUP BY e.unit_id, e.fund, e.month) t"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [*col_params, max(days).isoformat(), *params])
+        row = cur.fetchone()
+    return [int(v or 0) for v in row]
 
 
 def debt_ratio_trend(scope: Scope, as_of: date) -> list[float | None]:
-    """Interest-bearing debt ÷ the year's revenue plan at each month end of the year (through ``as_of``)."""
+    """Interest-bearing debt ÷ the year's revenue plan at each month end of the year (through ``as_of``).
+
+    Final for days inside the closed months, so cached per close run.
+    """
     plan = plan_value(scope, as_of.year, "revenue")
+    days = [min(Month(as_of.year, m).last_day, as_of) for m in range(1, as_of.month + 1)]
     closed = last_close()
-    out = []
-    for m in range(1, as_of.month + 1):
-        day = min(Month(as_of.year, m).last_day, as_of)
-        out.append(pct(late_debt(scope, day, closed), plan))
-    return out
+    if closed is None or as_of > closed.month.last_day:
+        late = late_debt_on_days(scope, days)
+    else:
+        ids = scope.office_ids()
+        key = (closed.pk, closed.closed_at.isoformat(), as_of.isoformat(), None if ids is None else tuple(ids))
+        late = cached("trend", key, lambda: late_debt_on_days(scope, days))
+    return [pct(v, plan) for v in late]
 
 
 def fast_ranking(as_of: date) -> list[dict[str, Any]]:
@@ -143,11 +186,61 @@ def fast_ranking(as_of: date) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: r["rank_debt"])
 
 
+KPI_CACHE_SECONDS = 600
+
+
+def data_fingerprint() -> tuple[Any, ...]:
+    """What the KPI report reads, in a few cheap aggregates: any posting, payment, declaration,
+    plan change or unit status change gives a new fingerprint."""
+    from django.db.models import Count, Max
+
+    from sicollect.contributions.models import LedgerEntry
+    from sicollect.registry.models import Participation
+
+    closed = last_close()
+    return (
+        closed.pk if closed else None, closed.closed_at.isoformat() if closed else None,
+        LedgerEntry.objects.aggregate(m=Max("id"))["m"],
+        tuple(Payment.objects.aggregate(m=Max("id"), n=Count("id")).values()),
+        tuple(Participation.objects.aggregate(m=Max("id"), n=Count("id")).values()),
+        tuple(PlanTarget.objects.aggregate(m=Max("id"), n=Count("id"), s=Sum("value")).values()),
+        tuple(sorted(Unit.objects.values_list("status").annotate(n=Count("id")))),
+    )
+
+
+def cached(name: str, fingerprint: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """``compute()``, kept for ten minutes while the data it reads is unchanged.
+
+    The province's KPI report takes seconds on SQLite (its debt figures scan the ledger);
+    officers open the dashboard all day. Any new ledger row, payment, declaration, plan or unit
+    status makes a new key, and ten minutes bound what an edit the fingerprint cannot see (a
+    corrected wage on an existing row) may leave on screen.
+    """
+    key = f"web:{name}:{hashlib.sha256(repr(fingerprint).encode()).hexdigest()}"  # stable across processes
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout=KPI_CACHE_SECONDS)
+    return value
+
+
+def cached_kpi(as_of: date, office: Office | None, fingerprint: tuple[Any, ...] | None = None) -> dict[str, Any]:
+    fp = fingerprint or data_fingerprint()
+    return cached(f"kpi:{office.pk if office else 'all'}:{as_of.isoformat()}", fp, lambda: kpi(as_of, office))
+
+
+def cached_ranking(as_of: date, fingerprint: tuple[Any, ...] | None = None) -> list[dict[str, Any]]:
+    fp = fingerprint or data_fingerprint()
+    return cached(f"ranking:{as_of.isoformat()}", fp, lambda: fast_ranking(as_of))
+
+
 def dashboard(as_of: date, office: Office | None, with_ranking: bool) -> dict[str, Any]:
     scope = known_scope(office)
-    figures = kpi(as_of, office)
+    fp = data_fingerprint()
+    figures = cached_kpi(as_of, office, fp)
     year = as_of.year
-    revenue = revenue_by_month(scope, year, as_of.month)
+    revenue = cached(f"revenue:{scope.ids}:{as_of.isoformat()}", fp,
+                     lambda: revenue_by_month(scope, year, as_of.month))
     plan = figures["revenue"]["plan"]
     ceiling_bp = plan_value(scope, year, "debt_ratio_ceiling_bp")
     buckets, _classes = load_bands()
@@ -178,7 +271,7 @@ def dashboard(as_of: date, office: Office | None, with_ranking: bool) -> dict[st
             "plans": [participants[k]["plan"] for k in ("si_compulsory", "si_voluntary", "ui", "hi")],
         },
     }
-    rows = fast_ranking(as_of) if with_ranking else []
+    rows = cached_ranking(as_of, fp) if with_ranking else []
     if rows:
         charts["ranking"] = {
             "labels": [r["name"] for r in rows],
