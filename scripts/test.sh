@@ -168,6 +168,45 @@ start_pg() {
   PGVERSION_TEXT=$("$PGBIN/postgres" --version)
 }
 
+# ---------------------------------------------------------------- web: browser and PDF (Debian packages)
+# The browser test drives Debian's chromium with Playwright (no browser download); WeasyPrint
+# needs pango, and the PDFs DejaVu fonts (Vietnamese glyphs). Installed when missing, as root or
+# with sudo; without them the browser test (and the PDF checks) skip with the reason.
+web_debs_missing() {
+  local missing=() libs
+  libs=$({ ldconfig -p || /sbin/ldconfig -p; } 2>/dev/null || true)  # /sbin may not be on a user's PATH
+  command -v chromium >/dev/null || command -v chromium-browser >/dev/null || missing+=(chromium)
+  grep -q 'libpango-1\.0\.so\.0' <<<"$libs" || missing+=(libpango-1.0-0)
+  grep -q 'libpangoft2-1\.0\.so\.0' <<<"$libs" || missing+=(libpangoft2-1.0-0)
+  [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
+  echo "${missing[@]}"
+}
+
+install_web_debs() {
+  local missing sudo=() log
+  missing=$(web_debs_missing)
+  [ -n "$missing" ] || return 0
+  if [ "$IS_ROOT" = 0 ]; then
+    command -v sudo >/dev/null || { echo "warning: missing Debian packages ($missing) and no root or sudo:" \
+      "the browser test and PDF checks will skip" >&2; return 0; }
+    sudo=(sudo)
+  fi
+  command -v apt-get >/dev/null || { echo "warning: missing Debian packages ($missing) and no apt-get" >&2; return 0; }
+  banner "installing Debian packages for the web tests: $missing"
+  log=$(mktemp)
+  # shellcheck disable=SC2086  # a list of package names
+  if ! { "${sudo[@]}" apt-get update -q \
+      && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing; } \
+      >"$log" 2>&1; then
+    tail -n 20 "$log" >&2
+    echo "warning: apt-get install $missing failed: the browser test and PDF checks will skip" >&2
+  else
+    tail -n 2 "$log"
+  fi
+  rm -f "$log"
+}
+install_web_debs
+
 # ---------------------------------------------------------------- the runs
 VARDIR=$(mktemp -d)
 export SICOLLECT_VAR="$VARDIR"  # keep tests away from ./var (the `make run` database)

@@ -1,6 +1,7 @@
 """Who must pay: offices, communes, units (employers), persons and their participation."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -83,6 +84,10 @@ class Unit(models.Model):
     registered_on = models.DateField()
     oadi_low_risk = models.BooleanField(default=False, help_text="approved reduced OADI rate")
     bank_account = models.CharField(max_length=40, blank=True, help_text="the account the unit pays from")
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_units",
+        help_text="the collection officer in charge of the unit",
+    )
 
     class Meta:
         ordering = ["code"]

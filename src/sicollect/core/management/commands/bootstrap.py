@@ -34,7 +34,7 @@ class Command(BaseCommand):
         user.save()
         self.stdout.write(self.style.SUCCESS(
             "\nsicollect is ready.\n"
-            "  URL:      http://127.0.0.1:8000/admin/\n"
+            "  URL:      http://127.0.0.1:8000/  (admin: /admin/)\n"
             "  user:     admin\n"
             f"  password: {password}\n"
         ))

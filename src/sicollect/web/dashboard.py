@@ -1,0 +1,281 @@
+"""The dashboard: the KPI report's figures and the monthly series behind its charts.
+
+Figures come from :mod:`sicollect.reports.kpi` (the same definitions as the
+report); the series are the same aggregates taken at each month end, so the last
+point of every series equals the figure in the report.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, TypeVar
+
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Sum
+
+from sicollect.close.aging import load_bands
+from sicollect.close.models import ClosedMonth
+from sicollect.contributions.models import Payment
+from sicollect.core.months import Month
+from sicollect.plans.models import PlanTarget
+from sicollect.registry.models import Office, Unit
+from sicollect.reports.kpi import Scope, UnitDebt, kpi, pct, plan_value, unit_debts
+
+
+@dataclass(frozen=True)
+class KnownScope(Scope):
+    """A :class:`Scope` whose office ids are already known: no query to find them again."""
+
+    ids: tuple[int, ...] | None = None
+
+    def office_ids(self) -> list[int] | None:
+        return list(self.ids) if self.ids is not None else None
+
+
+def known_scope(office: Office | None) -> KnownScope:
+    ids = Scope(office).office_ids()
+    return KnownScope(office, tuple(ids) if ids is not None else None)
+
+
+T = TypeVar("T")
+
+MONTH_LABELS = [f"{m:02d}" for m in range(1, 13)]
+
+
+def revenue_by_month(scope: Scope, year: int, through_month: int) -> dict[int, list[int]]:
+    """Cumulative money received per month of ``year`` and of the year before (one query).
+
+    Grouped by day in SQL (a plain column: fast on every engine, where SQLite's month
+    extraction is a Python function per row) and by month here.
+    """
+    qs = Payment.objects.filter(paid_on__gte=date(year - 1, 1, 1), paid_on__lte=date(year, 12, 31))  # the index
+    ids = scope.office_ids()
+    if ids is not None:
+        qs = qs.filter(unit__office_id__in=ids)
+    monthly: dict[tuple[int, int], int] = {}
+    for day, total in qs.values_list("paid_on").annotate(t=Sum("amount")).values_list("paid_on", "t"):
+        monthly[(day.year, day.month)] = monthly.get((day.year, day.month), 0) + int(total or 0)
+    out: dict[int, list[int]] = {}
+    for y, last in ((year, through_month), (year - 1, 12)):
+        running, series = 0, []
+        for m in range(1, last + 1):
+            running += monthly.get((y, m), 0)
+            series.append(running)
+        out[y] = series
+    return out
+
+
+def last_close() -> ClosedMonth | None:
+    return ClosedMonth.objects.order_by("-month").first()
+
+
+def unit_debts_at(scope: Scope, day: date, closed: ClosedMonth | None) -> list[UnitDebt]:
+    """:func:`sicollect.reports.kpi.unit_debts`, cached for days inside the closed months.
+
+    Those answers are final: closed months are never written again (late data goes to the
+    open month as corrections posted on its first day), so they are cached per close run.
+    Days after the close are computed each time.
+    """
+    if closed is None or day > closed.month.last_day:
+        return unit_debts(scope, day)
+    ids = scope.office_ids()
+    key = f"web:debts:{closed.pk}:{closed.closed_at.isoformat()}:{day.isoformat()}:{'all' if ids is None else ids}"
+    value = cache.get(key)
+    if value is None:
+        value = unit_debts(scope, day)
+        cache.set(key, value, timeout=24 * 3600)
+    return value
+
+
+def late_debt_on_days(scope: Scope, days: list[date]) -> list[int]:
+    """Σ late principal of the units in scope on each of ``days``, in one scan of the ledger.
+
+    The definition of ``sicollect.reports.kpi.DEBT_SQL`` (per unit, fund and contribution
+    month: what is outstanding less what of it is not yet late, never below 0 nor above the
+    outstanding amount), with one pair of sums per day instead of one query per day. A test holds
+    it equal to ``unit_debts`` at every month end of the demo.
+    """
+    if not days:
+        return []
+    where, params = scope.unit_filter()
+    cols, col_params, outer = [], [], []
+    for i, day in enumerate(days):
+        x = day.isoformat()
+        cols.append(f"SUM(CASE WHEN e.posted_on <= %s THEN e.amount ELSE 0 END) AS o{i}, "
+                    f"SUM(CASE WHEN e.posted_on <= %s AND e.kind IN ('due', 'adjustment') AND e.late_from > %s "
+                    f"THEN e.amount ELSE 0 END) AS n{i}")
+        col_params += [x, x, x]
+        outer.append(f"SUM(CASE WHEN o{i} - n{i} <= 0 THEN 0 WHEN o{i} - n{i} > o{i} THEN o{i} ELSE o{i} - n{i} END)")
+    sql = (
+        f"SELECT {', '.join(outer)} FROM ("
+        f"SELECT e.unit_id, e.fund, e.month, {', '.join(cols)} "
+        "FROM contributions_ledgerentry e JOIN registry_unit u ON u.id = e.unit_id "
+        f"WHERE e.posted_on <= %s AND {where} "
+        "AND (e.kind IN ('due', 'adjustment') OR (e.kind = 'payment' AND e.target = 'principal')) "
+        "GROUP BY e.unit_id, e.fund, e.month) t"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [*col_params, max(days).isoformat(), *params])
+        row = cur.fetchone()
+    return [int(v or 0) for v in row]
+
+
+def debt_ratio_trend(scope: Scope, as_of: date) -> list[float | None]:
+    """Interest-bearing debt ÷ the year's revenue plan at each month end of the year (through ``as_of``).
+
+    Final for days inside the closed months, so cached per close run.
+    """
+    plan = plan_value(scope, as_of.year, "revenue")
+    days = [min(Month(as_of.year, m).last_day, as_of) for m in range(1, as_of.month + 1)]
+    closed = last_close()
+    if closed is None or as_of > closed.month.last_day:
+        late = late_debt_on_days(scope, days)
+    else:
+        ids = scope.office_ids()
+        key = (closed.pk, closed.closed_at.isoformat(), as_of.isoformat(), None if ids is None else tuple(ids))
+        late = cached("trend", key, lambda: late_debt_on_days(scope, days))
+    return [pct(v, plan) for v in late]
+
+
+def fast_ranking(as_of: date) -> list[dict[str, Any]]:
+    """:func:`sicollect.reports.kpi.ranking` in four queries instead of a handful per office.
+
+    Same definitions, same order (a test holds the two equal on the demo province): each
+    grassroots office counts its own units and those of the offices under it.
+    """
+    offices = list(Office.objects.order_by("code"))
+    parent = {o.pk: o.parent_id for o in offices}
+
+    def ancestors(office_id: int | None) -> list[int]:
+        out = []
+        while office_id is not None:
+            out.append(office_id)
+            office_id = parent.get(office_id)
+        return out
+
+    late: dict[int, int] = {}
+    unit_office = dict(Unit.objects.values_list("pk", "office_id"))
+    for d in unit_debts_at(Scope(None), as_of, last_close()):
+        for oid in ancestors(unit_office.get(d.unit_id)):
+            late[oid] = late.get(oid, 0) + d.late
+    received: dict[int, int] = {}
+    for office_id, total in (Payment.objects.filter(paid_on__gte=date(as_of.year, 1, 1), paid_on__lte=as_of)
+                             .values_list("unit__office_id").annotate(t=Sum("amount")).values_list("unit__office_id", "t")):
+        for oid in ancestors(office_id):
+            received[oid] = received.get(oid, 0) + int(total or 0)
+    plans = dict(PlanTarget.objects.filter(year=as_of.year, indicator="revenue").values_list("office_id", "value"))
+    rows = []
+    for o in offices:
+        if o.parent_id is None:
+            continue
+        plan = plans.get(o.pk)
+        rows.append({
+            "office": o.code, "name": o.name,
+            "interest_bearing_pct_of_plan": pct(late.get(o.pk, 0), plan),
+            "pct_of_plan": pct(received.get(o.pk, 0), plan),
+        })
+    by_debt = sorted(rows, key=lambda r: (r["interest_bearing_pct_of_plan"] is None, r["interest_bearing_pct_of_plan"] or 0))
+    by_plan = sorted(rows, key=lambda r: -(r["pct_of_plan"] or 0))
+    for i, r in enumerate(by_debt, 1):
+        r["rank_debt"] = i
+    for i, r in enumerate(by_plan, 1):
+        r["rank_plan"] = i
+    return sorted(rows, key=lambda r: r["rank_debt"])
+
+
+KPI_CACHE_SECONDS = 600
+
+
+def data_fingerprint() -> tuple[Any, ...]:
+    """What the KPI report reads, in a few cheap aggregates: any posting, payment, declaration,
+    plan change or unit status change gives a new fingerprint."""
+    from django.db.models import Count, Max
+
+    from sicollect.contributions.models import LedgerEntry
+    from sicollect.registry.models import Participation
+
+    closed = last_close()
+    return (
+        closed.pk if closed else None, closed.closed_at.isoformat() if closed else None,
+        LedgerEntry.objects.aggregate(m=Max("id"))["m"],
+        tuple(Payment.objects.aggregate(m=Max("id"), n=Count("id")).values()),
+        tuple(Participation.objects.aggregate(m=Max("id"), n=Count("id")).values()),
+        tuple(PlanTarget.objects.aggregate(m=Max("id"), n=Count("id"), s=Sum("value")).values()),
+        tuple(sorted(Unit.objects.values_list("status").annotate(n=Count("id")))),
+    )
+
+
+def cached(name: str, fingerprint: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """``compute()``, kept for ten minutes while the data it reads is unchanged.
+
+    The province's KPI report takes seconds on SQLite (its debt figures scan the ledger);
+    officers open the dashboard all day. Any new ledger row, payment, declaration, plan or unit
+    status makes a new key, and ten minutes bound what an edit the fingerprint cannot see (a
+    corrected wage on an existing row) may leave on screen.
+    """
+    key = f"web:{name}:{hashlib.sha256(repr(fingerprint).encode()).hexdigest()}"  # stable across processes
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout=KPI_CACHE_SECONDS)
+    return value
+
+
+def cached_kpi(as_of: date, office: Office | None, fingerprint: tuple[Any, ...] | None = None) -> dict[str, Any]:
+    fp = fingerprint or data_fingerprint()
+    return cached(f"kpi:{office.pk if office else 'all'}:{as_of.isoformat()}", fp, lambda: kpi(as_of, office))
+
+
+def cached_ranking(as_of: date, fingerprint: tuple[Any, ...] | None = None) -> list[dict[str, Any]]:
+    fp = fingerprint or data_fingerprint()
+    return cached(f"ranking:{as_of.isoformat()}", fp, lambda: fast_ranking(as_of))
+
+
+def dashboard(as_of: date, office: Office | None, with_ranking: bool) -> dict[str, Any]:
+    scope = known_scope(office)
+    fp = data_fingerprint()
+    figures = cached_kpi(as_of, office, fp)
+    year = as_of.year
+    revenue = cached(f"revenue:{scope.ids}:{as_of.isoformat()}", fp,
+                     lambda: revenue_by_month(scope, year, as_of.month))
+    plan = figures["revenue"]["plan"]
+    ceiling_bp = plan_value(scope, year, "debt_ratio_ceiling_bp")
+    buckets, _classes = load_bands()
+    bucket_labels = {b.code: b.label for b in buckets}
+    participants = figures["participants"]
+    charts = {
+        "revenue": {
+            "labels": MONTH_LABELS,
+            "this_year": revenue[year],
+            "last_year": revenue[year - 1],
+            "plan": [round(plan * m / 12) for m in range(1, 13)] if plan else [],
+            "year": year,
+        },
+        "debt_ratio": {
+            "labels": MONTH_LABELS[: as_of.month],
+            "values": debt_ratio_trend(scope, as_of),
+            "target": ceiling_bp / 100 if ceiling_bp else None,
+        },
+        "aging": {
+            "codes": list(figures["debt"]["by_bucket"]),
+            "labels": [bucket_labels.get(code, code) for code in figures["debt"]["by_bucket"]],
+            "amounts": [v["amount"] for v in figures["debt"]["by_bucket"].values()],
+            "units": [v["units"] for v in figures["debt"]["by_bucket"].values()],
+        },
+        "participants": {
+            "labels": ["BHXH bắt buộc", "BHXH tự nguyện", "BHTN", "BHYT"],
+            "counts": [participants[k]["count"] for k in ("si_compulsory", "si_voluntary", "ui", "hi")],
+            "plans": [participants[k]["plan"] for k in ("si_compulsory", "si_voluntary", "ui", "hi")],
+        },
+    }
+    rows = cached_ranking(as_of, fp) if with_ranking else []
+    if rows:
+        charts["ranking"] = {
+            "labels": [r["name"] for r in rows],
+            "debt": [r["interest_bearing_pct_of_plan"] for r in rows],
+            "plan": [r["pct_of_plan"] for r in rows],
+        }
+    return {"kpi": figures, "charts": charts, "ranking": rows, "ceiling_pct": charts["debt_ratio"]["target"]}

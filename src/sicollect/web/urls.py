@@ -1,0 +1,22 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("kpi.<str:fmt>", views.kpi_export, name="kpi_export"),
+    path("units/", views.unit_search, name="units"),
+    path("units/<str:code>/", views.unit_detail, name="unit"),
+    path("units/<str:code>/statement.<str:fmt>", views.unit_statement, name="unit_statement"),
+    path("worklist/", views.worklist, name="worklist"),
+    path("worklist/assign/", views.worklist_assign, name="worklist_assign"),
+    path("persons/", views.person_search, name="persons"),
+    path("persons/<str:si_code>/", views.person_detail, name="person"),
+    path("suspense/", views.suspense, name="suspense"),
+    path("suspense/<int:item_id>/<str:verb>/", views.suspense_decide, name="suspense_decide"),
+]

@@ -1,0 +1,311 @@
+"""Thin views: read the request, ask :mod:`policy` what the user may see, render.
+
+Computation lives in ``contributions`` (statement), ``reports`` (KPI),
+:mod:`worklist` and :mod:`dashboard`; state changes in the actions they call.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, QueryDict
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from sicollect.close.models import UnitDebtState
+from sicollect.contributions.models import EntryKind, LedgerEntry, Payment
+from sicollect.contributions.statement import interest_lines, statement
+from sicollect.core.months import Month
+from sicollect.registry.models import Participation, Unit
+from sicollect.rules.funds import STATEMENT_COLUMNS
+
+from . import documents, policy
+from .dashboard import dashboard as dashboard_data
+from .dashboard import fast_ranking
+from .worklist import SORTS, Filters, debtors, default_as_of, render_xlsx
+
+PAGE_SIZE = 50
+COLUMN_LABELS = {"SI": "BHXH", "HI": "BHYT", "UI": "BHTN", "OADI": "TNLĐ-BNN"}
+
+
+def _as_of(request: HttpRequest) -> date:
+    text = request.GET.get("as_of", "")
+    try:
+        return date.fromisoformat(text) if text else default_as_of()
+    except ValueError:
+        return default_as_of()
+
+
+def _int(text: str | None, default: int = 0) -> int:
+    try:
+        return int((text or "").replace(".", "").replace(",", "").strip() or default)
+    except ValueError:
+        return default
+
+
+def _xlsx(content: bytes, name: str) -> HttpResponse:
+    resp = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    resp["Content-Disposition"] = f'attachment; filename="{name}"'
+    return resp
+
+
+def _pdf(content: bytes, name: str) -> HttpResponse:
+    resp = HttpResponse(content, content_type="application/pdf")
+    resp["Content-Disposition"] = f'attachment; filename="{name}"'
+    return resp
+
+
+# --------------------------------------------------------------------------- dashboard
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    office = policy.kpi_office(request.user, request.GET.get("office"))
+    as_of = _as_of(request)
+    a = policy.access(request.user)
+    data = dashboard_data(as_of, office, with_ranking=a.everything and office is None)
+    aging = data["charts"]["aging"]
+    labels = {"this_year": _("Year"), "last_year": _("Year"), "plan": _("Plan"), "debt_ratio": _("Late-debt ratio"),
+              "target": _("Ceiling"), "late_amount": _("Late debt"), "participants": _("Participants"),
+              "pct_plan": _("Revenue, share of plan")}
+    return render(request, "web/dashboard.html", {
+        **data, "as_of": as_of, "office": office, "offices": policy.visible_offices(request.user),
+        "aging_rows": list(zip(aging["codes"], aging["labels"], aging["units"], aging["amounts"], strict=True)), "chart_labels": labels,
+    })
+
+
+@login_required
+def kpi_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    from sicollect.reports.kpi import kpi
+    from sicollect.reports.render import render_xlsx as kpi_xlsx
+
+    office = policy.kpi_office(request.user, request.GET.get("office"))
+    as_of = _as_of(request)
+    data = kpi(as_of, office)
+    rows = fast_ranking(as_of) if policy.access(request.user).everything and office is None else []
+    if fmt not in ("xlsx", "pdf"):
+        raise Http404("no such format")
+    name = f"kpi-{office.code if office else 'province'}-{as_of.isoformat()}"
+    if fmt == "xlsx":
+        return _xlsx(kpi_xlsx(data, rows), f"{name}.xlsx")
+    return _pdf(documents.kpi_pdf(data, rows, office, as_of), f"{name}.pdf")
+
+
+# --------------------------------------------------------------------------- units
+
+
+@login_required
+def unit_search(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    units = policy.visible_units(request.user).select_related("office", "officer")
+    if q:
+        units = units.filter(Q(code__icontains=q) | Q(name__icontains=q) | Q(tax_code__icontains=q))
+    page = Paginator(units.order_by("code"), PAGE_SIZE).get_page(request.GET.get("page"))
+    template = "web/_unit_rows.html" if request.headers.get("HX-Request") else "web/unit_search.html"
+    return render(request, template, {"page": page, "q": q})
+
+
+def _unit_month(request: HttpRequest, unit: Unit) -> Month:
+    text = request.GET.get("month", "")
+    if text:
+        try:
+            return Month.parse(text)
+        except ValueError:
+            pass
+    last = LedgerEntry.objects.filter(unit=unit).order_by("-period").values_list("period", flat=True).first()
+    return last or Month.of(default_as_of())
+
+
+def _statement_table(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows of the C12-TS table: one per figure, a cell per column and the total."""
+    from sicollect.contributions.statement import _LABELS, KEYS
+
+    return [{"label": _LABELS[k], "key": k,
+             "cells": [data["funds"][c][k] for c in STATEMENT_COLUMNS] + [data["total"][k]]} for k in KEYS]
+
+
+@login_required
+def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
+    unit = policy.unit_or_404(request.user, code)
+    month = _unit_month(request, unit)
+    data = statement(unit, month)
+    ledger = list(LedgerEntry.objects.filter(unit=unit, period=month).select_related("payment")
+                  .order_by("posted_on", "kind", "fund", "id"))
+    employees = list(Participation.objects.filter(unit=unit).select_related("person")
+                     .order_by("person__full_name", "from_month"))
+    payments = list(Payment.objects.filter(unit=unit).order_by("-paid_on", "-id")[:60])
+    history = list(UnitDebtState.objects.filter(unit=unit).order_by("-since"))
+    periods = list(LedgerEntry.objects.filter(unit=unit).order_by("-period").values_list("period", flat=True)
+                   .distinct())
+    return render(request, "web/unit_detail.html", {
+        "unit": unit, "month": month, "data": data, "rows": _statement_table(data),
+        "columns": [COLUMN_LABELS.get(c, c.upper()) for c in STATEMENT_COLUMNS],
+        "ledger": ledger, "interest": interest_lines(unit, month), "employees": employees,
+        "payments": payments, "history": history, "periods": periods,
+        "show_id": policy.can_see_national_id(request.user), "kinds": EntryKind,
+    })
+
+
+@login_required
+def unit_statement(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
+    if fmt not in ("xlsx", "pdf"):
+        raise Http404("no such format")
+    unit = policy.unit_or_404(request.user, code)
+    month = _unit_month(request, unit)
+    data = statement(unit, month)
+    lines = interest_lines(unit, month)
+    name = f"C12-TS-{unit.code}-{month}"
+    if fmt == "xlsx":
+        return _xlsx(documents.statement_xlsx(unit, month, data, lines), f"{name}.xlsx")
+    rows = _statement_table(data)
+    return _pdf(documents.statement_pdf(unit, month, data, rows, lines), f"{name}.pdf")
+
+
+# --------------------------------------------------------------------------- worklist
+
+
+def _filters(request: HttpRequest) -> Filters:
+    g = request.GET
+    office = None
+    if g.get("office"):
+        office = policy.visible_offices(request.user).filter(code=g["office"]).first()
+        if office is None:
+            raise Http404("no such office")
+    officer = g.get("officer", "")
+    if officer != "none" and not officer.isdigit():
+        officer = ""
+    return Filters(office=office, bucket=g.get("bucket", ""), debt_class=g.get("class", ""),
+                   min_amount=_int(g.get("min_amount")), officer=officer,
+                   min_months=_int(g.get("min_months")), q=g.get("q", "").strip(),
+                   sort=g.get("sort", "late") if g.get("sort") in SORTS else "late")
+
+
+@login_required
+def worklist(request: HttpRequest) -> HttpResponse:
+    f = _filters(request)
+    as_of = _as_of(request)
+    wl = debtors(request.user, as_of, f)
+    if request.GET.get("format") == "xlsx":
+        return _xlsx(render_xlsx(wl, as_of), f"danh-sach-no-{as_of.isoformat()}.xlsx")
+    page = Paginator(wl.rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "wl": wl, "page": page, "f": f, "as_of": as_of, "query": query.urlencode(),
+        "offices": policy.visible_offices(request.user),
+        "officers": policy.officer_filter_choices(request.user),
+        "assignable": policy.assignable_officers(request.user),
+        "can_assign": policy.can_assign(request.user),
+        "sort_choices": [("late", _("Late debt")), ("months", _("Months late")), ("outstanding", _("Outstanding")),
+                         ("code", _("Code")), ("name", _("Name"))],
+    }
+    template = "web/_worklist_table.html" if request.headers.get("HX-Request") else "web/worklist.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def worklist_assign(request: HttpRequest) -> HttpResponse:
+    """Bulk assign the ticked units to an officer (or to nobody); answers the worklist table (HTMX)."""
+    from .actions import do_assign_units
+
+    if not policy.can_assign(request.user):
+        return HttpResponseForbidden(_("You may not assign units."))
+    officer_id = request.POST.get("officer_id", "")
+    officer = None
+    if officer_id:
+        officer = policy.assignable_officers(request.user).filter(pk=officer_id).first()
+        if officer is None:
+            raise Http404("no such officer")
+    codes = request.POST.getlist("unit")
+    units = list(policy.visible_units(request.user).filter(code__in=codes))
+    changed = do_assign_units(units, officer, actor=request.user.get_username())
+    messages.success(request, _("%(n)d units assigned.") % {"n": changed})
+    back = request.POST.get("next") or ""
+    if request.headers.get("HX-Request"):
+        query = QueryDict(back, mutable=True)
+        query.pop("format", None)
+        request.GET = query
+        return worklist(request)
+    return redirect(f"/worklist/?{back}")
+
+
+# --------------------------------------------------------------------------- persons
+
+
+@login_required
+def person_search(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    persons = policy.visible_persons(request.user)
+    show_id = policy.can_see_national_id(request.user)
+    if q:
+        cond = Q(si_code__icontains=q) | Q(full_name__icontains=q)
+        if show_id:
+            cond |= Q(national_id__icontains=q)
+        else:  # a masked user may find a person by the whole number, never by a fragment of it
+            cond |= Q(national_id=q)
+        persons = persons.filter(cond)
+    page = Paginator(persons.order_by("si_code"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "web/person_search.html", {"page": page, "q": q, "show_id": show_id})
+
+
+@login_required
+def person_detail(request: HttpRequest, si_code: str) -> HttpResponse:
+    person = policy.person_or_404(request.user, si_code)
+    rows = (Participation.objects.filter(person=person).filter(policy.unit_filter(request.user, "unit__"))
+            .select_related("unit").order_by("from_month", "id"))
+    return render(request, "web/person_detail.html", {
+        "person": person, "rows": rows, "show_id": policy.can_see_national_id(request.user),
+    })
+
+
+# --------------------------------------------------------------------------- suspense queue
+
+
+@login_required
+def suspense(request: HttpRequest) -> HttpResponse:
+    from sicollect.exchange.bank import suspense_items
+
+    status = request.GET.get("status", "open")
+    items = policy.visible_suspense_items(request.user, suspense_items(status if status != "all" else None))
+    return render(request, "web/suspense.html", {
+        "items": items, "status": status, "can_settle": policy.can_settle_suspense(request.user),
+        "statuses": [("open", _("Waiting")), ("assigned", _("Assigned")), ("dismissed", _("Dismissed")), ("all", _("All"))],
+    })
+
+
+@login_required
+@require_POST
+def suspense_decide(request: HttpRequest, item_id: int, verb: str) -> HttpResponse:
+    from sicollect.exchange.bank import (
+        SuspenseError,
+        do_assign_suspense,
+        do_dismiss_suspense,
+        suspense_items,
+    )
+
+    if not policy.can_settle_suspense(request.user):
+        return HttpResponseForbidden(_("You may not settle suspense items."))
+    visible = {i.pk for i in policy.visible_suspense_items(request.user, suspense_items(None).filter(pk=item_id))}
+    if item_id not in visible:
+        raise Http404("no such item")
+    actor = request.user.get_username()
+    try:
+        if verb == "assign":
+            code = request.POST.get("unit", "").strip()
+            if not policy.visible_units(request.user).filter(code=code).exists():
+                raise SuspenseError(_("unknown unit %(code)s") % {"code": code})
+            do_assign_suspense(item_id, code, actor, note=request.POST.get("note", ""),
+                               reverses=request.POST.get("reverses", ""))
+            messages.success(request, _("Assigned to %(code)s.") % {"code": code})
+        else:
+            do_dismiss_suspense(item_id, actor, request.POST.get("note", ""))
+            messages.success(request, _("Dismissed."))
+    except SuspenseError as e:
+        messages.error(request, str(e))
+    return redirect("web:suspense")

@@ -1,0 +1,124 @@
+"""The staff app in a real browser: Playwright driving the system Chromium (Debian ``chromium``,
+installed by ``scripts/test.sh``; never a Playwright browser download).
+
+Screenshots of the dashboard, the worklist and the unit page land in ``artifacts/`` (not
+committed) for a reviewer to look at.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .helpers import PASSWORD, build
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+
+
+def chromium_path() -> str | None:
+    for name in (os.environ.get("SICOLLECT_CHROMIUM", ""), "chromium", "chromium-browser"):
+        if name and shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+def _skip_reason() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the Python package playwright is not installed (pip install -r requirements.txt)"
+    if chromium_path() is None:
+        return "no Chromium on PATH: install the Debian package 'chromium' (scripts/test.sh does, as root or with sudo)"
+    return None
+
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(_skip_reason() is not None, reason=_skip_reason() or ""),
+]
+
+
+@pytest.fixture
+def browser_page(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-dev-shm-usage"])
+        # an English browser: the app still opens in Vietnamese (web.middleware.VietnameseFirstMiddleware)
+        context = browser.new_context(locale="en-US", accept_downloads=True, viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        yield page
+        context.close()
+        browser.close()
+    _close_live_server_sessions()
+
+
+def _close_live_server_sessions() -> None:
+    """The live server answers in threads of its own; a keep-alive one can hold a PostgreSQL session
+    past the test, and the test database then cannot be dropped at the end of the run."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+
+def log_in(page: Any, base: str, username: str) -> None:
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("form.login button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_officer_works_through_the_app_and_another_office_gets_404(live_server: Any, browser_page: Any) -> None:
+    build()
+    page, base = browser_page, live_server.url
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    log_in(page, base, "hl_off")
+    assert "Tổng quan" in page.inner_text("h1")
+    assert "900.000 đ" in page.inner_text("#kpi-debt")
+    page.wait_for_function("() => window.Chart && Chart.getChart('chart-revenue') && Chart.getChart('chart-debt')")
+    page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+
+    page.click("text=Đơn vị nợ")
+    page.select_option("select[name=class]", "II")
+    page.fill("input[name=min_months]", "2")
+    page.click("#filter-button")  # HTMX swaps the table and pushes the filtered URL
+    page.wait_for_url("**/worklist/?*class=II*")
+    assert page.inner_text("#worklist-count") == "1"
+    assert "900.000 đ" in page.inner_text("#worklist-table")
+    page.screenshot(path=str(ARTIFACTS / "worklist.png"), full_page=True)
+
+    page.click("#worklist-table >> text=HL001")
+    page.wait_for_url("**/units/HL001/")
+    assert "450.000 đ" in page.inner_text("#statement-table")
+    assert "1.800.000 đ" in page.inner_text("#statement-table")
+    page.screenshot(path=str(ARTIFACTS / "unit.png"), full_page=True)
+
+    with page.expect_download() as info:
+        page.click("#statement-pdf")
+    pdf = Path(info.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF") and info.value.suggested_filename == "C12-TS-HL001-2025-10.pdf"
+
+    page.select_option("#language-form select", "en")
+    page.wait_for_selector("text=Statement (C12-TS)")
+    assert "Interest detail" in page.content()
+
+    page.click("header.top form button:has-text('Log out')")
+    page.wait_for_url("**/login/")
+    log_in(page, base, "cp_off")
+    response = page.goto(f"{base}/units/HL001/")
+    assert response is not None and response.status == 404
+    page.goto(f"{base}/worklist/")
+    assert "CP001" in page.inner_text("#worklist-table") and "HL001" not in page.content()

@@ -1,0 +1,93 @@
+"""The pages on the small demo province (200 units, two years closed): bounded queries, and the
+dashboard's quick ranking equal to the KPI report's."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.db import transaction
+from django.test import Client
+
+from sicollect.core.months import Month
+from sicollect.registry.models import Office, Unit
+from sicollect.reports.kpi import Scope, ranking, unit_debts
+from sicollect.web.dashboard import fast_ranking, late_debt_on_days
+from sicollect.web.models import Role, StaffProfile
+
+AS_OF = date(2025, 12, 31)
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
+    """``sicollect demo --scale small --seed 1`` once for the module, rolled back at the end."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("demo", scale="small", seed=1, verbosity=0)
+        admin = User.objects.create_superuser("admin", password="x")
+        office = Office.objects.filter(parent__isnull=False).order_by("code").first()
+        manager = User.objects.create_user("mgr", password="x")
+        StaffProfile.objects.create(user=manager, office=office, role=Role.GRASSROOTS_MANAGER)
+        yield {"admin": admin, "manager": manager, "office": office}
+        transaction.set_rollback(True)
+
+
+def client_of(user: User) -> Client:
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+@pytest.mark.django_db
+def test_the_quick_ranking_equals_the_reports(demo: dict[str, Any]) -> None:
+    for day in (date(2025, 9, 30), AS_OF):
+        assert fast_ranking(day) == ranking(day)
+
+
+@pytest.mark.django_db
+def test_late_debt_of_the_trend_in_one_scan_equals_the_reports_per_day(demo: dict[str, Any]) -> None:
+    days = [Month(2025, m).last_day for m in range(1, 13)] + [date(2025, 9, 15)]
+    for scope in (Scope(None), Scope(demo["office"])):
+        expected = [sum(d.late for d in unit_debts(scope, day) if d.late > 0) for day in days]
+        assert late_debt_on_days(scope, days) == expected
+        assert expected[-2] > 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["admin", "manager"])
+def test_dashboard_queries_are_bounded(demo: dict[str, Any], who: str, django_assert_max_num_queries: Any) -> None:
+    c = client_of(demo[who])
+    with django_assert_max_num_queries(60):  # the KPI report asks for its scope per figure; constant in units
+        assert c.get("/").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["admin", "manager"])
+def test_worklist_queries_are_bounded(demo: dict[str, Any], who: str, django_assert_max_num_queries: Any) -> None:
+    c = client_of(demo[who])
+    with django_assert_max_num_queries(14):
+        page = c.get("/worklist/").content.decode()
+    assert "31/12/2025" in page and 'id="worklist-table"' in page
+    with django_assert_max_num_queries(14):
+        assert c.get("/worklist/?sort=months&min_months=1&class=II").status_code == 200
+
+
+@pytest.mark.django_db
+def test_unit_page_queries_are_bounded(demo: dict[str, Any], django_assert_max_num_queries: Any) -> None:
+    unit = Unit.objects.filter(office=demo["office"], participations__isnull=False).order_by("code").first()
+    c = client_of(demo["manager"])
+    with django_assert_max_num_queries(20):
+        page = c.get(f"/units/{unit.code}/").content.decode()
+    assert unit.name in page and 'id="statement-table"' in page
+    with django_assert_max_num_queries(20):
+        assert c.get(f"/units/{unit.code}/?month=2024-06").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_manager_sees_only_their_office_on_the_demo(demo: dict[str, Any]) -> None:
+    c = client_of(demo["manager"])
+    other = Unit.objects.exclude(office=demo["office"]).order_by("code").first()
+    assert c.get(f"/units/{other.code}/").status_code == 404
+    assert f">{other.code}<" not in c.get("/worklist/").content.decode()
