@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "sicollect.reports",
     "sicollect.exchange",
     "sicollect.coverage",
+    "sicollect.api",
     "sicollect.demo",
     "sicollect.web",
 ]

@@ -1,0 +1,238 @@
+"""The HTTP API (django-ninja; OpenAPI at /api/docs).
+
+Every request carries ``Authorization: Bearer <token>`` (``sicollect apitoken create USER``); the
+token's user brings their office scope and role, applied by ``web.policy`` — the same rules as the
+pages. Errors always have the body ``{"error": code, "detail": text, "fields": {field: reason}}``.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import NinjaAPI, Schema, Status
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.security import HttpBearer
+
+from sicollect.contributions.models import Channel, LedgerEntry, Payment
+from sicollect.contributions.statement import statement
+from sicollect.core.months import Month
+from sicollect.core.privacy import mask_id
+from sicollect.reports.kpi import kpi
+from sicollect.web import policy
+from sicollect.web.models import Role
+
+from .models import ApiToken, digest
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        row = ApiToken.objects.select_related("user").filter(key_hash=digest(token), revoked=False).first()
+        if row is None or not row.user.is_active:
+            return None
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+        request.user = row.user
+        return row.user
+
+
+api = NinjaAPI(title="sicollect API", version="1", auth=TokenAuth(), urls_namespace="api",
+               description=__doc__)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, detail: str, fields: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status, self.code, self.detail, self.fields = status, code, detail, fields or {}
+
+
+def _error(request: HttpRequest, status: int, code: str, detail: str, fields: dict[str, str] | None = None
+           ) -> HttpResponse:
+    return api.create_response(request, {"error": code, "detail": detail, "fields": fields or {}}, status=status)
+
+
+@api.exception_handler(ApiError)
+def on_api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+    return _error(request, exc.status, exc.code, exc.detail, exc.fields)
+
+
+@api.exception_handler(ValidationError)
+def on_validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    fields = {".".join(str(p) for p in e.get("loc", [])[1:]) or "body": e.get("msg", "invalid") for e in exc.errors}
+    return _error(request, 422, "invalid", "the request has invalid fields", fields)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(request, 401, "unauthenticated", "send Authorization: Bearer <token>")
+
+
+@api.exception_handler(Http404)
+def on_404(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, 404, "not_found", str(exc) or "not found")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return _error(request, exc.status_code, "error", str(exc))
+
+
+def _month(text: str, field: str) -> Month:
+    try:
+        return Month.parse(text)
+    except ValueError as exc:
+        raise ApiError(422, "invalid", "the request has invalid fields", {field: str(exc)}) from exc
+
+
+# --------------------------------------------------------------------------- schemas
+class UnitOut(Schema):
+    code: str
+    name: str
+    tax_code: str
+    office: str
+    status: str
+    region: int
+    payment_cycle: int
+
+    @staticmethod
+    def resolve_office(obj: Any) -> str:
+        return obj["office"] if isinstance(obj, dict) else obj.office.code
+
+
+def _unit_out(u: Any) -> dict[str, Any]:
+    return {"code": u.code, "name": u.name, "tax_code": u.tax_code, "office": u.office.code, "status": u.status,
+            "region": u.region, "payment_cycle": u.payment_cycle}
+
+
+class LedgerOut(Schema):
+    period: str
+    posted_on: date
+    kind: str
+    fund: str
+    target: str
+    month: str | None
+    amount: int
+    source: str
+
+    @staticmethod
+    def resolve_period(obj: Any) -> str:
+        return str(obj.period)
+
+    @staticmethod
+    def resolve_month(obj: Any) -> str | None:
+        return str(obj.month) if obj.month else None
+
+
+class PersonOut(Schema):
+    si_code: str
+    full_name: str
+    national_id: str
+    birth_date: date | None
+    sex: str
+
+
+class PaymentIn(Schema):
+    payment_id: str
+    unit: str
+    paid_on: date
+    amount: int
+    reference: str = ""
+
+
+class PaymentOut(Schema):
+    payment_id: str
+    unit: str
+    paid_on: date
+    amount: int
+    reference: str
+    created: bool
+
+
+# --------------------------------------------------------------------------- read
+@api.get("/units", response=list[UnitOut], tags=["units"])
+@paginate(LimitOffsetPagination)
+def list_units(request: HttpRequest, q: str = "") -> Any:
+    """Units the token's user may see; ``q`` matches code, name or tax code."""
+    from django.db.models import Q
+
+    qs = policy.visible_units(request.user).select_related("office").order_by("code")
+    if q:
+        qs = qs.filter(Q(code__icontains=q) | Q(name__icontains=q) | Q(tax_code__icontains=q))
+    return qs  # paginated in the database
+
+
+@api.get("/units/{code}", response=UnitOut, tags=["units"])
+def get_unit(request: HttpRequest, code: str) -> Any:
+    return _unit_out(policy.unit_or_404(request.user, code))
+
+
+@api.get("/units/{code}/statement", tags=["units"])
+def get_statement(request: HttpRequest, code: str, period: str) -> Any:
+    """The C12-TS figures of a month, per fund, in đồng."""
+    unit = policy.unit_or_404(request.user, code)
+    return statement(unit, _month(period, "period"))
+
+
+@api.get("/units/{code}/ledger", response=list[LedgerOut], tags=["units"])
+@paginate(LimitOffsetPagination)
+def get_ledger(request: HttpRequest, code: str, first: str = "", last: str = "") -> Any:
+    """Ledger rows of the unit, oldest first; ``first``/``last`` bound the statement months (YYYY-MM)."""
+    unit = policy.unit_or_404(request.user, code)
+    qs = LedgerEntry.objects.filter(unit=unit).order_by("period", "posted_on", "id")
+    if first:
+        qs = qs.filter(period__gte=_month(first, "first"))
+    if last:
+        qs = qs.filter(period__lte=_month(last, "last"))
+    return qs
+
+
+@api.get("/persons/{si_code}", response=PersonOut, tags=["persons"])
+def get_person(request: HttpRequest, si_code: str) -> Any:
+    """A person; the national ID is masked unless the user's role may see it."""
+    person = policy.person_or_404(request.user, si_code)
+    shown = person.national_id if policy.can_see_national_id(request.user) else mask_id(person.national_id)
+    return {"si_code": person.si_code, "full_name": person.full_name, "national_id": shown,
+            "birth_date": person.birth_date, "sex": person.sex}
+
+
+@api.get("/kpi", tags=["reports"])
+def get_kpi(request: HttpRequest, as_of: date, office: str = "") -> Any:
+    """The KPI report (the JSON of ``sicollect report kpi``) for the user's office or one under it."""
+    return kpi(as_of, policy.kpi_office(request.user, office or None))
+
+
+# --------------------------------------------------------------------------- write
+@api.post("/payments", response={200: PaymentOut, 201: PaymentOut}, tags=["payments"])
+def post_payment(request: HttpRequest, body: PaymentIn) -> Any:
+    """Record a payment (a counter receipt, a bank credit). Idempotent by ``payment_id``: the same
+    payment again answers 200 and changes nothing; another payment under that id is a 409."""
+    if policy.access(request.user).role == Role.VIEWER:
+        raise ApiError(403, "forbidden", "viewers cannot record payments")
+    unit = policy.unit_or_404(request.user, body.unit)
+    fields = {}
+    if body.amount <= 0:
+        fields["amount"] = "must be a positive number of đồng"
+    if body.paid_on > timezone.localdate():
+        fields["paid_on"] = "is in the future"
+    if not body.payment_id.strip():
+        fields["payment_id"] = "required"
+    if fields:
+        raise ApiError(422, "invalid", "the request has invalid fields", fields)
+    out = {"payment_id": body.payment_id, "unit": unit.code, "paid_on": body.paid_on, "amount": body.amount,
+           "reference": body.reference}
+    existing = Payment.objects.filter(payment_id=body.payment_id).first()
+    if existing is not None:
+        same = (existing.unit_id, existing.paid_on, existing.amount) == (unit.pk, body.paid_on, body.amount)
+        if not same:
+            raise ApiError(409, "conflict", f"payment {body.payment_id!r} exists with other figures")
+        return Status(200, {**out, "reference": existing.reference, "created": False})
+    try:
+        with transaction.atomic():
+            Payment.objects.create(payment_id=body.payment_id, unit=unit, paid_on=body.paid_on, amount=body.amount,
+                                   reference=body.reference, channel=Channel.COUNTER,
+                                   source=f"api:{request.user.get_username()}")
+    except IntegrityError as exc:
+        raise ApiError(409, "conflict", f"payment {body.payment_id!r} was recorded meanwhile") from exc
+    return Status(201, {**out, "created": True})
