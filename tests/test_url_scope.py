@@ -1,0 +1,128 @@
+"""Every URL of the project has an access rule, and the rule is tested here.
+
+The first test lists every route (pages and API, the admin aside) and fails when one has no entry in
+RULES: a new view or endpoint cannot land without saying who may reach it. The others check each
+rule on the hand-built province of tests/web/helpers.py: without a login a page sends to the login
+page and an API route answers 401; a manager of Hạ Long (HL) asking for Cẩm Phả's (CP) unit CP001,
+its employee 2202000003 or its office gets a 404 or does not find them in a list.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from sicollect.api.models import ApiToken
+
+from .web.helpers import PASSWORD, build
+
+PUBLIC = "public"
+# name: (method, URL asking for CP's things, how HL's manager is kept out of them)
+#   ("404", None): the URL answers 404;  ("absent", text): the page or JSON does not contain text;
+#   ("covered", "module::test"): a scenario test elsewhere checks it (the test must exist)
+RULES: dict[str, tuple[str, str, tuple[str, str | None]]] = {
+    "api:openapi-json": ("GET", "/api/openapi.json", (PUBLIC, None)),
+    "api:openapi-view": ("GET", "/api/docs", (PUBLIC, None)),
+    "api:api-root": ("GET", "/api/", (PUBLIC, None)),
+    "set_language": ("POST", "/i18n/setlang/", (PUBLIC, None)),
+    "web:login": ("GET", "/login/", (PUBLIC, None)),
+    "web:logout": ("POST", "/logout/", (PUBLIC, None)),
+    "api:list_units": ("GET", "/api/units?q=CP", ("absent", "CP001")),
+    "api:get_unit": ("GET", "/api/units/CP001", ("404", None)),
+    "api:get_statement": ("GET", "/api/units/CP001/statement?period=2025-10", ("404", None)),
+    "api:get_ledger": ("GET", "/api/units/CP001/ledger", ("404", None)),
+    "api:get_person": ("GET", "/api/persons/2202000003", ("404", None)),
+    "api:get_kpi": ("GET", "/api/kpi?as_of=2025-10-31&office=CP", ("404", None)),
+    "api:post_payment": ("POST", "/api/payments", ("404", None)),
+    "web:dashboard": ("GET", "/?office=CP", ("404", None)),
+    "web:kpi_export": ("GET", "/kpi.xlsx?as_of=2025-10-31&office=CP", ("404", None)),
+    "web:units": ("GET", "/units/?q=CP", ("absent", "CP001")),
+    "web:unit": ("GET", "/units/CP001/", ("404", None)),
+    "web:unit_statement": ("GET", "/units/CP001/statement.xlsx?period=2025-10", ("404", None)),
+    "web:worklist": ("GET", "/worklist/", ("absent", "CP001")),
+    "web:worklist_assign": ("POST", "/worklist/assign/", ("covered", "tests.web.test_views::test_bulk_assign")),
+    "web:persons": ("GET", "/persons/?q=2202000003", ("absent", "Trần Văn Cẩm")),
+    "web:person": ("GET", "/persons/2202000003/", ("404", None)),
+    "web:suspense": ("GET", "/suspense/", ("covered", "tests.web.test_views::test_suspense_queue_is_scoped")),
+    "web:suspense_decide": ("POST", "/suspense/1/assign/",
+                            ("covered", "tests.web.test_views::test_suspense_queue_is_scoped")),
+}
+
+
+def routes() -> dict[str, str]:
+    def walk(patterns: list[Any], prefix: str, namespace: str) -> Any:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                if str(p.pattern).startswith("admin"):
+                    continue
+                ns = f"{namespace}:{p.namespace}" if namespace and p.namespace else (p.namespace or namespace)
+                yield from walk(p.url_patterns, prefix + str(p.pattern), ns)
+            elif isinstance(p, URLPattern):
+                yield (f"{namespace}:{p.name}" if namespace else str(p.name)), prefix + str(p.pattern)
+    return dict(walk(get_resolver().url_patterns, "", ""))
+
+
+def test_every_route_has_an_access_rule() -> None:
+    found = routes()
+    assert sorted(set(found) - set(RULES)) == [], "routes without an access rule: add them to RULES"
+    assert sorted(set(RULES) - set(found)) == [], "rules for routes that no longer exist"
+    for _method, _url, (kind, ref) in RULES.values():
+        if kind == "covered":
+            module, name = ref.split("::")  # type: ignore[union-attr]
+            assert any(n.startswith(name) for n in dir(__import__(module, fromlist=["x"]))), ref
+
+
+@pytest.fixture
+def province() -> dict[str, Any]:
+    return build()
+
+
+def _call(client: Client, method: str, url: str) -> Any:
+    if method == "POST":
+        body = {"payment_id": "X-1", "unit": "CP001", "paid_on": "2025-11-05", "amount": 1}
+        if url.startswith("/api/"):
+            return client.post(url, body, content_type="application/json")
+        return client.post(url, {})
+    return client.get(url)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(RULES))
+def test_without_a_login_nothing_is_served(name: str, province: dict[str, Any]) -> None:
+    method, url, (kind, _ref) = RULES[name]
+    r = _call(Client(), method, url)
+    if kind == PUBLIC:
+        assert r.status_code < 500
+    elif url.startswith("/api/"):
+        assert r.status_code == 401 and r.json()["error"] == "unauthenticated"
+    else:
+        assert r.status_code == 302 and r["Location"].startswith("/login/")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(n for n, (_m, _u, (k, _r)) in RULES.items() if k in ("404", "absent")))
+def test_a_grassroots_manager_sees_nothing_of_another_office(name: str, province: dict[str, Any]) -> None:
+    method, url, (kind, text) = RULES[name]
+    user = province["users"]["hl_mgr"]
+    if url.startswith("/api/"):
+        _row, token = ApiToken.issue(user)
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    else:
+        client = Client()
+        assert client.login(username=user.username, password=PASSWORD)
+    r = _call(client, method, url)
+    if kind == "404":
+        assert r.status_code == 404
+    else:
+        assert r.status_code == 200 and text not in r.content.decode()
+        # and the province manager does see it: the check is not vacuous
+        boss = province["users"]["prov"]
+        if url.startswith("/api/"):
+            _row, token = ApiToken.issue(boss)
+            other = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+        else:
+            other = Client()
+            other.login(username=boss.username, password=PASSWORD)
+        assert text in _call(other, method, url).content.decode()
