@@ -1,0 +1,23 @@
+"""``sicollect backup FILE``: a consistent copy of the database (SQLite file or pg_dump custom format)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from sicollect.core.backup import BackupError, backup
+
+
+class Command(BaseCommand):
+    help = "Back up the whole database to FILE (SQLite: online backup; PostgreSQL: pg_dump -Fc)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path)
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        try:
+            path = backup(opts["file"])
+        except BackupError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(f"backup written: {path} ({path.stat().st_size:,} bytes)")
