@@ -14,6 +14,7 @@ from django.test import Client
 
 from sicollect.api.models import ApiToken
 from sicollect.contributions.models import Payment
+from sicollect.exchange.models import AuditEvent
 
 from ..web.helpers import build
 
@@ -88,6 +89,8 @@ def test_recording_a_payment_is_idempotent_and_validated(province: dict[str, Any
     again = c.post("/api/payments", body, content_type="application/json")
     assert again.status_code == 200 and again.json()["created"] is False
     assert Payment.objects.filter(payment_id="QUAY-0001").count() == 1
+    audit = AuditEvent.objects.get(action="record_payment", object_id="QUAY-0001")
+    assert audit.actor == "hl_off" and audit.detail["after"]["amount"] == 900_000
     other = c.post("/api/payments", {**body, "amount": 1}, content_type="application/json")
     assert other.status_code == 409 and other.json()["error"] == "conflict"
     bad = c.post("/api/payments", {**body, "payment_id": "QUAY-0002", "amount": -5, "paid_on": "2999-01-01"},
