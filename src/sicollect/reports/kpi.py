@@ -202,33 +202,32 @@ def _unit_debt(unit_id: int, status: str, outstanding: Any, late: Any, oldest: A
     return UnitDebt(unit_id, status, int(outstanding or 0), int(late or 0), age)
 
 
-def stored_debts(scope: Scope, as_of: date) -> list[UnitDebt] | None:
-    """The debts the close kept for a closed month end (close.MonthEndDebt), or None.
+def stored_debts(scope: Scope, days: list[date]) -> dict[date, list[UnitDebt]]:
+    """The debts the close kept at closed month ends (close.MonthEndDebt), for those of ``days`` it kept.
 
     Units with late debt come one by one (their status is read now, as the ledger query does);
-    the outstanding of the others comes as one line per office, ``unit_id`` 0.
+    the outstanding of the others comes as one line per office, ``unit_id`` 0. Two queries.
     """
     from sicollect.close.models import MonthEndDebt
 
-    qs = MonthEndDebt.objects.filter(as_of=as_of)
+    kept = set(MonthEndDebt.objects.filter(as_of__in=days).values_list("as_of", flat=True).distinct())
+    if not kept:
+        return {}
+    qs = MonthEndDebt.objects.filter(as_of__in=kept)
     ids = scope.office_ids()
     if ids is not None:
         qs = qs.filter(office_id__in=ids)
-    rows = list(qs.values_list("unit_id", "unit__status", "outstanding", "late", "months_late"))
-    if not rows and not MonthEndDebt.objects.filter(as_of=as_of).exists():
-        return None
-    return [UnitDebt(unit_id or 0, status or "", outstanding, late, months) for unit_id, status, outstanding, late, months
-            in rows]
+    out: dict[date, list[UnitDebt]] = {day: [] for day in kept}
+    for as_of, unit_id, status, outstanding, late, months in qs.values_list(
+            "as_of", "unit_id", "unit__status", "outstanding", "late", "months_late"):
+        out[as_of].append(UnitDebt(unit_id or 0, status or "", outstanding, late, months))
+    return out
 
 
 def debts_at(scope: Scope, days: list[date]) -> dict[date, list[UnitDebt]]:
     """Units' debts at each day: kept by the close at closed month ends, else from the ledger in one pass."""
-    out: dict[date, list[UnitDebt]] = {}
-    for day in days:
-        stored = stored_debts(scope, day)
-        if stored is not None:
-            out[day] = stored
-    missing = [d for d in days if d not in out]
+    out = stored_debts(scope, days)
+    missing = sorted({d for d in days if d not in out})
     if missing:
         out.update(unit_debts_many(scope, missing))
     return out

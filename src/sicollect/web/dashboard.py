@@ -22,7 +22,7 @@ from sicollect.contributions.models import Payment
 from sicollect.core.months import Month
 from sicollect.plans.models import PlanTarget
 from sicollect.registry.models import Office, Unit
-from sicollect.reports.kpi import Scope, UnitDebt, kpi, pct, plan_value, unit_debts
+from sicollect.reports.kpi import Scope, UnitDebt, debts_at, kpi, pct, plan_value
 
 
 @dataclass(frozen=True)
@@ -80,47 +80,24 @@ def unit_debts_at(scope: Scope, day: date, closed: ClosedMonth | None) -> list[U
     Days after the close are computed each time.
     """
     if closed is None or day > closed.month.last_day:
-        return unit_debts(scope, day)
+        return debts_at(scope, [day])[day]
     ids = scope.office_ids()
     key = f"web:debts:{closed.pk}:{closed.closed_at.isoformat()}:{day.isoformat()}:{'all' if ids is None else ids}"
     value = cache.get(key)
     if value is None:
-        value = unit_debts(scope, day)
+        value = debts_at(scope, [day])[day]
         cache.set(key, value, timeout=24 * 3600)
     return value
 
 
 def late_debt_on_days(scope: Scope, days: list[date]) -> list[int]:
-    """Σ late principal of the units in scope on each of ``days``, in one scan of the ledger.
-
-    The definition of ``sicollect.reports.kpi.DEBT_SQL`` (per unit, fund and contribution
-    month: what is outstanding less what of it is not yet late, never below 0 nor above the
-    outstanding amount), with one pair of sums per day instead of one query per day. A test holds
-    it equal to ``unit_debts`` at every month end of the demo.
-    """
+    """Σ late principal of the units in scope on each of ``days``: the debts the close kept at closed
+    month ends (close.MonthEndDebt), the others in one pass over the ledger (``kpi.debts_at``).
+    A test holds it equal to ``unit_debts`` at every month end of the demo."""
     if not days:
         return []
-    where, params = scope.unit_filter()
-    cols, col_params, outer = [], [], []
-    for i, day in enumerate(days):
-        x = day.isoformat()
-        cols.append(f"SUM(CASE WHEN e.posted_on <= %s THEN e.amount ELSE 0 END) AS o{i}, "
-                    f"SUM(CASE WHEN e.posted_on <= %s AND e.kind IN ('due', 'adjustment') AND e.late_from > %s "
-                    f"THEN e.amount ELSE 0 END) AS n{i}")
-        col_params += [x, x, x]
-        outer.append(f"SUM(CASE WHEN o{i} - n{i} <= 0 THEN 0 WHEN o{i} - n{i} > o{i} THEN o{i} ELSE o{i} - n{i} END)")
-    sql = (
-        f"SELECT {', '.join(outer)} FROM ("
-        f"SELECT e.unit_id, e.fund, e.month, {', '.join(cols)} "
-        "FROM contributions_ledgerentry e JOIN registry_unit u ON u.id = e.unit_id "
-        f"WHERE e.posted_on <= %s AND {where} "
-        "AND (e.kind IN ('due', 'adjustment') OR (e.kind = 'payment' AND e.target = 'principal')) "
-        "GROUP BY e.unit_id, e.fund, e.month) t"
-    )
-    with connection.cursor() as cur:
-        cur.execute(sql, [*col_params, max(days).isoformat(), *params])
-        row = cur.fetchone()
-    return [int(v or 0) for v in row]
+    debts = debts_at(scope, days)
+    return [sum(d.late for d in debts[day]) for day in days]
 
 
 def debt_ratio_trend(scope: Scope, as_of: date) -> list[float | None]:
