@@ -16,7 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from sicollect.api.models import ApiToken
 
-from .web.helpers import PASSWORD, build
+from .web.helpers import build
 
 PUBLIC = "public"
 # name: (method, URL asking for CP's things, how HL's manager is kept out of them)
@@ -111,7 +111,7 @@ def test_a_grassroots_manager_sees_nothing_of_another_office(name: str, province
         client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
     else:
         client = Client()
-        assert client.login(username=user.username, password=PASSWORD)
+        client.force_login(user)
     r = _call(client, method, url)
     if kind == "404":
         assert r.status_code == 404
@@ -124,5 +124,5 @@ def test_a_grassroots_manager_sees_nothing_of_another_office(name: str, province
             other = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
         else:
             other = Client()
-            other.login(username=boss.username, password=PASSWORD)
+            other.force_login(boss)
         assert text in _call(other, method, url).content.decode()
