@@ -17,7 +17,7 @@ from sicollect.core.months import Month
 from . import factories as f
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_backup_restores_the_database_as_it_was(tmp_path: Path) -> None:
     """HI 10,000,000 from July 2025 = 450,000 a month; 450,000 paid on 20 Aug. After the backup a second
     payment arrives and is posted; the restore brings back one payment and September's statement."""

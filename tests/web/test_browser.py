@@ -79,7 +79,7 @@ def log_in(page: Any, base: str, username: str) -> None:
     page.wait_for_url(f"{base}/")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_officer_works_through_the_app_and_another_office_gets_404(live_server: Any, browser_page: Any) -> None:
     build()
     page, base = browser_page, live_server.url
