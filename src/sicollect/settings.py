@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "sicollect.close",
     "sicollect.reports",
     "sicollect.exchange",
+    "sicollect.arrears",
     "sicollect.demo",
 ]
 

@@ -1,0 +1,34 @@
+"""The enforcement figures the provincial reports give (the articles in ../shared/context):
+notices sent, units urged (debts of 2 months or more), working groups (province /
+grassroots) and their visits, commitments, disclosures, open cases by step.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db.models import Count
+
+from . import commitments, groups
+from .ladder import cases_by_step
+from .models import CaseStep, Disclosure, Notice, StepStatus
+
+
+def enforcement_numbers(first: date, last: date) -> dict[str, Any]:
+    notices = Notice.objects.filter(issued_on__gte=first, issued_on__lte=last)
+    by_step = {r["case_step__step__code"]: r["n"]
+               for r in notices.values("case_step__step__code").annotate(n=Count("id")).order_by()}
+    urged = CaseStep.objects.filter(step__code="URGING", status=StepStatus.CONFIRMED,
+                                    confirmed_on__gte=first, confirmed_on__lte=last)
+    return {
+        "from": first.isoformat(), "to": last.isoformat(),
+        "notices_sent": notices.count(),
+        "units_noticed": notices.values("unit_id").distinct().count(),
+        "notices_by_step": by_step,
+        "units_urged": urged.values("case__unit_id").distinct().count(),
+        **groups.summary(first, last),
+        "commitments": commitments.summary(first, last),
+        "disclosed_units": Disclosure.objects.filter(published_on__gte=first, published_on__lte=last)
+        .values("unit_id").distinct().count(),
+        "open_cases_by_step": cases_by_step(),
+    }
