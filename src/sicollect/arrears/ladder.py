@@ -117,7 +117,7 @@ def actor_name(officer: Any) -> str:
     return str(getattr(officer, "username", officer) or "")
 
 
-def confirm(ids: list[int], officer: Any, on: date | None = None) -> ConfirmSummary:
+def confirm(ids: list[int], officer: Any, on: date | None = None, progress: bool = False) -> ConfirmSummary:
     """Confirm the proposed steps ``ids`` as ``officer``; issues their documents. Others are skipped
     with the reason (already confirmed, cancelled, case closed)."""
     from .disclosure import propose_disclosure
@@ -130,7 +130,7 @@ def confirm(ids: list[int], officer: Any, on: date | None = None) -> ConfirmSumm
     with transaction.atomic():
         found = {s.pk: s for s in CaseStep.objects.select_for_update().select_related("case", "step", "case__unit")
                  .filter(pk__in=ids)}
-        for pk in ids:
+        for pk in _progress(ids, progress, "confirm"):
             cs = found.get(pk)
             if cs is None:
                 summary.skipped.append(f"{pk}: no such step")
@@ -153,6 +153,14 @@ def confirm(ids: list[int], officer: Any, on: date | None = None) -> ConfirmSumm
                 propose_disclosure(cs.case, day)
                 summary.disclosures += 1
     return summary
+
+
+def _progress(items: list[int], on: bool, what: str) -> Any:
+    if not on:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc=what, unit="step")
 
 
 def proposals(as_of: date | None = None, office: Any = None, step: str | None = None) -> Any:
