@@ -115,6 +115,39 @@ install_postgres() {
   fi
 }
 
+# ---------------------------------------------------------------- PDF libraries (arrears notices)
+# WeasyPrint loads pango with ctypes at import; the notices need a font with Vietnamese glyphs.
+PDF_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
+
+pdf_libs_present() {
+  "$PY" -c 'import weasyprint' >/dev/null 2>&1 && ls /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf >/dev/null 2>&1
+}
+
+install_pdf_libs() {
+  local sudo=() log
+  pdf_libs_present && return 0
+  if [ "$IS_ROOT" = 0 ]; then
+    command -v sudo >/dev/null || {
+      echo "error: WeasyPrint needs the Debian packages ${PDF_PACKAGES[*]}; installing them needs root or sudo" >&2
+      exit 1
+    }
+    sudo=(sudo)
+  fi
+  command -v apt-get >/dev/null || { echo "error: no apt-get to install ${PDF_PACKAGES[*]}" >&2; exit 1; }
+  banner "installing PDF libraries (${PDF_PACKAGES[*]})"
+  log=$(mktemp)
+  if ! { "${sudo[@]}" apt-get update -q \
+      && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+        --no-install-recommends "${PDF_PACKAGES[@]}"; } >"$log" 2>&1; then
+    cat "$log" >&2
+    rm -f "$log"
+    echo "error: apt-get install ${PDF_PACKAGES[*]} failed" >&2
+    exit 1
+  fi
+  tail -n 3 "$log"
+  rm -f "$log"
+}
+
 free_port() {
   "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
@@ -169,6 +202,7 @@ start_pg() {
 }
 
 # ---------------------------------------------------------------- the runs
+install_pdf_libs
 VARDIR=$(mktemp -d)
 export SICOLLECT_VAR="$VARDIR"  # keep tests away from ./var (the `make run` database)
 ARGS_TEXT=${*:-(none)}
