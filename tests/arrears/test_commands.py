@@ -43,6 +43,8 @@ def test_the_arrears_commands_end_to_end(tmp_path: Path) -> None:
     assert "1 published" in run("arrears", "disclose", "publish", "--as-of", "2025-10-31", "--manager", "giam.doc")
     run("arrears", "disclose", "export", "--as-of", "2025-10-31", "-o", str(tmp_path / "list.xlsx"))
     assert (tmp_path / "list.xlsx").stat().st_size > 0
+    ranked = json.loads(run("arrears", "inspection", "--as-of", "2025-10-31", "--format", "json"))
+    assert [(r["unit"], r["parts"]["months"]) for r in ranked] == [("TA0001", 5.83)]
     figures = json.loads(run("arrears", "numbers", "--from", "2025-10-01", "--to", "2025-10-31"))
     assert (figures["notices_sent"], figures["disclosed_units"]) == (1, 1)
 

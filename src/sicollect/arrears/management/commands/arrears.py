@@ -6,6 +6,7 @@
     sicollect arrears list     [--step CODE] [--office CODE] [--cases] [--format text|json]
     sicollect arrears notices  --from DATE --to DATE -o DIR     one PDF per office + register xlsx
     sicollect arrears disclose nominate|review|publish|export …
+    sicollect arrears inspection [--as-of DATE] [--limit N] [--format text|json]   risk ranking
     sicollect arrears numbers  --from DATE --to DATE
 DATE defaults to the last day of the last closed month.
 """
@@ -67,6 +68,10 @@ class Command(BaseCommand):
         p.add_argument("--manager", help="the reviewing/publishing province manager")
         p.add_argument("--ids", help="candidates to review (default: all)")
         p.add_argument("-o", "--output")
+        p = sub.add_parser("inspection")
+        p.add_argument("--as-of")
+        p.add_argument("--limit", type=int, default=50)
+        p.add_argument("--format", choices=["text", "json"], default="text")
         p = sub.add_parser("numbers")
         p.add_argument("--from", dest="first", required=True)
         p.add_argument("--to", dest="last", required=True)
@@ -175,6 +180,18 @@ class Command(BaseCommand):
                 raise CommandError("-o FILE.xlsx", returncode=2)
             Path(o["output"]).write_bytes(disclosure.export_xlsx(as_of))
             self.stdout.write(o["output"])
+
+    def do_inspection(self, o: dict[str, Any]) -> None:
+        from sicollect.arrears.inspection import WEIGHTS, ranking
+
+        rows = ranking(_date(o["as_of"]), o["limit"])
+        if o["format"] == "json":
+            self.stdout.write(json.dumps([r.as_dict() for r in rows], ensure_ascii=False))
+            return
+        self.stdout.write(f"{'unit':14} {'score':>6}  " + " ".join(f"{k:>9}" for k in WEIGHTS) + "  name")
+        for r in rows:
+            self.stdout.write(f"{r.unit:14} {r.score:6.2f}  " + " ".join(f"{r.parts[k]:9.2f}" for k in WEIGHTS)
+                              + f"  {r.name}")
 
     def do_numbers(self, o: dict[str, Any]) -> None:
         from sicollect.arrears.numbers import enforcement_numbers
