@@ -9,6 +9,7 @@ import pytest
 from sicollect.arrears import disclosure, ladder
 from sicollect.arrears.cases import after_close, sync
 from sicollect.arrears.models import Case, CaseStep, Disclosure, LadderStep, Notice, StepStatus
+from sicollect.arrears.numbers import enforcement_numbers
 from sicollect.arrears.reward import may_confirm_reward
 from sicollect.contributions.statement import statement
 from sicollect.core.months import Month
@@ -129,6 +130,12 @@ def test_one_unit_from_its_first_late_month_to_disclosure_and_back() -> None:
     assert (entry.status, entry.removed_on) == ("removed", d)
     assert disclosure.published(d) == []
     assert may_confirm_reward(u, d).may_confirm  # urged in 2025, not in 2026
+    paid = owed["closing_principal"] + owed["closing_interest"]
+    figures = enforcement_numbers(date(2025, 9, 1), d)
+    assert figures["recovered_after_step"] == {"DISCLOSURE": {"amount": paid, "units": 1}}
+    assert figures["notices_by_step"] == {"NOTICE": 1, "LATE_NOTICE": 1, "URGING": 1, "CONFERENCE": 1,
+                                          "INSPECTION": 1}
+    assert (figures["notices_sent"], figures["units_urged"], figures["disclosed_units"]) == (5, 1, 1)
     assert not may_confirm_reward(u, date(2025, 12, 31)).may_confirm
 
 
