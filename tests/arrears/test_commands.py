@@ -36,6 +36,8 @@ def test_the_arrears_commands_end_to_end(tmp_path: Path) -> None:
     assert Notice.objects.count() == 1
     out = run("arrears", "notices", "--from", "2025-10-01", "--to", "2025-10-31", "-o", str(tmp_path))
     assert len(out.split()) == 2 and (tmp_path / "thong-bao-QN-20251001-20251031.pdf").exists()
+    assert "1 notice(s)" in run("arrears", "notice", "--unit", "TA0001", "-o", str(tmp_path / "one.pdf"))
+    assert (tmp_path / "one.pdf").read_bytes().startswith(b"%PDF")
     listed = json.loads(run("arrears", "list", "--cases", "--format", "json"))
     assert listed["by_step"] == {"NOTICE": 1}
     assert "1 candidate(s)" in run("arrears", "disclose", "nominate", "--as-of", "2025-10-31", "--min-months", "2")

@@ -150,7 +150,8 @@ def sync(as_of: date) -> SyncSummary:
             summary.by_class[c.debt_class] = summary.by_class.get(c.debt_class, 0) + 1
         summary.open_cases = len(new) + len(changed) + sum(
             1 for uid, c in open_cases.items() if c.as_of > as_of)
-        _drop_paid_disclosures(as_of, closed_ids)
+        # a unit that paid leaves the public list; a class IV one stays on it until it pays
+        _drop_paid_disclosures(as_of, [c.pk for c, r in closing if r == "paid"])
     return summary
 
 

@@ -5,6 +5,7 @@
     sicollect arrears confirm  --officer NAME (--ids 1,2 | --all [--step CODE] [--office CODE]) [--on DATE]
     sicollect arrears list     [--step CODE] [--office CODE] [--cases] [--format text|json]
     sicollect arrears notices  --from DATE --to DATE -o DIR     one PDF per office + register xlsx
+    sicollect arrears notice   --unit CODE [--latest] -o FILE.pdf   one unit's notices
     sicollect arrears disclose nominate|review|publish|export …
     sicollect arrears inspection [--as-of DATE] [--limit N] [--format text|json]   risk ranking
     sicollect arrears numbers  --from DATE --to DATE
@@ -60,6 +61,10 @@ class Command(BaseCommand):
         p = sub.add_parser("notices")
         p.add_argument("--from", dest="first", required=True)
         p.add_argument("--to", dest="last", required=True)
+        p.add_argument("-o", "--output", required=True)
+        p = sub.add_parser("notice", help="the PDF of one unit's notices")
+        p.add_argument("--unit", required=True)
+        p.add_argument("--latest", action="store_true", help="only the latest notice")
         p.add_argument("-o", "--output", required=True)
         p = sub.add_parser("disclose")
         p.add_argument("what", choices=["nominate", "review", "publish", "export"])
@@ -157,6 +162,17 @@ class Command(BaseCommand):
 
         for path in batch(_date(o["first"]), _date(o["last"]), Path(o["output"])):
             self.stdout.write(str(path))
+
+    def do_notice(self, o: dict[str, Any]) -> None:
+        from sicollect.arrears.models import Notice
+        from sicollect.arrears.notices import pdf_of
+
+        items = list(Notice.objects.filter(unit__code=o["unit"]).select_related("unit", "office")
+                     .order_by("issued_on", "id"))
+        if not items:
+            raise CommandError(f"no notice for unit {o['unit']!r}", returncode=2)
+        Path(o["output"]).write_bytes(pdf_of(items[-1:] if o["latest"] else items))
+        self.stdout.write(f"{o['output']}: {1 if o['latest'] else len(items)} notice(s)")
 
     def do_disclose(self, o: dict[str, Any]) -> None:
         from sicollect.arrears import disclosure
