@@ -126,7 +126,7 @@ def pdf_of(notices: list[Notice]) -> bytes:
     return HTML(string=html_of(notices)).write_pdf()
 
 
-def batch(issued_from: date, issued_to: date, out_dir: Path) -> list[Path]:
+def batch(issued_from: date, issued_to: date, out_dir: Path, progress: bool = False) -> list[Path]:
     """One PDF per office with its notices issued in the period, and one register xlsx of them all."""
     from openpyxl import Workbook
 
@@ -137,7 +137,12 @@ def batch(issued_from: date, issued_to: date, out_dir: Path) -> list[Path]:
     for n in notices:
         by_office[n.office.code].append(n)
     written = []
-    for code, items in by_office.items():
+    offices: Any = by_office.items()
+    if progress:
+        from tqdm import tqdm
+
+        offices = tqdm(list(offices), desc="notices", unit="office")
+    for code, items in offices:
         path = out_dir / f"thong-bao-{code}-{issued_from:%Y%m%d}-{issued_to:%Y%m%d}.pdf"
         path.write_bytes(pdf_of(items))
         written.append(path)

@@ -160,7 +160,7 @@ class Command(BaseCommand):
     def do_notices(self, o: dict[str, Any]) -> None:
         from sicollect.arrears.notices import batch
 
-        for path in batch(_date(o["first"]), _date(o["last"]), Path(o["output"])):
+        for path in batch(_date(o["first"]), _date(o["last"]), Path(o["output"]), progress=True):
             self.stdout.write(str(path))
 
     def do_notice(self, o: dict[str, Any]) -> None:
