@@ -93,3 +93,23 @@ def test_a_unit_whose_debt_is_class_iv_gets_no_case_and_an_open_one_closes() -> 
     s = sync(date(2025, 10, 31))
     assert s.closed_class_iv == 1
     assert Case.objects.get(unit=u).close_reason == "class_iv"
+
+
+def test_an_officer_is_assigned_and_notes_join_the_history() -> None:
+    from django.contrib.auth import get_user_model
+
+    from sicollect.arrears.cases import do_add_note, do_assign
+
+    hi_unit()
+    post("2025-10")
+    sync(date(2025, 10, 31))
+    case = Case.objects.get()
+    officer = get_user_model().objects.create(username="nguyen.van.a")
+    assert do_assign([case.pk], officer, actor="truong.phong") == 1
+    do_add_note(case, "nguyen.van.a", "Gọi điện, kế toán hẹn nộp trước 15/11", on=date(2025, 11, 3))
+    case.refresh_from_db()
+    assert case.officer == officer
+    assert [(e.kind, e.actor, e.text) for e in CaseEvent.objects.filter(case=case).order_by("id")] == [
+        ("opened", "", ""), ("assigned", "truong.phong", "nguyen.van.a"),
+        ("note", "nguyen.van.a", "Gọi điện, kế toán hẹn nộp trước 15/11")]
+    assert case.notes.get().text.startswith("Gọi điện")
