@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "sicollect.reports",
     "sicollect.exchange",
     "sicollect.coverage",
+    "sicollect.arrears",
     "sicollect.api",
     "ninja",  # Swagger UI served from the package, not a CDN
     "axes",

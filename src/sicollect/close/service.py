@@ -40,11 +40,12 @@ class CloseSummary:
     seconds: dict[str, float] = field(default_factory=dict)
     debt_state_changes: int = 0
     amounts: dict[str, int] = field(default_factory=dict)  # ledger kind → đồng posted in the closed months
+    arrears: dict[str, Any] = field(default_factory=dict)  # cases synced, steps proposed (arrears app)
 
     def as_dict(self) -> dict[str, Any]:
         return {"months": self.months, "units": self.units, "entries": self.entries,
                 "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
-                "debt_state_changes": self.debt_state_changes, "amounts": self.amounts}
+                "debt_state_changes": self.debt_state_changes, "amounts": self.amounts, "arrears": self.arrears}
 
 
 def holder_name() -> str:
@@ -148,6 +149,17 @@ def amounts_posted(months: list[Month]) -> dict[str, int]:
     return {r["kind"]: int(r["total"]) for r in rows}
 
 
+def after_close_hooks(as_of: date) -> dict[str, Any]:
+    """Work that follows the close inside its transaction: the arrears cases and ladder proposals."""
+    from django.apps import apps
+
+    if not apps.is_installed("sicollect.arrears"):
+        return {}
+    from sicollect.arrears.cases import after_close
+
+    return after_close(as_of)
+
+
 Engine = Callable[[Month, Month | None, bool], Any]
 
 
@@ -184,6 +196,9 @@ def close(through: Month, engine: Engine = reference_engine, progress: bool = Fa
             summary.units = Unit.objects.count()
             summary.months = [str(m) for m in months]
             summary.amounts = amounts_posted(months)
+            t0 = time.perf_counter()
+            summary.arrears = after_close_hooks(through.last_day)
+            summary.seconds["arrears"] = time.perf_counter() - t0
             for m in months:
                 ClosedMonth.objects.create(month=m, summary=summary.as_dict())
     finally:

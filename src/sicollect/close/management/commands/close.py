@@ -37,5 +37,10 @@ class Command(BaseCommand):
                           f"{format_vnd(summary.entries)} ledger rows, {summary.debt_state_changes} bucket/class changes")
         for kind, amount in summary.amounts.items():
             self.stdout.write(f"  {kind:12} {format_vnd(amount):>22} đ")
+        if summary.arrears:
+            cases, proposals = summary.arrears["cases"], summary.arrears["proposals"]
+            self.stdout.write(f"  arrears: {cases['open_cases']} open case(s), {cases['opened']} opened, "
+                              f"{cases['closed_paid']} closed paid, {cases['closed_class_iv']} to class IV; "
+                              f"{proposals['proposed']} step(s) proposed {proposals['by_step']}")
         for step, seconds in summary.seconds.items():
             self.stdout.write(f"  {step:12} {seconds:8.2f} s")

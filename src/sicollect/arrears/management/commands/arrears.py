@@ -1,0 +1,216 @@
+"""``sicollect arrears …``: cases, the escalation ladder, notices, disclosure and figures.
+
+    sicollect arrears sync     [--as-of DATE]            open/update/close cases from the ledger
+    sicollect arrears propose  [--as-of DATE]            propose the next steps of every open case
+    sicollect arrears confirm  --officer NAME (--ids 1,2 | --all [--step CODE] [--office CODE]) [--on DATE]
+    sicollect arrears list     [--step CODE] [--office CODE] [--cases] [--format text|json]
+    sicollect arrears notices  --from DATE --to DATE -o DIR     one PDF per office + register xlsx
+    sicollect arrears notice   --unit CODE [--latest] -o FILE.pdf   one unit's notices
+    sicollect arrears disclose nominate|review|publish|export …
+    sicollect arrears inspection [--as-of DATE] [--limit N] [--format text|json]   risk ranking
+    sicollect arrears numbers  --from DATE --to DATE
+DATE defaults to the last day of the last closed month.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from sicollect.core.money import format_vnd
+
+
+def _date(text: str | None) -> date:
+    if text:
+        try:
+            return date.fromisoformat(text)
+        except ValueError as exc:
+            raise CommandError(f"expected YYYY-MM-DD, got {text!r}", returncode=2) from exc
+    from sicollect.close.service import last_closed
+
+    closed = last_closed()
+    if closed is None:
+        raise CommandError("no month is closed yet: give --as-of", returncode=2)
+    return closed.last_day
+
+
+class Command(BaseCommand):
+    help = "Arrears enforcement: sync cases, propose and confirm ladder steps, notices, disclosure, figures."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        p = sub.add_parser("sync")
+        p.add_argument("--as-of")
+        p = sub.add_parser("propose")
+        p.add_argument("--as-of")
+        p = sub.add_parser("confirm")
+        p.add_argument("--officer", required=True)
+        p.add_argument("--ids", help="comma-separated step ids (from `list`)")
+        p.add_argument("--all", action="store_true", help="every proposed step (filtered by --step/--office)")
+        p.add_argument("--step")
+        p.add_argument("--office")
+        p.add_argument("--on", help="confirmation day (default: the case's as-of day)")
+        p = sub.add_parser("list")
+        p.add_argument("--step")
+        p.add_argument("--office")
+        p.add_argument("--cases", action="store_true", help="open cases instead of proposals")
+        p.add_argument("--format", choices=["text", "json"], default="text")
+        p = sub.add_parser("notices")
+        p.add_argument("--from", dest="first", required=True)
+        p.add_argument("--to", dest="last", required=True)
+        p.add_argument("-o", "--output", required=True)
+        p = sub.add_parser("notice", help="the PDF of one unit's notices")
+        p.add_argument("--unit", required=True)
+        p.add_argument("--latest", action="store_true", help="only the latest notice")
+        p.add_argument("-o", "--output", required=True)
+        p = sub.add_parser("disclose")
+        p.add_argument("what", choices=["nominate", "review", "publish", "export"])
+        p.add_argument("--as-of")
+        p.add_argument("--min-months", type=int)
+        p.add_argument("--manager", help="the reviewing/publishing province manager")
+        p.add_argument("--ids", help="candidates to review (default: all)")
+        p.add_argument("-o", "--output")
+        p = sub.add_parser("inspection")
+        p.add_argument("--as-of")
+        p.add_argument("--limit", type=int, default=50)
+        p.add_argument("--format", choices=["text", "json"], default="text")
+        p = sub.add_parser("numbers")
+        p.add_argument("--from", dest="first", required=True)
+        p.add_argument("--to", dest="last", required=True)
+
+    def handle(self, *args: Any, **o: Any) -> None:
+        getattr(self, f"do_{o['action']}")(o)
+
+    def do_sync(self, o: dict[str, Any]) -> None:
+        from sicollect.arrears.cases import sync
+
+        s = sync(_date(o["as_of"]))
+        self.stdout.write(json.dumps(s.as_dict(), ensure_ascii=False))
+
+    def do_propose(self, o: dict[str, Any]) -> None:
+        from sicollect.arrears.ladder import propose
+
+        s = propose(_date(o["as_of"]))
+        self.stdout.write(f"{s.proposed} step(s) proposed for {s.cases} open case(s); "
+                          f"{s.held_by_commitment} held by a commitment")
+        for code, n in s.by_step.items():
+            self.stdout.write(f"  {code:14} {n:>6}")
+
+    def _office(self, code: str | None) -> Any:
+        if not code:
+            return None
+        from sicollect.registry.models import Office
+
+        office = Office.objects.filter(code=code).first()
+        if office is None:
+            raise CommandError(f"no office {code!r}", returncode=2)
+        return office
+
+    def do_confirm(self, o: dict[str, Any]) -> None:
+        from sicollect.arrears.ladder import confirm, proposals
+
+        if o["ids"]:
+            try:
+                ids = [int(x) for x in o["ids"].split(",") if x.strip()]
+            except ValueError as exc:
+                raise CommandError("--ids: comma-separated numbers", returncode=2) from exc
+        elif o["all"]:
+            ids = list(proposals(office=self._office(o["office"]), step=o["step"]).values_list("pk", flat=True))
+        else:
+            raise CommandError("give --ids or --all", returncode=2)
+        s = confirm(ids, o["officer"], date.fromisoformat(o["on"]) if o["on"] else None, progress=True)
+        self.stdout.write(f"{s.confirmed} confirmed, {s.notices} notice(s) issued, "
+                          f"{s.disclosures} disclosure candidate(s); {len(s.skipped)} skipped")
+        for line in s.skipped:
+            self.stdout.write(f"  skipped {line}")
+
+    def do_list(self, o: dict[str, Any]) -> None:
+        from sicollect.arrears.ladder import cases_by_step, proposals
+        from sicollect.arrears.models import Case
+
+        office = self._office(o["office"])
+        if o["cases"]:
+            qs = Case.objects.filter(closed_on__isnull=True).select_related("unit").order_by("-late_amount")
+            if office is not None:
+                qs = qs.filter(unit__office=office)
+            rows = [{"case": c.pk, "unit": c.unit.code, "name": c.unit.name, "late": c.late_amount,
+                     "months_late": c.months_late, "class": c.debt_class, "as_of": c.as_of.isoformat()} for c in qs]
+            if o["format"] == "json":
+                self.stdout.write(json.dumps({"cases": rows, "by_step": cases_by_step()}, ensure_ascii=False))
+                return
+            for r in rows:
+                self.stdout.write(f"{r['case']:>7} {r['unit']:14} {r['class']:6} {r['months_late']:>3} th "
+                                  f"{format_vnd(r['late']):>16}  {r['name']}")
+            self.stdout.write(f"{len(rows)} open case(s); by step: {cases_by_step()}")
+            return
+        rows = [{"id": s.pk, "step": s.step.code, "unit": s.case.unit.code, "late": s.late_amount,
+                 "months_late": s.months_late, "proposed_on": s.proposed_on.isoformat()}
+                for s in proposals(office=office, step=o["step"])]
+        if o["format"] == "json":
+            self.stdout.write(json.dumps(rows, ensure_ascii=False))
+            return
+        for r in rows:
+            self.stdout.write(f"{r['id']:>7} {r['step']:14} {r['unit']:14} {r['months_late']:>3} th "
+                              f"{format_vnd(r['late']):>16}  {r['proposed_on']}")
+        self.stdout.write(f"{len(rows)} proposed step(s)")
+
+    def do_notices(self, o: dict[str, Any]) -> None:
+        from sicollect.arrears.notices import batch
+
+        for path in batch(_date(o["first"]), _date(o["last"]), Path(o["output"]), progress=True):
+            self.stdout.write(str(path))
+
+    def do_notice(self, o: dict[str, Any]) -> None:
+        from sicollect.arrears.models import Notice
+        from sicollect.arrears.notices import pdf_of
+
+        items = list(Notice.objects.filter(unit__code=o["unit"]).select_related("unit", "office")
+                     .order_by("issued_on", "id"))
+        if not items:
+            raise CommandError(f"no notice for unit {o['unit']!r}", returncode=2)
+        Path(o["output"]).write_bytes(pdf_of(items[-1:] if o["latest"] else items))
+        self.stdout.write(f"{o['output']}: {1 if o['latest'] else len(items)} notice(s)")
+
+    def do_disclose(self, o: dict[str, Any]) -> None:
+        from sicollect.arrears import disclosure
+        from sicollect.arrears.models import Disclosure, DisclosureStatus
+
+        as_of = _date(o["as_of"])
+        what = o["what"]
+        if what == "nominate":
+            self.stdout.write(f"{disclosure.nominate(as_of, o['min_months'])} candidate(s) added")
+        elif what in ("review", "publish"):
+            if not o["manager"]:
+                raise CommandError("--manager: the province manager who approves", returncode=2)
+            if what == "review":
+                ids = ([int(x) for x in o["ids"].split(",")] if o["ids"] else
+                       list(Disclosure.objects.filter(status=DisclosureStatus.CANDIDATE).values_list("pk", flat=True)))
+                self.stdout.write(json.dumps(disclosure.do_review(ids, o["manager"], as_of)))
+            else:
+                self.stdout.write(f"{disclosure.do_publish(as_of, o['manager'])} published")
+        else:
+            if not o["output"]:
+                raise CommandError("-o FILE.xlsx", returncode=2)
+            Path(o["output"]).write_bytes(disclosure.export_xlsx(as_of))
+            self.stdout.write(o["output"])
+
+    def do_inspection(self, o: dict[str, Any]) -> None:
+        from sicollect.arrears.inspection import WEIGHTS, ranking
+
+        rows = ranking(_date(o["as_of"]), o["limit"])
+        if o["format"] == "json":
+            self.stdout.write(json.dumps([r.as_dict() for r in rows], ensure_ascii=False))
+            return
+        self.stdout.write(f"{'unit':14} {'score':>6}  " + " ".join(f"{k:>9}" for k in WEIGHTS) + "  name")
+        for r in rows:
+            self.stdout.write(f"{r.unit:14} {r.score:6.2f}  " + " ".join(f"{r.parts[k]:9.2f}" for k in WEIGHTS)
+                              + f"  {r.name}")
+
+    def do_numbers(self, o: dict[str, Any]) -> None:
+        from sicollect.arrears.numbers import enforcement_numbers
+
+        self.stdout.write(json.dumps(enforcement_numbers(_date(o["first"]), _date(o["last"])),
+                                     ensure_ascii=False, indent=2))
