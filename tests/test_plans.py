@@ -287,3 +287,71 @@ def test_the_cli(tmp_path: Path) -> None:
     out = io.StringIO()
     call_command("plan", "weekly", "--as-of", "2025-09-30", "-o", str(tmp_path / "w.xlsx"), stdout=out)
     assert (tmp_path / "w.xlsx").stat().st_size > 0
+
+
+def test_cascade_by_last_years_revenue_and_to_collection_points_by_persons(tmp_path: Path,
+                                                                          django_assert_max_num_queries: Any) -> None:
+    """Last year's payments: CP001 100,000,000, HL001 300,000,000, UB001 100,000,000 → the province's
+    1,000,000,000 splits 1 : 3 : 1 = 200,000,000 / 600,000,000 / 200,000,000. Compulsory SI by last year's
+    participants cannot split: nobody was insured at the end of 2024 (the error says so).
+
+    HL's points: P1 (commune C1, 3 persons on a household HI list since Jun 2024) and P2 (commune C2, one
+    voluntary member since Jan 2024). By persons at the end of 2024 (3 : 1), HL's revenue 600,000,000 →
+    450,000,000 / 150,000,000 and HI 5 → 3.75 / 1.25 → 4 / 1 (largest remainder). At 30 Sep 2025 P1 took
+    1,500,000 (0.33 %) with HI 3 of 4 = 75.00 %; P2 took 990,000 (0.66 %) → revenue ranks P2 1, P1 2."""
+    from sicollect.core.months import Month
+    from sicollect.coverage.models import AgentReceipt, CollectionAgent, Household, HouseholdMember, VoluntaryEnrolment
+    from sicollect.registry.models import Commune, Person
+
+    t = build(tmp_path)
+    for code, amount in (("CP001", 100_000_000), ("HL001", 300_000_000), ("UB001", 100_000_000)):
+        Unit.objects.get(code=code).payments.create(payment_id=f"L{code}", paid_on=date(2024, 6, 1), amount=amount)
+    with pytest.raises(PlanError, match="2025 si_compulsory: every one of the offices under QN has 0 by the rule"):
+        cascade(2025, t["qn"], "offices", "last_year")
+    assert not PlanTarget.objects.filter(office__code="HL").exists()
+    result = cascade(2025, t["qn"], "offices", "last_year", ["revenue"])
+    assert {c: v["revenue"] for c, v in result.values.items()} == {
+        "CP": 200_000_000, "HL": 600_000_000, "UB": 200_000_000}
+    cascade(2025, t["qn"], "offices", "units", ["hi"])  # HL: 5
+
+    hl = t["hl"]
+    c1 = Commune.objects.create(code="C1", name="Phường 1", office=hl, population=100, labour_force=60)
+    c2 = Commune.objects.create(code="C2", name="Phường 2", office=hl, population=50, labour_force=30)
+    p1 = CollectionAgent.objects.create(code="P1", name="Điểm thu 1", kind="commune_point", office=hl, commune=c1,
+                                        commission_ppm=50_000)
+    p2 = CollectionAgent.objects.create(code="P2", name="Điểm thu 2", kind="post_office", office=hl, commune=c2,
+                                        commission_ppm=50_000)
+    home = Household.objects.create(code="H1", head_name="A", commune=c1, office=hl)
+    people = [Person.objects.create(si_code=f"330000000{i}", full_name=f"Hộ {i}", sex="F", commune=c1) for i in range(3)]
+    for p in people:
+        HouseholdMember.objects.create(household=home, person=p, from_month=Month(2024, 6))
+    vol = Person.objects.create(si_code="3300000009", full_name="Tự nguyện", sex="M", commune=c2)
+    VoluntaryEnrolment.objects.create(person=vol, office=hl, income=1_500_000, from_month=Month(2024, 1))
+    AgentReceipt.objects.create(agent=p1, receipt_no="1", person=people[0], product="BI", received_on=date(2025, 3, 1),
+                                from_month=Month(2025, 1), months=12, amount=1_500_000)
+    AgentReceipt.objects.create(agent=p2, receipt_no="1", person=vol, product="IS", received_on=date(2025, 4, 1),
+                                from_month=Month(2025, 4), months=3, amount=990_000)
+    points = cascade(2025, hl, "points", "persons", ["revenue", "hi"])
+    assert points.values == {"P1": {"revenue": 450_000_000, "hi": 4}, "P2": {"revenue": 150_000_000, "hi": 1}}
+    with pytest.raises(PlanError, match="collection points manage no units"):
+        cascade(2025, hl, "points", "units", ["hi"])
+
+    with django_assert_max_num_queries(12):
+        rows = {r["code"]: r for r in progress("point", AS_OF)}
+    assert {c: (r["revenue"]["ytd"], r["revenue"]["pct"], r["rank_revenue"]) for c, r in rows.items()} == {
+        "P1": (1_500_000, 0.33, 2), "P2": (990_000, 0.66, 1)}
+    assert (rows["P1"]["participants"]["hi"]["count"], rows["P1"]["participants"]["hi"]["pct"]) == (3, 75.0)
+    assert rows["P2"]["participants"]["si_voluntary"]["count"] == 1 and "debt" not in rows["P1"]
+
+
+def test_progress_reads_a_bounded_number_of_queries_whatever_the_offices(tmp_path: Path,
+                                                                        django_assert_max_num_queries: Any) -> None:
+    """Set-based: the office level costs the same queries for 3 offices as for 23."""
+    build(tmp_path)
+    qn = Office.objects.get(code="QN")
+    with django_assert_max_num_queries(14) as few:
+        progress("office", AS_OF)
+    for i in range(20):
+        Office.objects.create(code=f"X{i:02d}", name=f"BHXH {i}", parent=qn)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(progress("office", AS_OF)) == 23
