@@ -41,15 +41,15 @@ WITH decl AS (
 ), comp AS (
   SELECT * FROM decl WHERE rn = 1 AND wage > 0
 ), raw AS (
-  SELECT person_id, 'si_compulsory' AS scheme, office_id, officer_id, 'unit' AS via, NULL AS home FROM comp WHERE si
-  UNION ALL SELECT person_id, 'ui', office_id, officer_id, 'unit', NULL FROM comp WHERE ui
-  UNION ALL SELECT person_id, 'hi', office_id, officer_id, 'unit', NULL FROM comp WHERE hi
-  UNION ALL SELECT person_id, 'oadi', office_id, officer_id, 'unit', NULL FROM comp WHERE oadi
+  SELECT person_id, 'si_compulsory' AS scheme, office_id, officer_id, 'unit' AS via, CAST(NULL AS BIGINT) AS home FROM comp WHERE si
+  UNION ALL SELECT person_id, 'ui', office_id, officer_id, 'unit', CAST(NULL AS BIGINT) FROM comp WHERE ui
+  UNION ALL SELECT person_id, 'hi', office_id, officer_id, 'unit', CAST(NULL AS BIGINT) FROM comp WHERE hi
+  UNION ALL SELECT person_id, 'oadi', office_id, officer_id, 'unit', CAST(NULL AS BIGINT) FROM comp WHERE oadi
   UNION ALL
-  SELECT v.person_id, 'si_voluntary', v.office_id, NULL, 'voluntary', NULL FROM coverage_voluntaryenrolment v
+  SELECT v.person_id, 'si_voluntary', v.office_id, CAST(NULL AS BIGINT), 'voluntary', CAST(NULL AS BIGINT) FROM coverage_voluntaryenrolment v
   WHERE v.from_month <= %(m)s AND (v.to_month IS NULL OR v.to_month >= %(m)s)
   UNION ALL
-  SELECT m.person_id, 'hi', h.office_id, NULL, 'household', h.commune_id
+  SELECT m.person_id, 'hi', h.office_id, CAST(NULL AS BIGINT), 'household', h.commune_id
   FROM coverage_householdmember m JOIN coverage_household h ON h.id = m.household_id
   WHERE m.from_month <= %(m)s AND (m.to_month IS NULL OR m.to_month >= %(m)s)
 ), covered AS (
