@@ -163,3 +163,25 @@ def test_kpi_participants_and_coverage_match_a_hand_count_on_the_small_demo(smal
     assert data["coverage"]["si_pct_labour_force"] == round((len(hand["si"]) + 1) * 100 / labour + 1e-9, 2)
     # the residence view counts the same persons: every demo person lives in a commune
     assert sum(r.hi for r in by_commune(as_of)) == len(hand["hi"])
+
+
+def test_development_leads_per_collection_point() -> None:
+    """At 15 Oct 2025, in C1 (point P1 of CP): B's household card ends 10 Nov (within 30 days) → HI expiring;
+    C left the household list in June while B is still on it → partial household; D's voluntary SI ended in
+    August → lapsed. E's card (C2, no point) ends in December: not yet a lead."""
+    from sicollect.coverage.leads import leads
+    from sicollect.coverage.models import CollectionAgent
+
+    t = two_communes()
+    people = t["people"]
+    CollectionAgent.objects.create(code="P1", name="Điểm thu xã 1", kind="commune_point", office=t["cp"],
+                                   commune=t["c1"], commission_ppm=50_000)
+    HouseholdMember.objects.filter(person=people["B"]).update(card_valid_to=date(2025, 11, 10))
+    HouseholdMember.objects.filter(person=people["C"]).update(to_month=Month(2025, 6))
+    HouseholdMember.objects.filter(person=people["E"]).update(card_valid_to=date(2025, 12, 31))
+    VoluntaryEnrolment.objects.filter(person=people["D"]).update(to_month=Month(2025, 8))
+    found = [(r["point"], r["kind"], r["full_name"]) for r in leads(AS_OF)]
+    assert found == [("P1", "hi_expiring", "B"), ("P1", "household_partial", "C"), ("P1", "voluntary_lapsed", "D")]
+    out = io.StringIO()
+    call_command("coverage", "leads", "--as-of", "2025-10-15", "--point", "P1", stdout=out)
+    assert out.getvalue().count("P1") == 3

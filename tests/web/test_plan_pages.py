@@ -93,3 +93,19 @@ def test_evaluations_are_listed_on_the_progress_page(qn: dict[str, Any]) -> None
                               comment="Cẩm Phả cần đôn đốc", made_by="Giám đốc")
     assert "Cẩm Phả cần đôn đốc" in as_user(qn, "prov").get("/plans/").content.decode()
     assert "Cẩm Phả cần đôn đốc" not in as_user(qn, "hl_mgr").get("/plans/").content.decode()
+
+
+def test_coverage_page_lists_development_leads_with_masked_ids(qn: dict[str, Any]) -> None:
+    """A voluntary member of HL who stopped paying in August 2025 is a lead at 31 Oct (ID masked);
+    CP's manager does not see it."""
+    from sicollect.core.months import Month
+    from sicollect.coverage.models import VoluntaryEnrolment
+    from sicollect.registry.models import Person
+
+    p = Person.objects.create(si_code="2209999999", national_id="022099123456", full_name="Lê Văn Dừng", sex="M")
+    VoluntaryEnrolment.objects.create(person=p, office=qn["offices"]["HL"], income=1_500_000,
+                                      from_month=Month(2025, 1), to_month=Month(2025, 8))
+    html = as_user(qn, "hl_mgr").get("/coverage/?as_of=2025-10-31").content.decode()
+    table = rows_of(html, "leads")
+    assert "Lê Văn Dừng" in table and "Dừng đóng BHXH tự nguyện" in table and "022099123456" not in table
+    assert "Lê Văn Dừng" not in as_user(qn, "cp_mgr").get("/coverage/?as_of=2025-10-31").content.decode()

@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from sicollect.coverage.areas import by_commune, by_office, special_status, special_summary
+from sicollect.coverage.leads import leads
 from sicollect.plans.forecast import forecast as forecast_data
 from sicollect.plans.models import Evaluation, Level
 from sicollect.plans.progress import PERIODS, progress, weekly, weekly_xlsx
@@ -85,5 +86,6 @@ def coverage_communes(request: HttpRequest) -> HttpResponse:
     special = special_summary(special_status(as_of, None, ids))
     return render(request, "web/coverage.html", {
         "communes": by_commune(as_of, ids), "office_rows": by_office(as_of, ids), "special": special,
+        "leads": leads(as_of, ids),
         "as_of": as_of, "office": office, "offices": policy.visible_offices(request.user),
     })

@@ -1,4 +1,5 @@
-"""``sicollect coverage communes|offices|special …``: coverage where people live, special groups."""
+"""``sicollect coverage communes|offices|leads|special …``: coverage where people live, development
+leads per collection point, special groups."""
 from __future__ import annotations
 
 import json
@@ -35,6 +36,12 @@ class Command(BaseCommand):
             p.add_argument("--as-of", required=True)
             p.add_argument("--office", help="only this office's communes")
             p.add_argument("--format", choices=["text", "json"], default="text")
+        p = sub.add_parser("leads", help="development leads per collection point")
+        p.add_argument("--as-of", required=True)
+        p.add_argument("--office")
+        p.add_argument("--point", help="only this collection point's list")
+        p.add_argument("--days", type=int, default=30, help="HI cards ending within this many days")
+        p.add_argument("--format", choices=["text", "json"], default="text")
         p = sub.add_parser("special", help="special-group lists: import FILE | status")
         p.add_argument("verb", choices=["import", "status"])
         p.add_argument("file", nargs="?")
@@ -46,6 +53,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **o: Any) -> None:
         if o["action"] == "special":
             return self.special(o)
+        if o["action"] == "leads":
+            return self.leads(o)
         ids = None
         if o["office"]:
             office = Office.objects.filter(code=o["office"]).first()
@@ -88,3 +97,22 @@ class Command(BaseCommand):
             flags = "unknown" if r["si_code"] is None else " ".join(
                 k for k in ("hi", "si_compulsory", "si_voluntary") if r[k]) or "none"
             self.stdout.write(f"{r['group']:<12} {r['commune']:<8} {r['national_id']:<14} {r['full_name']:<30} {flags}")
+
+    def leads(self, o: dict[str, Any]) -> None:
+        from ...leads import leads
+
+        ids = None
+        if o["office"]:
+            office = Office.objects.filter(code=o["office"]).first()
+            if office is None:
+                raise CommandError(f"--office: unknown office {o['office']!r}")
+            ids = [office.pk]
+        rows = leads(_date(o["as_of"]), ids, o["days"])
+        if o["point"]:
+            rows = [r for r in rows if r["point"] == o["point"]]
+        if o["format"] == "json":
+            self.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2))
+            return
+        for r in rows:
+            self.stdout.write(f"{r['point'] or '-':<10} {r['kind']:<18} {r['si_code']:<12} {r['full_name']:<30} "
+                              f"{r['detail']}")
