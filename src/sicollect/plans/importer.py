@@ -14,7 +14,7 @@ is written. The same file twice writes nothing the second time.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,6 @@ class PlanImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    lines: dict[tuple[Any, ...], int] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
@@ -88,7 +87,7 @@ def import_plans(path: Path) -> PlanImportResult:
         raise ImportErrors(sorted(errors))
     result = PlanImportResult()
     with transaction.atomic():
-        for line, (year, code, point, officer, indicator), value in rows:
+        for _line, (year, code, point, officer, indicator), value in rows:
             office = offices[code]
             if point:
                 obj, made = Assignment.objects.get_or_create(
