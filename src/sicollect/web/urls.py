@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import plan_views, views
 
 app_name = "web"
 
@@ -19,4 +19,9 @@ urlpatterns = [
     path("persons/<str:si_code>/", views.person_detail, name="person"),
     path("suspense/", views.suspense, name="suspense"),
     path("suspense/<int:item_id>/<str:verb>/", views.suspense_decide, name="suspense_decide"),
+    path("plans/", plan_views.plan_progress, name="plan_progress"),
+    path("plans/weekly/", plan_views.plan_weekly, name="plan_weekly"),
+    path("plans/weekly.<str:fmt>", plan_views.plan_weekly, name="plan_weekly_export"),
+    path("plans/forecast/", plan_views.plan_forecast, name="plan_forecast"),
+    path("coverage/", plan_views.coverage_communes, name="coverage"),
 ]
