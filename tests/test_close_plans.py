@@ -81,6 +81,9 @@ def test_the_days_rows_are_read_through_indexes() -> None:
     with connection.cursor() as cur:
         cur.execute("ANALYZE registry_participation")
         cur.execute("ANALYZE contributions_payment")
+        # the work table the adjustments join (the close creates it in create_tables)
+        cur.execute("CREATE TEMP TABLE ce_months AS SELECT generate_series(DATE '2025-01-01', DATE '2025-12-01', "
+                    "INTERVAL '1 month')::date AS month")
 
     rec = Recorder()
     engine = SetClose(load_rulebook(), PostgresDialect(), rec)

@@ -92,6 +92,7 @@ class MultiScale:
 
 #: Written straight to PostgreSQL with COPY (``sicollect demo --scale region|national``).
 MULTI_SCALES: dict[str, MultiScale] = {
+    "pair": MultiScale(provinces=2, province="small"),  # 400 units, 10,000 persons: the tests
     "bench": MultiScale(provinces=2, province="district"),  # 2,000 units, 80,000 persons: a quick benchmark
     "region": MultiScale(provinces=10, province="province400"),  # 100,000 units, 4,000,000 persons
     "national": MultiScale(provinces=50, province="province400"),  # 500,000 units, 20,000,000 persons
