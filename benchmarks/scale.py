@@ -4,8 +4,8 @@
     make bench-scale SCALE=bench                     # 2 provinces × 1,000 units (a quick run)
     .venv/bin/python benchmarks/scale.py --scale bench [--no-spark] [--through 2025-12]
 
-Needs DATABASE_URL=postgres://… (an empty database: the demo is generated into it with COPY); when it
-is not set, a throwaway cluster is started by scripts/bench-scale.sh (what `make bench-scale` runs).
+Runs on DATABASE_URL=postgres://… (an empty database: the demo is generated into it with COPY);
+scripts/bench-scale.sh (what `make bench-scale` runs) starts a throwaway, tuned cluster when it is unset.
 Prints, for each engine: seconds per step, rows read per second, the ratio to a bare scan of the same
 rows, and peak memory of this process (the Spark JVM's heap is bounded by spark.driver.memory; the
 close never collects a table to Python); then an extrapolation to national scale (500,000 units,
@@ -118,20 +118,25 @@ def main() -> None:
     else:
         print(f"Spark close: not run ({why})")
     print(f"peak memory (this process): {peak_mib():,.0f} MiB")
-    # Extrapolation: the close's steps are set-based and their work grows with the rows (units ×
-    # months); the number of statements grows with the event days only (≤ 31 a month), so the time
-    # scales linearly in the rows once the per-statement overhead is small against the work.
+    # Extrapolation. PostgreSQL: the steps are set-based, their work grows with the rows (units × months)
+    # and the number of statements only with the event days (≤ 31 a month), so time ∝ rows. Spark local:
+    # each statement costs a fixed planning + job overhead (measured here per statement) whatever the
+    # rows, so at this size its time is that overhead × statements; the work part is not measurable here.
     national = 500_000
     factor = national / units
+    months = summary.months and len(summary.months)
     print(f"\nextrapolation to national scale ({national:,} units, ~{counts['registry_person'] * factor:,.0f} persons;"
-          f" ×{factor:,.1f} the rows, same months and event days, linear in rows):")
-    print(f"  PostgreSQL, one machine like this: ~{pg * factor / 3600:,.1f} h")
+          f" ×{factor:,.1f} these rows; {months} month(s) measured, 12 months = ×{12 / months:,.1f}):")
+    print(f"  PostgreSQL on one machine like this, 12 months, time ∝ rows: "
+          f"~{pg * factor * 12 / months / 3600:,.1f} h")
     if spark_steps:
-        print(f"  Spark, this machine: ~{spark_steps['spark close'] * factor / 3600:,.1f} h; a cluster of N such "
-              f"machines, provinces as separate jobs: ~{spark_steps['spark close'] * factor / 3600:,.1f}/N h")
-    print(f"  scale used: {args.scale} = {MULTI_SCALES[args.scale].provinces} × "
-          f"{SCALES[MULTI_SCALES[args.scale].province].units:,} units")
-
+        per = spark_steps["spark close"] / spark_steps["statements"]
+        print(f"  Spark: {per:.2f} s per statement here, {spark_steps['statements'] / months:,.0f} statements a month: "
+              f"~{per * spark_steps['statements'] * 12 / months / 3600:,.1f} h of fixed overhead for 12 months at any "
+              "scale, plus the work, which a cluster divides by its cores (provinces as separate jobs)")
+    multi = MULTI_SCALES[args.scale]
+    print(f"  scale used: {args.scale} = {multi.provinces} × {SCALES[multi.province].units:,} units, "
+          f"close through {through}")
 
 if __name__ == "__main__":
     main()
