@@ -158,3 +158,20 @@ def test_close_command_spark_engine_is_wired() -> None:
     from sicollect.close.sql.spark import spark_close_engine
 
     assert ENGINES["spark"]() is spark_close_engine
+
+
+def test_spark_spellings_and_work_table_columns() -> None:
+    """What Spark SQL spells differently, and the work tables' columns as Spark types (no Java needed)."""
+    from sicollect.close.sql.dialect import SparkDialect, dialect_for
+    from sicollect.close.sql.spark import parse_columns
+
+    d = dialect_for("spark")
+    assert isinstance(d, SparkDialect)
+    assert d.days("e.day", "n.late_from") == "datediff(e.day, n.late_from)"
+    assert d.idiv("x + 500000", "1000000") == "CAST((x + 500000) div (1000000) AS BIGINT)"
+    assert d.json_object({"base": "a.base"}) == "to_json(named_struct('base', a.base))"
+    assert d.date(date(2025, 7, 1)) == "DATE '2025-07-01'" and d.least("a", "b") == "LEAST(a, b)"
+    assert parse_columns("id BIGSERIAL PRIMARY KEY, unit_id BIGINT, fund VARCHAR(8), kind CHAR(1), month DATE, "
+                         "detail JSONB, PRIMARY KEY (unit_id, fund)") == (
+        [("id", "bigint"), ("unit_id", "bigint"), ("fund", "string"), ("kind", "string"), ("month", "date"),
+         ("detail", "string")], "id")
