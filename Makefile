@@ -3,6 +3,7 @@
 #   make test      scripts/test.sh: the suite on SQLite, then on a throwaway PostgreSQL
 #                  (make test PYTEST_ARGS='-k interest'; SICOLLECT_TEST_DB=sqlite|postgres|both)
 #   make install   the venv step alone (quick no-op when nothing changed)
+#   make bench-scale  the close at region scale on PostgreSQL and Spark (DATABASE_URL=postgres://…, SCALE=bench)
 #   make clean     remove .venv, var/ (the dev database) and caches
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
 export PYTHON
@@ -10,7 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test install clean bench
+.PHONY: run test install clean bench bench-scale
 
 # Re-installs only when the lock or the project metadata changed (the stamp is older).
 $(STAMP): requirements.txt pyproject.toml
@@ -28,6 +29,12 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/close.py
+
+# The close at scale on PostgreSQL and on Spark (local): benchmarks/scale.py; DATABASE_URL must name an
+# empty PostgreSQL database, or unset: a throwaway cluster (scripts/bench-scale.sh, docs/scale.md). SCALE=bench for a quick run (2 × 1,000 units).
+SCALE ?= region
+bench-scale: $(STAMP)
+	bash scripts/bench-scale.sh --scale $(SCALE)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache src/*.egg-info

@@ -207,6 +207,31 @@ install_web_debs() {
 }
 install_web_debs
 
+# ---------------------------------------------------------------- Spark: Java 17 (Debian package)
+# tests/test_close_spark.py runs the close on Apache Spark (pyspark, local mode), which needs a Java
+# runtime; installed when missing, as root or with sudo; without it that test skips with the reason.
+install_java() {
+  local sudo=() log
+  command -v java >/dev/null && return 0
+  if [ "$IS_ROOT" = 0 ]; then
+    command -v sudo >/dev/null || { echo "warning: no java and no root or sudo: the Spark test will skip" >&2; return 0; }
+    sudo=(sudo)
+  fi
+  command -v apt-get >/dev/null || { echo "warning: no java and no apt-get: the Spark test will skip" >&2; return 0; }
+  banner "installing Java for the Spark test: openjdk-17-jre-headless"
+  log=$(mktemp)
+  if ! { "${sudo[@]}" apt-get update -q \
+      && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        openjdk-17-jre-headless; } >"$log" 2>&1; then
+    tail -n 20 "$log" >&2
+    echo "warning: apt-get install openjdk-17-jre-headless failed: the Spark test will skip" >&2
+  else
+    tail -n 2 "$log"
+  fi
+  rm -f "$log"
+}
+if [ "$WHICH" = postgres ] || [ "$WHICH" = both ]; then install_java; fi  # the Spark test runs in that pass
+
 # ---------------------------------------------------------------- the runs
 VARDIR=$(mktemp -d)
 export SICOLLECT_VAR="$VARDIR"  # keep tests away from ./var (the `make run` database)

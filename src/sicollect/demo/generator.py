@@ -76,6 +76,26 @@ class Scale:
 SCALES: dict[str, Scale] = {
     "small": Scale(units=200, persons=5_000, communes_per_office=3, chunk=200),
     "province": Scale(units=10_000, persons=350_000, communes_per_office=None, chunk=250),
+    # one province of the multi-province scales below (10,000 employers, 400,000 insured)
+    "province400": Scale(units=10_000, persons=400_000, communes_per_office=None, chunk=250),
+    "district": Scale(units=1_000, persons=40_000, communes_per_office=None, chunk=250),
+}
+
+
+@dataclass(frozen=True)
+class MultiScale:
+    """Many provinces, each generated on its own (memory is one province's) with its own seed and codes."""
+
+    provinces: int
+    province: str  # the SCALES entry of each
+
+
+#: Written straight to PostgreSQL with COPY (``sicollect demo --scale region|national``).
+MULTI_SCALES: dict[str, MultiScale] = {
+    "pair": MultiScale(provinces=2, province="small"),  # 400 units, 10,000 persons: the tests
+    "bench": MultiScale(provinces=2, province="district"),  # 2,000 units, 80,000 persons: a quick benchmark
+    "region": MultiScale(provinces=10, province="province400"),  # 100,000 units, 4,000,000 persons
+    "national": MultiScale(provinces=50, province="province400"),  # 500,000 units, 20,000,000 persons
 }
 
 PROVINCE_CODE = "QN"

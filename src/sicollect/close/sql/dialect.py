@@ -1,7 +1,7 @@
 """What differs between the SQL engines the close runs on, and nothing else.
 
 Every step of the close is plain SQL generated from Python values; the few
-spellings that differ between SQLite and PostgreSQL (and, later, Spark SQL)
+spellings that differ between SQLite, PostgreSQL and Spark SQL
 go through a :class:`Dialect`.
 """
 from __future__ import annotations
@@ -46,6 +46,7 @@ class Dialect:
 
     serial_pk = "BIGSERIAL PRIMARY KEY"
     empty_json = "'{}'::jsonb"
+    json_type = "JSONB"
 
 
 class PostgresDialect(Dialect):
@@ -58,6 +59,7 @@ class SqliteDialect(Dialect):
     false = "0"
     serial_pk = "INTEGER PRIMARY KEY"
     empty_json = "'{}'"
+    json_type = "TEXT"
 
     def date(self, d: date) -> str:
         return f"'{d.isoformat()}'"
@@ -85,9 +87,39 @@ class SqliteDialect(Dialect):
         return "strftime('%Y-%m-%d %H:%M:%f', 'now')"
 
 
+class SparkDialect(Dialect):
+    """Spark SQL (3.5): ANSI dates, LEAST/GREATEST; ``datediff`` for days, ``div`` for integer division,
+    JSON as text (``to_json``). Work tables and their changes are ``spark.SparkTables``'s."""
+
+    name = "spark"
+    json_type = "STRING"
+    empty_json = "'{}'"
+
+    def days(self, later: str, earlier: str) -> str:
+        return f"datediff({later}, {earlier})"
+
+    def idiv(self, numerator: str, denominator: str) -> str:
+        return f"CAST(({numerator}) div ({denominator}) AS BIGINT)"
+
+    def json_object(self, pairs: dict[str, str]) -> str:
+        args = ", ".join(f"'{k}', {v}" for k, v in pairs.items())
+        return f"to_json(named_struct({args}))"
+
+    def json_max(self, column: str) -> str:
+        return f"MAX({column})"
+
+    def now(self) -> str:
+        return "current_timestamp()"
+
+    def temp_table(self, name: str) -> str:
+        return f"CREATE TEMPORARY VIEW {name}"
+
+
 def dialect_for(vendor: str) -> Dialect:
     if vendor == "sqlite":
         return SqliteDialect()
     if vendor == "postgresql":
         return PostgresDialect()
+    if vendor == "spark":
+        return SparkDialect()
     raise ValueError(f"no SQL dialect for {vendor!r}")

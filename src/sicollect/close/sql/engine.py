@@ -54,9 +54,11 @@ from sicollect.rules.book import RuleBook, load_rulebook
 from sicollect.rules.funds import LEGAL_ORDER, Fund
 
 from .dialect import Dialect, dialect_for
+from .tables import SqlTables
 
 DAY = timedelta(days=1)
 FUND_ORDER = list(Fund)  # the calculator's order of funds when it posts dues and adjustments
+ITEM_COLUMNS = "unit_id, fund, kind, month, late_from, seq, outstanding, acc_from"
 FLAGS = {Fund.SI_LT: "si", Fund.SI_ST: "si", Fund.OADI: "oadi", Fund.HI: "hi", Fund.UI: "ui"}
 
 
@@ -66,6 +68,7 @@ class CloseSummary:
     units: int = 0
     entries: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
+    statements: int = 0  # SQL statements run (Spark: each is at least one job)
 
     def add(self, step: str, seconds: float) -> None:
         self.seconds[step] = self.seconds.get(step, 0.0) + seconds
@@ -76,22 +79,19 @@ def _values(rows: Iterable[tuple[Any, ...]]) -> str:
 
 
 class SetClose:
-    def __init__(self, book: RuleBook, dialect: Dialect, cursor: Any) -> None:
+    """The steps of the close as SQL; ``tables`` runs them (:class:`SqlTables` on SQLite and
+    PostgreSQL, ``spark.SparkTables`` on Apache Spark)."""
+
+    def __init__(self, book: RuleBook, dialect: Dialect, tables: Any) -> None:
         self.book = book
         self.d = dialect
-        self.cur = cursor
+        self.t = tables
         self.seq = 0
         self.summary = CloseSummary()
-        self.created: set[str] = set()
 
     # --- plumbing -------------------------------------------------------------------------
-    def x(self, sql: str) -> None:
-        self.cur.execute(sql)
-
     def scalar(self, sql: str) -> Any:
-        self.cur.execute(sql)
-        row = self.cur.fetchone()
-        return row[0] if row else None
+        return self.t.scalar(sql)
 
     def dt(self, d: date) -> str:
         return self.d.date(d)
@@ -100,29 +100,21 @@ class SetClose:
         return self.d.date(month.first_day)
 
     def fill(self, name: str, select: str) -> None:
-        """(Re)fill work table ``name`` with ``select``: created once per close, then emptied and
-        refilled, so PostgreSQL does not pile up a catalog lock per statement in the close's transaction."""
-        if name in self.created:
-            self.x(f"DELETE FROM {name}")
-            self.x(f"INSERT INTO {name} {select}")
-        else:
-            self.x(f"{self.d.temp_table(name)} AS {select}")
-            self.created.add(name)
+        self.t.fill(name, select)
 
     # --- set-up -----------------------------------------------------------------------------
     def create_tables(self, first: Month, through: Month) -> None:
-        d = self.d
-        json_type = "TEXT" if d.name == "sqlite" else "JSONB"
+        d, t = self.d, self.t
         for name in ("ce_rules", "ce_deadline", "ce_funds", "ce_months", "ce_monthend", "ce_item", "ce_credit",
                      "ce_acc", "ce_entry", "ce_src", "ce_alloc", "ce_assess", "ce_pairs", "ce_adj", "ce_charge",
                      "ce_left", "ce_new", "ce_dec", "ce_take", "ce_back", "ce_base", "ce_aff", "ce_g", "ce_rulew"):
-            self.x(f"DROP TABLE IF EXISTS {name}")
-        self.x(f"{d.temp_table('ce_funds')} (fund VARCHAR(8), flag VARCHAR(4), prio INTEGER, pos INTEGER)")
-        self.x("INSERT INTO ce_funds VALUES " + _values(
+            t.drop(name)
+        t.create("ce_funds", "fund VARCHAR(8), flag VARCHAR(4), prio INTEGER, pos INTEGER")
+        t.insert("ce_funds", "VALUES " + _values(
             (f"'{f.value}'", f"'{FLAGS[f]}'", str(LEGAL_ORDER.index(f)), str(FUND_ORDER.index(f))) for f in Fund))
         months = [Month.from_index(i) for i in range(first.index, through.index + 1)]
-        self.x(f"{d.temp_table('ce_months')} (month DATE)")
-        self.x("INSERT INTO ce_months VALUES " + _values((self.m(m),) for m in months))
+        t.create("ce_months", "month DATE")
+        t.insert("ce_months", "VALUES " + _values((self.m(m),) for m in months))
         rules = []
         for m in months:
             for region in (1, 2, 3, 4):
@@ -130,11 +122,11 @@ class SetClose:
                 for f in Fund:
                     rules.append((self.m(m), str(region), f"'{f.value}'", str(floor), str(self.book.cap(f, region, m)),
                                   str(self.book.rate_ppm(f, m)), str(self.book.rate_ppm(f, m, low_risk=True))))
-        self.x(f"{d.temp_table('ce_rules')} (month DATE, region INTEGER, fund VARCHAR(8), floor BIGINT, "
-               "cap BIGINT, rate BIGINT, rate_low BIGINT)")
-        self.x("INSERT INTO ce_rules VALUES " + _values(rules))
-        self.x(f"{d.temp_table('ce_deadline')} (month DATE, cycle INTEGER, late_from DATE)")
-        self.x("INSERT INTO ce_deadline VALUES " + _values(
+        t.create("ce_rules", "month DATE, region INTEGER, fund VARCHAR(8), floor BIGINT, "
+                 "cap BIGINT, rate BIGINT, rate_low BIGINT")
+        t.insert("ce_rules", "VALUES " + _values(rules))
+        t.create("ce_deadline", "month DATE, cycle INTEGER, late_from DATE")
+        t.insert("ce_deadline", "VALUES " + _values(
             (self.m(m), str(c), self.dt(self.book.deadline(c, m) + DAY)) for m in months for c in (1, 3, 6)))
         # month ends under the monthly regime, for catch-up interest of retroactive amounts
         ends = []
@@ -142,35 +134,40 @@ class SetClose:
             rule = self.book.interest_on(m.last_day)
             if rule is not None and rule.kind == "monthly":
                 ends.append((self.dt(m.last_day), str(rule.rate_ppm), str(rule.min_days_late)))
-        self.x(f"{d.temp_table('ce_monthend')} (day DATE, rate BIGINT, min_days INTEGER)")
+        t.create("ce_monthend", "day DATE, rate BIGINT, min_days INTEGER")
         if ends:
-            self.x("INSERT INTO ce_monthend VALUES " + _values(ends))
+            t.insert("ce_monthend", "VALUES " + _values(ends))
         # One row per month × region with every fund's cap, for the dues: each person row is
         # clamped for all funds at once instead of being joined to five fund rows.
         caps = ", ".join(f"cap{i} BIGINT" for i in range(len(FUND_ORDER)))
-        self.x(f"{d.temp_table('ce_rulew')} (month DATE, region INTEGER, floor BIGINT, {caps})")
-        self.x("INSERT INTO ce_rulew VALUES " + _values(
+        t.create("ce_rulew", f"month DATE, region INTEGER, floor BIGINT, {caps}")
+        t.insert("ce_rulew", "VALUES " + _values(
             (self.m(m), str(region), str(self.book.floor(region, m)),
              *(str(self.book.cap(f, region, m)) for f in FUND_ORDER))
             for m in months for region in (1, 2, 3, 4)))
-        self.x("CREATE INDEX ce_rulew_key ON ce_rulew (month, region)")
+        t.index("ce_rulew_key", "ce_rulew", "month, region")
         # Small, but joined for every row: without indexes SQLite scans them row by row.
-        self.x("CREATE INDEX ce_rules_key ON ce_rules (month, region, fund)")
-        self.x("CREATE INDEX ce_deadline_key ON ce_deadline (month, cycle)")
-        self.x(f"{d.temp_table('ce_item')} (id {d.serial_pk}, unit_id BIGINT, fund VARCHAR(8), kind CHAR(1), "
-               "month DATE, late_from DATE, seq BIGINT, outstanding BIGINT, acc_from DATE)")
-        self.x("CREATE INDEX ce_item_unit ON ce_item (unit_id)")
-        self.x(f"{d.temp_table('ce_credit')} (unit_id BIGINT PRIMARY KEY, amount BIGINT)")
+        t.index("ce_rules_key", "ce_rules", "month, region, fund")
+        t.index("ce_deadline_key", "ce_deadline", "month, cycle")
+        t.create("ce_item", f"id {d.serial_pk}, unit_id BIGINT, fund VARCHAR(8), kind CHAR(1), "
+                 "month DATE, late_from DATE, seq BIGINT, outstanding BIGINT, acc_from DATE")
+        t.index("ce_item_unit", "ce_item", "unit_id")
+        t.create("ce_credit", "unit_id BIGINT PRIMARY KEY, amount BIGINT")
         # the base in force per unit × month × fund (dues, then every adjustment), for adjustments
-        self.x(f"{d.temp_table('ce_base')} (unit_id BIGINT, month DATE, fund VARCHAR(8), base BIGINT, "
-               "PRIMARY KEY (unit_id, month, fund))")
-        self.x(f"{d.temp_table('ce_acc')} (unit_id BIGINT, fund VARCHAR(8), exact BIGINT)")
-        self.x(f"{d.temp_table('ce_entry')} (unit_id BIGINT, period DATE, posted_on DATE, kind VARCHAR(12), "
-               "fund VARCHAR(8), target VARCHAR(10), month DATE, late_from DATE, payment_id BIGINT, "
-               f"source VARCHAR(40), amount BIGINT, detail {json_type})")
-        self.x(f"{d.temp_table('ce_src')} (unit_id BIGINT, ord BIGINT, payment_id BIGINT, source VARCHAR(40), "
-               "amount BIGINT)")
-        self.next_id = 0
+        t.create("ce_base", "unit_id BIGINT, month DATE, fund VARCHAR(8), base BIGINT, "
+                 "PRIMARY KEY (unit_id, month, fund)")
+        t.create("ce_acc", "unit_id BIGINT, fund VARCHAR(8), exact BIGINT")
+        self.create_entry_table()
+        t.create("ce_src", "unit_id BIGINT, ord BIGINT, payment_id BIGINT, source VARCHAR(40), amount BIGINT")
+
+    #: the columns of ``ce_entry``, the close's result (one row per ledger amount, before summing by key)
+    ENTRY_COLUMNS = ("unit_id BIGINT, period DATE, posted_on DATE, kind VARCHAR(12), fund VARCHAR(8), "
+                     "target VARCHAR(10), month DATE, late_from DATE, payment_id BIGINT, source VARCHAR(40), "
+                     "amount BIGINT, detail {json}")
+
+    def create_entry_table(self) -> None:
+        self.t.drop("ce_entry")
+        self.t.create("ce_entry", self.ENTRY_COLUMNS.format(json=self.d.json_type))
 
     # --- assessment --------------------------------------------------------------------------
     def assess_sql(self, pairs: str, row_filter: str) -> str:
@@ -216,9 +213,9 @@ WHERE x.headcount > 0
     def new_items(self, source: str, on: date) -> int:
         """Insert principal items from ``source`` (unit_id, fund, month, late_from, amount, ord) in order."""
         base = self.seq
-        self.x(f"""INSERT INTO ce_item (unit_id, fund, kind, month, late_from, seq, outstanding, acc_from)
+        self.t.insert("ce_item", f"""
 SELECT unit_id, fund, 'P', month, late_from, {base} + ROW_NUMBER() OVER (ORDER BY unit_id, ord), amount, {self.dt(on)}
-FROM ({source}) s""")
+FROM ({source}) s""", ITEM_COLUMNS)
         self.seq = base + (self.scalar(f"SELECT COUNT(*) FROM ({source}) s") or 0)
         return self.seq - base
 
@@ -230,9 +227,9 @@ FROM ({source}) s""")
         # the (unit, from_month) index instead of nearly the whole table through the declared_on one.
         row_filter = f"COALESCE(p.declared_on, {self.dt(date(1, 1, 1))}) <= {self.dt(period.last_day)}"
         self.fill("ce_assess", self.assess_sql(pairs, row_filter))
-        self.x("INSERT INTO ce_base (unit_id, month, fund, base) SELECT unit_id, month, fund, base FROM ce_assess")
+        self.t.insert("ce_base", "SELECT unit_id, month, fund, base FROM ce_assess", "unit_id, month, fund, base")
         detail = d.json_object({"base": "a.base", "headcount": "a.headcount", "rate_ppm": "a.rate"})
-        self.x(f"""INSERT INTO ce_entry
+        self.t.insert("ce_entry", f"""
 SELECT a.unit_id, {self.m(period)}, {self.dt(period.first_day)}, 'due', a.fund, 'principal', a.month, dl.late_from,
        NULL, '', a.amount, {detail}
 FROM ce_assess a JOIN registry_unit u ON u.id = a.unit_id
@@ -262,13 +259,14 @@ JOIN ce_deadline dl ON dl.month = a.month AND dl.cycle = u.payment_cycle WHERE a
         d = self.d
         start = d.greatest("i.acc_from", "i.late_from")
         term = self._daily_terms(start, self.dt(through_day), "i.outstanding")
-        self.x(f"""INSERT INTO ce_acc
+        self.t.insert("ce_acc", f"""
 SELECT i.unit_id, i.fund, SUM({term}) FROM ce_item i
 WHERE i.kind = 'P' AND i.outstanding > 0 AND i.acc_from <= {self.dt(through_day)}
   AND i.late_from <= {self.dt(through_day)} AND ({where})
 GROUP BY i.unit_id, i.fund""")
-        self.x(f"""UPDATE ce_item SET acc_from = {self.dt(through_day + DAY)}
-WHERE kind = 'P' AND acc_from <= {self.dt(through_day)} AND ({where.replace('i.', 'ce_item.')})""")
+        self.t.update("ce_item", {"acc_from": self.dt(through_day + DAY)},
+                      f"ce_item.kind = 'P' AND ce_item.acc_from <= {self.dt(through_day)} "
+                      f"AND ({where.replace('i.', 'ce_item.')})")
 
     def month_end(self, period: Month) -> None:
         d = self.d
@@ -276,7 +274,7 @@ WHERE kind = 'P' AND acc_from <= {self.dt(through_day)} AND ({where.replace('i.'
         self.accrue("1 = 1", last)
         rule = self.book.interest_on(last)
         if rule is not None and rule.kind == "monthly":
-            self.x(f"""INSERT INTO ce_acc
+            self.t.insert("ce_acc", f"""
 SELECT unit_id, fund, SUM(outstanding * {rule.rate_ppm}) FROM ce_item
 WHERE kind = 'P' AND outstanding > 0 AND late_from <= {self.dt(last)}
   AND {d.days(self.dt(last), 'late_from')} + 1 >= {rule.min_days_late}
@@ -285,13 +283,14 @@ GROUP BY unit_id, fund""")
 SELECT unit_id, fund, SUM(exact) AS exact, {d.idiv('SUM(exact) + 500000', '1000000')} AS amount
 FROM ce_acc GROUP BY unit_id, fund""")
         detail = d.json_object({"exact_ppm": "exact"})
-        self.x(f"""INSERT INTO ce_entry
+        self.t.insert("ce_entry", f"""
 SELECT unit_id, {self.m(period)}, {self.dt(last)}, 'interest', fund, 'interest', {self.m(period)}, NULL, NULL, '',
        amount, {detail}
 FROM ce_charge WHERE amount > 0""")
-        self.x(f"""INSERT INTO ce_item (unit_id, fund, kind, month, late_from, seq, outstanding, acc_from)
-SELECT unit_id, fund, 'I', {self.m(period)}, NULL, 0, amount, {self.dt(last)} FROM ce_charge WHERE amount > 0""")
-        self.x("DELETE FROM ce_acc")
+        self.t.insert("ce_item", f"""
+SELECT unit_id, fund, 'I', {self.m(period)}, NULL, 0, amount, {self.dt(last)} FROM ce_charge WHERE amount > 0""",
+                      ITEM_COLUMNS)
+        self.t.clear("ce_acc")
         self.apply_credit(last, "1 = 1")
 
     # --- allocation ----------------------------------------------------------------------------------
@@ -316,40 +315,38 @@ SELECT o.id AS item_id, o.unit_id, o.fund, o.kind, o.month, s.payment_id, s.sour
 FROM owed o JOIN src s ON s.unit_id = o.unit_id
 WHERE {d.least('o.s_end', 's.q_end')} > {d.greatest('o.s_end - o.outstanding', 's.q_end - s.amount')}""")
         self.accrue("i.id IN (SELECT item_id FROM ce_alloc)", on - DAY)
-        self.x(f"""INSERT INTO ce_entry
+        self.t.insert("ce_entry", f"""
 SELECT unit_id, {self.m(period)}, {self.dt(on)}, 'payment', fund,
        CASE WHEN kind = 'I' THEN 'interest' ELSE 'principal' END, month, NULL, payment_id, source, -amount, NULL
 FROM ce_alloc""")
-        self.x("""UPDATE ce_item SET outstanding = ce_item.outstanding - t.amount
-FROM (SELECT item_id, SUM(amount) AS amount FROM ce_alloc GROUP BY item_id) t
-WHERE ce_item.id = t.item_id""")
-        self.x("DELETE FROM ce_item WHERE id IN (SELECT item_id FROM ce_alloc) AND outstanding = 0")
+        self.t.update("ce_item", {"outstanding": "ce_item.outstanding - t.amount"}, "ce_item.id = t.item_id",
+                      source="(SELECT item_id, SUM(amount) AS amount FROM ce_alloc GROUP BY item_id) t")
+        self.t.delete("ce_item", "ce_item.id IN (SELECT item_id FROM ce_alloc) AND ce_item.outstanding = 0")
         self.fill("ce_left", f"""
 SELECT s.unit_id, s.payment_id, s.source, s.amount, s.amount - COALESCE(t.amount, 0) AS left_over
 FROM ce_src s LEFT JOIN (SELECT unit_id, ord, SUM(amount) AS amount FROM ce_alloc GROUP BY unit_id, ord) t
   ON t.unit_id = s.unit_id AND t.ord = s.ord""")
-        self.x(f"""INSERT INTO ce_entry
+        self.t.insert("ce_entry", f"""
 SELECT unit_id, {self.m(period)}, {self.dt(on)}, 'credit', '', '', NULL, NULL, payment_id, '', left_over, NULL
 FROM ce_left WHERE source = '' AND left_over > 0""")
-        self.x(f"""INSERT INTO ce_entry
+        self.t.insert("ce_entry", f"""
 SELECT unit_id, {self.m(period)}, {self.dt(on)}, 'credit', '', '', NULL, NULL, NULL, 'applied',
        -(amount - left_over), NULL
 FROM ce_left WHERE source = 'credit' AND amount - left_over > 0""")
-        self.x("""INSERT INTO ce_credit (unit_id, amount)
+        self.t.upsert("ce_credit", "unit_id, amount", "unit_id", """
 SELECT unit_id, SUM(CASE WHEN source = 'credit' THEN -(amount - left_over) ELSE left_over END) FROM ce_left WHERE 1 = 1
-GROUP BY unit_id
-ON CONFLICT (unit_id) DO UPDATE SET amount = ce_credit.amount + excluded.amount""")
+GROUP BY unit_id""", {"amount": "{t}.amount + excluded.amount"})
 
     def apply_credit(self, on: date, units_where: str) -> None:
-        self.x("DELETE FROM ce_src")
-        self.x(f"""INSERT INTO ce_src SELECT unit_id, 0, NULL, 'credit', amount FROM ce_credit c
+        self.t.clear("ce_src")
+        self.t.insert("ce_src", f"""SELECT unit_id, 0, NULL, 'credit', amount FROM ce_credit c
 WHERE amount > 0 AND ({units_where.replace('UNIT', 'c.unit_id')})""")
         if self.scalar("SELECT COUNT(*) FROM ce_src"):
             self.allocate(on)
 
     def payments(self, on: date) -> None:
-        self.x("DELETE FROM ce_src")
-        self.x(f"""INSERT INTO ce_src SELECT unit_id, id, id, '', amount FROM contributions_payment
+        self.t.clear("ce_src")
+        self.t.insert("ce_src", f"""SELECT unit_id, id, id, '', amount FROM contributions_payment
 WHERE paid_on = {self.dt(on)}""")
         if self.scalar("SELECT COUNT(*) FROM ce_src"):
             self.allocate(on)
@@ -418,8 +415,8 @@ b AS (
 SELECT b.unit_id, b.month, b.fund, b.b2, {amount('b.b1')} - {amount('b.b0')} AS d0,
        {amount('b.b2')} - {amount('b.b1')} AS d1
 FROM b""")
-        self.x("""INSERT INTO ce_base (unit_id, month, fund, base) SELECT unit_id, month, fund, b2 FROM ce_g WHERE 1 = 1
-ON CONFLICT (unit_id, month, fund) DO UPDATE SET base = excluded.base""")
+        self.t.upsert("ce_base", "unit_id, month, fund, base", "unit_id, month, fund",
+                      "SELECT unit_id, month, fund, b2 FROM ce_g WHERE 1 = 1", {"base": "excluded.base"})
         self.fill("ce_adj", f"""
 SELECT g.unit_id, g.month, g.fund, 0 AS step, g.d0 AS delta, dp.late_from FROM ce_g g
   JOIN registry_unit u ON u.id = g.unit_id
@@ -429,7 +426,7 @@ SELECT g.unit_id, g.month, g.fund, 1, g.d1, dm.late_from FROM ce_g g
   JOIN registry_unit u ON u.id = g.unit_id
   JOIN ce_deadline dm ON dm.month = g.month AND dm.cycle = u.payment_cycle WHERE g.d1 <> 0""")
         detail = d.json_object({"declared_on": f"'{on.isoformat()}'", "retro_interest": "step"})
-        self.x(f"""INSERT INTO ce_entry
+        self.t.insert("ce_entry", f"""
 SELECT unit_id, {self.m(period)}, {day}, 'adjustment', fund, 'principal', month, late_from, NULL,
        'declared {on.isoformat()}', delta, {detail}
 FROM ce_adj""")
@@ -447,9 +444,9 @@ FROM ce_adj""")
 SELECT a.unit_id, a.fund, a.month, a.late_from, a.delta AS amount FROM ce_adj a WHERE a.step = {step} AND a.delta > 0""")
         if self.scalar("SELECT COUNT(*) FROM ce_new"):
             catch_daily = self._daily_terms("n.late_from", self.dt(on - DAY), "n.amount")
-            self.x(f"""INSERT INTO ce_acc
+            self.t.insert("ce_acc", f"""
 SELECT n.unit_id, n.fund, SUM({catch_daily}) FROM ce_new n WHERE n.late_from < {day} GROUP BY n.unit_id, n.fund""")
-            self.x(f"""INSERT INTO ce_acc
+            self.t.insert("ce_acc", f"""
 SELECT n.unit_id, n.fund, SUM(n.amount * e.rate) FROM ce_new n JOIN ce_monthend e
   ON e.day >= n.late_from AND e.day < {day} AND {d.days('e.day', 'n.late_from')} + 1 >= e.min_days
 GROUP BY n.unit_id, n.fund""")
@@ -473,30 +470,30 @@ WITH items AS (
 )
 SELECT it.id, {d.least('it.outstanding', d.greatest('x.amount - (it.c_end - it.outstanding)', '0'))} AS take
 FROM items it JOIN ce_dec x ON x.unit_id = it.unit_id AND x.fund = it.fund AND x.month = it.month""")
-        self.x("""UPDATE ce_item SET outstanding = ce_item.outstanding - t.take FROM ce_take t
-WHERE ce_item.id = t.id AND t.take > 0""")
+        self.t.update("ce_item", {"outstanding": "ce_item.outstanding - t.take"}, "ce_item.id = t.id AND t.take > 0",
+                      source="ce_take t")
         self.fill("ce_back", f"""
 SELECT x.unit_id, x.fund, x.month, x.amount - COALESCE(t.take, 0) AS back
 FROM ce_dec x LEFT JOIN (
   SELECT i.unit_id, i.fund, i.month, SUM(t.take) AS take FROM ce_take t JOIN ce_item i ON i.id = t.id
   GROUP BY i.unit_id, i.fund, i.month) t ON t.unit_id = x.unit_id AND t.fund = x.fund AND t.month = x.month""")
-        self.x("DELETE FROM ce_item WHERE id IN (SELECT id FROM ce_take) AND outstanding = 0")
-        self.x(f"""INSERT INTO ce_entry
+        self.t.delete("ce_item", "ce_item.id IN (SELECT id FROM ce_take) AND ce_item.outstanding = 0")
+        self.t.insert("ce_entry", f"""
 SELECT unit_id, {self.m(period)}, {day}, 'payment', fund, 'principal', month, NULL, NULL, 'to-credit', back, NULL
 FROM ce_back WHERE back > 0""")
-        self.x(f"""INSERT INTO ce_entry
+        self.t.insert("ce_entry", f"""
 SELECT unit_id, {self.m(period)}, {day}, 'credit', '', '', NULL, NULL, NULL, 'decrease', SUM(back), NULL
 FROM ce_back WHERE back > 0 GROUP BY unit_id""")
-        self.x("""INSERT INTO ce_credit (unit_id, amount)
-SELECT unit_id, SUM(back) FROM ce_back WHERE back > 0 GROUP BY unit_id
-ON CONFLICT (unit_id) DO UPDATE SET amount = ce_credit.amount + excluded.amount""")
+        self.t.upsert("ce_credit", "unit_id, amount", "unit_id",
+                      "SELECT unit_id, SUM(back) FROM ce_back WHERE back > 0 GROUP BY unit_id",
+                      {"amount": "{t}.amount + excluded.amount"})
 
     # --- the month -------------------------------------------------------------------------------------
     def event_days(self, period: Month, cutoff: date) -> list[date]:
         lo, hi = self.dt(period.first_day), self.dt(min(period.last_day, cutoff))
-        self.cur.execute(f"""SELECT paid_on FROM contributions_payment WHERE paid_on >= {lo} AND paid_on <= {hi}
+        rows = self.t.fetchall(f"""SELECT paid_on FROM contributions_payment WHERE paid_on >= {lo} AND paid_on <= {hi}
 UNION SELECT declared_on FROM registry_participation WHERE declared_on >= {lo} AND declared_on <= {hi}""")
-        days = {r[0] if isinstance(r[0], date) else date.fromisoformat(str(r[0])) for r in self.cur.fetchall()}
+        days = {r[0] if isinstance(r[0], date) else date.fromisoformat(str(r[0])) for r in rows}
         return sorted(days)
 
     def month(self, period: Month, cutoff: date) -> None:
@@ -525,7 +522,7 @@ UNION SELECT declared_on FROM registry_participation WHERE declared_on >= {lo} A
         before = self.scalar("SELECT COUNT(*) FROM contributions_ledgerentry")
         open_cond = f"period > {self.m(closed)}" if closed else "1 = 1"
         open_have = f"{scope} > {self.m(closed)}" if closed else "1 = 1"
-        self.x(f"""INSERT INTO contributions_ledgerentry
+        self.t.execute(f"""INSERT INTO contributions_ledgerentry
   (unit_id, {key}, amount, detail, is_correction, for_period, created_at)
 SELECT unit_id, {key}, SUM(amount), COALESCE({d.json_max('detail')}, {d.empty_json}),
        CASE WHEN MAX(had) = 1 THEN {d.true} ELSE {d.false} END, NULL, {d.now()}
@@ -540,7 +537,7 @@ GROUP BY unit_id, {key}
 HAVING SUM(amount) <> 0""")
         if closed:
             opening = closed + 1
-            self.x(f"""INSERT INTO contributions_ledgerentry
+            self.t.execute(f"""INSERT INTO contributions_ledgerentry
   (unit_id, {key}, amount, detail, is_correction, for_period, created_at)
 SELECT unit_id, {self.m(opening)}, {self.dt(opening.first_day)}, {rkey}, SUM(amount),
        COALESCE({d.json_max('detail')}, {d.empty_json}),
@@ -556,15 +553,41 @@ HAVING SUM(amount) <> 0""")
         return int(self.scalar("SELECT COUNT(*) FROM contributions_ledgerentry") - before)
 
 
-def earliest(cursor: Any, dialect: Dialect, cutoff: date) -> Month | None:
-    cursor.execute(f"""SELECT MIN(m) FROM (
+def earliest(tables: Any, dialect: Dialect, cutoff: date) -> Month | None:
+    rows = tables.fetchall(f"""SELECT MIN(m) FROM (
   SELECT MIN(from_month) AS m FROM registry_participation
   UNION ALL SELECT MIN(paid_on) FROM contributions_payment WHERE paid_on <= {dialect.date(cutoff)}) x""")
-    row = cursor.fetchone()
+    row = rows[0] if rows else None
     if not row or row[0] is None:
         return None
     value = row[0] if isinstance(row[0], date) else date.fromisoformat(str(row[0])[:10])
     return Month.of(value)
+
+
+def compute(engine: SetClose, through: Month, progress: bool = False) -> int:
+    """Run every month from the first with data through ``through``: the result is in ``ce_entry``.
+    Returns the number of months (0: no data)."""
+    first = earliest(engine.t, engine.d, through.last_day)
+    if first is None:
+        return 0
+    t = time.perf_counter()
+    engine.create_tables(first, through)
+    engine.summary.add("setup", time.perf_counter() - t)
+    months = [Month.from_index(i) for i in range(first.index, through.index + 1)]
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(months, desc=f"close ({engine.d.name})", unit="month")
+    for period in months:
+        engine.month(period, through.last_day)
+        if bar:
+            bar.update(1)
+            bar.set_postfix_str(str(period))
+    if bar:
+        bar.close()
+    engine.summary.months = len(months)
+    return len(months)
 
 
 def run_close(through: Month, closed_through: Month | None = None, progress: bool = False,
@@ -573,30 +596,12 @@ def run_close(through: Month, closed_through: Month | None = None, progress: boo
     book = book or load_rulebook()
     dialect = dialect_for(connection.vendor)
     with connection.cursor() as cur:
-        first = earliest(cur, dialect, through.last_day)
-        if first is None:
+        engine = SetClose(book, dialect, SqlTables(cur, dialect))
+        if not compute(engine, through, progress):
             return CloseSummary()
-        engine = SetClose(book, dialect, cur)
-        t = time.perf_counter()
-        engine.create_tables(first, through)
-        engine.summary.add("setup", time.perf_counter() - t)
-        months = [Month.from_index(i) for i in range(first.index, through.index + 1)]
-        bar = None
-        if progress:
-            from tqdm import tqdm
-
-            bar = tqdm(months, desc="close", unit="month")
-        for period in months:
-            engine.month(period, through.last_day)
-            if bar:
-                bar.update(1)
-                bar.set_postfix_str(str(period))
-        if bar:
-            bar.close()
         t = time.perf_counter()
         engine.summary.entries = engine.write_ledger(through, closed_through)
         engine.summary.add("write ledger", time.perf_counter() - t)
-        engine.summary.months = len(months)
         engine.summary.units = int(engine.scalar("SELECT COUNT(*) FROM registry_unit"))
         return engine.summary
 

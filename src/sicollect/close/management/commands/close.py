@@ -10,13 +10,31 @@ from sicollect.core.money import format_vnd
 from sicollect.core.months import Month
 
 
+def _sql_engine() -> service.Engine:
+    from sicollect.close.sql import close_engine
+
+    return close_engine
+
+
+def _spark_engine() -> service.Engine:
+    from sicollect.close.sql.spark import spark_close_engine
+
+    return spark_close_engine
+
+
+#: --engine → the engine (imported when chosen: pyspark is only needed for spark)
+ENGINES = {"sql": _sql_engine, "spark": _spark_engine, "reference": lambda: service.reference_engine}
+
+
 class Command(BaseCommand):
     help = "Close every open month through the given one: ledger, interest, aging, classes. Refused while another close runs."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--through", required=True, help="YYYY-MM")
-        parser.add_argument("--engine", choices=["sql", "reference"], default="sql",
-                            help="sql: the set-based close (default); reference: the per-unit calculator")
+        parser.add_argument("--engine", choices=list(ENGINES), default="sql",
+                            help="sql: the set-based close (default); spark: the same steps on Apache Spark "
+                                 "(local mode, or SICOLLECT_SPARK_MASTER) over a Parquet export, written back; "
+                                 "reference: the per-unit calculator")
         parser.add_argument("--break-lock", action="store_true", help="remove the lock left by a dead close")
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -24,11 +42,7 @@ class Command(BaseCommand):
             through = Month.parse(opts["through"])
         except ValueError as exc:
             raise CommandError(f"--through: {exc}") from exc
-        engine = service.reference_engine
-        if opts["engine"] == "sql":
-            from sicollect.close.sql import close_engine
-
-            engine = close_engine
+        engine = ENGINES[opts["engine"]]()
         try:
             summary = service.close(through, engine=engine, progress=True, break_lock=opts["break_lock"])
         except service.CloseError as exc:

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sicollect.core.months import Month
-from sicollect.demo.generator import LAST, SCALES, iter_province
+from sicollect.demo.generator import LAST, MULTI_SCALES, SCALES, iter_province
 from sicollect.demo.writer import write
 from sicollect.registry.models import Unit
 from sicollect.rules.book import load_rulebook
@@ -23,8 +23,11 @@ class Command(BaseCommand):
     help = "Generate a deterministic demo province (Quang Ninh model, 2024-01 … 2025-12) into an empty registry."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--scale", choices=sorted(SCALES), default="small",
-                            help="small: 200 units, 5,000 persons; province: 10,000 units, 350,000 persons")
+        parser.add_argument("--scale", choices=sorted(SCALES) + sorted(MULTI_SCALES), default="small",
+                            help="small: 200 units, 5,000 persons; province: 10,000 units, 350,000 persons; "
+                                 "PostgreSQL only, with COPY, province by province: bench (2 × 1,000 units), "
+                                 "region (10 × 10,000 units, 4,000,000 persons), national (50 ×: 500,000 units, "
+                                 "20,000,000 persons)")
         parser.add_argument("--seed", type=int, default=1, help="same seed, same province (default 1)")
         parser.add_argument("--through", default=str(LAST), help=f"close through YYYY-MM (default {LAST})")
         post = parser.add_mutually_exclusive_group()
@@ -43,6 +46,9 @@ class Command(BaseCommand):
                                "(use a fresh database, e.g. SICOLLECT_VAR=/tmp/demo)")
         scale, seed = opts["scale"], opts["seed"]
         show = opts["verbosity"] > 0
+        if scale in MULTI_SCALES:
+            self.many_provinces(scale, seed, show)
+            return
         bars = _Bars(SCALES[scale].units, enabled=show)
         stats: dict[str, Any] = {}
         started = time.perf_counter()
@@ -70,6 +76,45 @@ class Command(BaseCommand):
         summary = service.close(through, engine=close_engine, progress=show)
         self.stdout.write(f"closed {summary.months[0]} … {summary.months[-1]} (set-based close) in "
                           f"{sum(summary.seconds.values()):.1f} s: {summary.entries:,} ledger entries")
+
+
+    def many_provinces(self, scale: str, seed: int, show: bool) -> None:
+        """Province after province (seed N·1000 + i, codes prefixed P01…), each in its own transaction
+        with COPY: memory is one province's, whatever the number of provinces."""
+        from django.db import connection
+
+        from sicollect.demo.writer import write_copy
+
+        if connection.vendor != "postgresql":
+            raise CommandError(f"--scale {scale} writes with PostgreSQL's COPY: set DATABASE_URL=postgres://…")
+        multi = MULTI_SCALES[scale]
+        spec = SCALES[multi.province]
+        book = load_rulebook()
+        started = time.perf_counter()
+        totals: dict[str, int] = {}
+        bar = None
+        if show:
+            from tqdm import tqdm
+
+            bar = tqdm(total=multi.provinces * spec.units, desc=f"{scale}: units", unit="unit", smoothing=0.05)
+        for i in range(1, multi.provinces + 1):
+            prefix = f"P{i:02d}"
+
+            def step(stage: str, n: int) -> None:
+                if bar and stage == "people":
+                    bar.update(n)
+                    bar.set_postfix_str(prefix)
+
+            counts = write_copy(iter_province(multi.province, seed * 1000 + i, book, on_step=step), prefix)
+            for kind, n in counts.items():
+                totals[kind] = totals.get(kind, 0) + n
+        if bar:
+            bar.close()
+        elapsed = time.perf_counter() - started
+        self.stdout.write(f"demo {scale} ({multi.provinces} provinces, seed {seed}) in {elapsed:.1f} s: "
+                          + ", ".join(f"{totals.get(k, 0):,} {k}" for k in ("offices", "communes", "units", "persons",
+                                                                             "participations", "payments")))
+        self.stdout.write(f"ledger not posted: run `sicollect close --through {LAST}`")
 
 
 class _Bars:
