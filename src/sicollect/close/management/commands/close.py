@@ -33,6 +33,8 @@ class Command(BaseCommand):
             summary = service.close(through, engine=engine, progress=True, break_lock=opts["break_lock"])
         except service.CloseError as exc:
             raise CommandError(str(exc)) from exc
+        if summary.note:
+            self.stdout.write(summary.note)
         self.stdout.write(f"closed {summary.months[0]} … {summary.months[-1]}: {summary.units} units, "
                           f"{format_vnd(summary.entries)} ledger rows, {summary.debt_state_changes} bucket/class changes")
         for kind, amount in summary.amounts.items():
