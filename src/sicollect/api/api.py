@@ -80,11 +80,23 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return _error(request, exc.status_code, "error", str(exc))
 
 
+EARLIEST, LATEST = date(1995, 1, 1), date(2100, 12, 31)  # the Social Insurance books start in 1995
+
+
+def _in_range(d: date, field: str) -> date:
+    if not EARLIEST <= d <= LATEST:
+        raise ApiError(422, "invalid", "the request has invalid fields",
+                       {field: f"must be between {EARLIEST} and {LATEST}"})
+    return d
+
+
 def _month(text: str, field: str) -> Month:
     try:
-        return Month.parse(text)
+        month = Month.parse(text)
     except ValueError as exc:
         raise ApiError(422, "invalid", "the request has invalid fields", {field: str(exc)}) from exc
+    _in_range(month.first_day, field)
+    return month
 
 
 # --------------------------------------------------------------------------- schemas
@@ -201,7 +213,7 @@ def get_person(request: HttpRequest, si_code: str) -> Any:
 @api.get("/kpi", tags=["reports"])
 def get_kpi(request: HttpRequest, as_of: date, office: str = "") -> Any:
     """The KPI report (the JSON of ``sicollect report kpi``) for the user's office or one under it."""
-    return kpi(as_of, policy.kpi_office(request.user, office or None))
+    return kpi(_in_range(as_of, "as_of"), policy.kpi_office(request.user, office or None))
 
 
 # --------------------------------------------------------------------------- write
@@ -217,6 +229,8 @@ def post_payment(request: HttpRequest, body: PaymentIn) -> Any:
         fields["amount"] = "must be a positive number of đồng"
     if body.paid_on > timezone.localdate():
         fields["paid_on"] = "is in the future"
+    elif body.paid_on < EARLIEST:
+        fields["paid_on"] = f"is before {EARLIEST}"
     if not body.payment_id.strip():
         fields["payment_id"] = "required"
     if fields:
