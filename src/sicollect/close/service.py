@@ -221,7 +221,7 @@ def reference_engine(through: Month, closed_through: Month | None, progress: boo
 
 
 def close(through: Month, engine: Engine = reference_engine, progress: bool = False,
-          break_lock: bool = False) -> CloseSummary:
+          break_lock: bool = False, actor: str = "") -> CloseSummary:
     """Close every open month through ``through``."""
     closed = last_closed()
     if closed is not None and through <= closed:
@@ -253,6 +253,12 @@ def close(through: Month, engine: Engine = reference_engine, progress: bool = Fa
             summary.seconds["arrears"] = time.perf_counter() - t0
             for m in months:
                 ClosedMonth.objects.create(month=m, summary=summary.as_dict())
+            from sicollect.exchange.models import AuditEvent
+
+            AuditEvent.record("close", actor, "close", f"{months[0]}…{months[-1]}", source="sicollect close",
+                              before={"closed_through": str(closed) if closed else None},
+                              after={"closed_through": str(through), "amounts": summary.amounts,
+                                     "entries": summary.entries})
     finally:
         release_lock()
     return summary

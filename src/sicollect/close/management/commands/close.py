@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sicollect.close import service
+from sicollect.core.audit import cli_actor
 from sicollect.core.money import format_vnd
 from sicollect.core.months import Month
 
@@ -30,7 +31,8 @@ class Command(BaseCommand):
 
             engine = close_engine
         try:
-            summary = service.close(through, engine=engine, progress=True, break_lock=opts["break_lock"])
+            summary = service.close(through, engine=engine, progress=True, break_lock=opts["break_lock"],
+                                    actor=cli_actor())
         except service.CloseError as exc:
             raise CommandError(str(exc)) from exc
         if summary.note:
