@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -23,7 +25,20 @@ from ..web.helpers import build
 MAX_EXAMPLES = 25
 
 
+@pytest.fixture
+def keep_the_test_connection() -> Any:
+    """Requests go through the real WSGI handler, whose request signals close the database
+    connection at the end of each request (and with it the test's transaction on PostgreSQL):
+    unhook them for the test, as Django's test client does."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
+
+
 @pytest.mark.django_db
+@pytest.mark.usefixtures("keep_the_test_connection")
 def test_no_generated_request_makes_a_server_error() -> None:
     province = build()
     _row, token = ApiToken.issue(province["users"]["prov"])
