@@ -5,6 +5,7 @@ Add shared fixtures below; keep test data builders in tests/factories.py.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pytest
 from hypothesis import settings as hypothesis_settings
@@ -38,3 +39,15 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
             reporter.write_line(_engine_line())
+
+
+# What the generated-case runs did (schemathesis against the API, hypothesis on the importers): each
+# adds a line here, printed at the end of the run even under -q, so CI logs show how many cases ran.
+CASES_RAN: dict[str, str] = {}
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if CASES_RAN:
+        terminalreporter.write_sep("-", "generated cases")
+        for name, line in sorted(CASES_RAN.items()):
+            terminalreporter.write_line(f"{name}: {line}")

@@ -15,6 +15,7 @@ from django.core.management.base import CommandError
 from sicollect.contributions.models import Payment
 from sicollect.core.months import Month
 from sicollect.exchange.csv_import import FileCounts, ImportErrors, import_dir
+from sicollect.exchange.models import AuditEvent
 from sicollect.plans.models import PlanTarget
 from sicollect.registry.models import Commune, Office, Participation, Person, Unit
 
@@ -178,7 +179,10 @@ def test_changed_rows_are_updated_not_duplicated(tmp_path: Path) -> None:
 
     report = import_dir(write(tmp_path / "b", changed))
 
-    assert counts() == before
+    # no new rows but the audit row of this import, which names what it updated
+    assert {**counts(), "exchange.AuditEvent": 0} == {**before, "exchange.AuditEvent": 0}
+    audit = AuditEvent.objects.filter(action="import_dir").order_by("id")
+    assert audit.count() == 2 and audit.last().detail["after"]["units.csv"] == "0 created, 1 updated, 1 unchanged"
     assert report.files["participations.csv"] == FileCounts(updated=1, unchanged=2)
     assert report.files["units.csv"] == FileCounts(updated=1, unchanged=1)
     assert report.files["persons.csv"] == FileCounts(updated=1, unchanged=1)

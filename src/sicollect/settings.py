@@ -139,9 +139,14 @@ LOGOUT_REDIRECT_URL = "web:login"
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 
+# API rate limit per token (django-ninja throttling): N/s, N/min, N/h or N/d.
+SICOLLECT_API_RATE = os.environ.get("SICOLLECT_API_RATE", "600/min")
+
+# No personal data in logs: every handler masks national IDs and phone numbers (core.privacy).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"mask_personal_data": {"()": "sicollect.core.privacy.MaskPersonalData"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_personal_data"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("SICOLLECT_LOG_LEVEL", "WARNING")},
 }

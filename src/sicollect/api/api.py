@@ -9,13 +9,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI, Schema, Status
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.security import HttpBearer
+from ninja.throttling import AuthRateThrottle
 
 from sicollect.contributions.models import Channel, LedgerEntry, Payment
 from sicollect.contributions.statement import statement
@@ -36,11 +38,24 @@ class TokenAuth(HttpBearer):
             return None
         ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
         request.user = row.user
+        request.api_token = row  # type: ignore[attr-defined]  # the rate limit counts per token
         return row.user
 
 
+class TokenRateThrottle(AuthRateThrottle):
+    """``SICOLLECT_API_RATE`` requests (default 600 a minute) per token; the next answers 429."""
+
+    scope = "token"
+
+    def get_cache_key(self, request: HttpRequest) -> str:
+        row = getattr(request, "api_token", None)
+        if row is None:
+            return super().get_cache_key(request)
+        return self.cache_format % {"scope": self.scope, "ident": row.key_hash}
+
+
 api = NinjaAPI(title="sicollect API", version="1", auth=TokenAuth(), urls_namespace="api",
-               description=__doc__)
+               description=__doc__, throttle=[TokenRateThrottle(settings.SICOLLECT_API_RATE)])
 
 
 class ApiError(Exception):
@@ -75,16 +90,35 @@ def on_404(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _error(request, 404, "not_found", str(exc) or "not found")
 
 
+@api.exception_handler(Throttled)
+def on_throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    resp = _error(request, 429, "rate_limited", f"too many requests; retry in {int(exc.wait or 1)} s")
+    resp["Retry-After"] = str(int(exc.wait or 1))
+    return resp
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return _error(request, exc.status_code, "error", str(exc))
 
 
+EARLIEST, LATEST = date(1995, 1, 1), date(2100, 12, 31)  # the Social Insurance books start in 1995
+
+
+def _in_range(d: date, field: str) -> date:
+    if not EARLIEST <= d <= LATEST:
+        raise ApiError(422, "invalid", "the request has invalid fields",
+                       {field: f"must be between {EARLIEST} and {LATEST}"})
+    return d
+
+
 def _month(text: str, field: str) -> Month:
     try:
-        return Month.parse(text)
+        month = Month.parse(text)
     except ValueError as exc:
         raise ApiError(422, "invalid", "the request has invalid fields", {field: str(exc)}) from exc
+    _in_range(month.first_day, field)
+    return month
 
 
 # --------------------------------------------------------------------------- schemas
@@ -154,13 +188,19 @@ class PaymentOut(Schema):
 # --------------------------------------------------------------------------- read
 @api.get("/units", response=list[UnitOut], tags=["units"])
 @paginate(LimitOffsetPagination)
-def list_units(request: HttpRequest, q: str = "") -> Any:
-    """Units the token's user may see; ``q`` matches code, name or tax code."""
+def list_units(request: HttpRequest, q: str = "", office: str = "", status: str = "") -> Any:
+    """Units the token's user may see; ``q`` matches code, name or tax code; ``office`` (an office
+    code: that office and the offices under it) and ``status`` narrow the list."""
     from django.db.models import Q
 
     qs = policy.visible_units(request.user).select_related("office").order_by("code")
     if q:
         qs = qs.filter(Q(code__icontains=q) | Q(name__icontains=q) | Q(tax_code__icontains=q))
+    if office:
+        root = policy.kpi_office(request.user, office)
+        qs = qs.filter(office_id__in=policy._descendants(root)) if root is not None else qs
+    if status:
+        qs = qs.filter(status=status)
     return qs  # paginated in the database
 
 
@@ -178,14 +218,20 @@ def get_statement(request: HttpRequest, code: str, period: str) -> Any:
 
 @api.get("/units/{code}/ledger", response=list[LedgerOut], tags=["units"])
 @paginate(LimitOffsetPagination)
-def get_ledger(request: HttpRequest, code: str, first: str = "", last: str = "") -> Any:
-    """Ledger rows of the unit, oldest first; ``first``/``last`` bound the statement months (YYYY-MM)."""
+def get_ledger(request: HttpRequest, code: str, first: str = "", last: str = "", kind: str = "",
+               fund: str = "") -> Any:
+    """Ledger rows of the unit, oldest first; ``first``/``last`` bound the statement months (YYYY-MM);
+    ``kind`` (due, payment, interest, …) and ``fund`` (SI, HI, UI, OADI) narrow them."""
     unit = policy.unit_or_404(request.user, code)
     qs = LedgerEntry.objects.filter(unit=unit).order_by("period", "posted_on", "id")
     if first:
         qs = qs.filter(period__gte=_month(first, "first"))
     if last:
         qs = qs.filter(period__lte=_month(last, "last"))
+    if kind:
+        qs = qs.filter(kind=kind)
+    if fund:
+        qs = qs.filter(fund=fund)
     return qs
 
 
@@ -201,7 +247,7 @@ def get_person(request: HttpRequest, si_code: str) -> Any:
 @api.get("/kpi", tags=["reports"])
 def get_kpi(request: HttpRequest, as_of: date, office: str = "") -> Any:
     """The KPI report (the JSON of ``sicollect report kpi``) for the user's office or one under it."""
-    return kpi(as_of, policy.kpi_office(request.user, office or None))
+    return kpi(_in_range(as_of, "as_of"), policy.kpi_office(request.user, office or None))
 
 
 # --------------------------------------------------------------------------- write
@@ -217,6 +263,8 @@ def post_payment(request: HttpRequest, body: PaymentIn) -> Any:
         fields["amount"] = "must be a positive number of đồng"
     if body.paid_on > timezone.localdate():
         fields["paid_on"] = "is in the future"
+    elif body.paid_on < EARLIEST:
+        fields["paid_on"] = f"is before {EARLIEST}"
     if not body.payment_id.strip():
         fields["payment_id"] = "required"
     if fields:
@@ -235,9 +283,15 @@ def post_payment(request: HttpRequest, body: PaymentIn) -> Any:
                                    reference=body.reference, channel=Channel.COUNTER,
                                    source=f"api:{request.user.get_username()}")
             AuditEvent.objects.create(action="record_payment", actor=request.user.get_username(),
-                                      object_type="payment", object_id=body.payment_id,
+                                      object_type="payment", object_id=body.payment_id, unit_code=unit.code,
                                       detail={"before": None, "after": {**out, "paid_on": body.paid_on.isoformat()},
                                               "source": f"API {request.method} {request.path}"})
     except IntegrityError as exc:
         raise ApiError(409, "conflict", f"payment {body.payment_id!r} was recorded meanwhile") from exc
     return Status(201, {**out, "created": True})
+
+
+# --------------------------------------------------------------------------- persons list, audit, declarations
+from .records import router as records_router  # noqa: E402  (the router needs ApiError above)
+
+api.add_router("", records_router)

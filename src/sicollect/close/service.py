@@ -3,7 +3,8 @@
 A close writes all its months in one transaction: a crash or a refusal leaves
 the ledger as it was before the close began, never a half-written month. Two
 closes at once: the second finds the lock row and is refused with the holder's
-name; a lock left by a killed process is broken with ``--break-lock``.
+name. A lock left by a killed close on this machine (its process is gone) is broken
+by the next close, which says so; one from another machine with ``--break-lock``.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 
 from sicollect.core.months import Month
 from sicollect.registry.models import Unit
@@ -41,6 +42,7 @@ class CloseSummary:
     debt_state_changes: int = 0
     amounts: dict[str, int] = field(default_factory=dict)  # ledger kind → đồng posted in the closed months
     arrears: dict[str, Any] = field(default_factory=dict)  # cases synced, steps proposed (arrears app)
+    note: str = ""  # e.g. the lock of a dead close was broken
 
     def as_dict(self) -> dict[str, Any]:
         return {"months": self.months, "units": self.units, "entries": self.entries,
@@ -52,19 +54,68 @@ def holder_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def acquire_lock(break_lock: bool = False) -> None:
+def _holder_is_dead(holder: str) -> bool:
+    """True when ``holder`` (``host:pid``) names a process of this machine that no longer runs."""
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
+
+
+def _refusal(lock: CloseLock | None) -> CloseRefused:
+    who = f"{lock.holder} since {lock.acquired_at:%Y-%m-%d %H:%M}" if lock else "another process"
+    return CloseRefused(
+        f"another close is running ({who}); wait for it to finish. If that process is dead, "
+        "run the close again with --break-lock."
+    )
+
+
+def acquire_lock(break_lock: bool = False) -> str:
+    """Take the close lock; returns a note when a dead close's lock had to be broken first.
+
+    The lock row is read before the insert: on SQLite a running close holds the write lock of the
+    whole file, so the insert would wait and fail with "database is locked" rather than say who runs.
+    """
+    note = ""
+    lock = CloseLock.objects.filter(name="close").first()
+    if lock is not None and not break_lock:
+        if not _holder_is_dead(lock.holder):
+            raise _refusal(lock)
+        note = f"broke the lock of a close that died ({lock.holder} since {lock.acquired_at:%Y-%m-%d %H:%M})"
+        break_lock = True
     if break_lock:
         CloseLock.objects.filter(name="close").delete()
     try:
         with transaction.atomic():
             CloseLock.objects.create(name="close", holder=holder_name())
     except IntegrityError:
-        lock = CloseLock.objects.filter(name="close").first()
-        who = f"{lock.holder} since {lock.acquired_at:%Y-%m-%d %H:%M}" if lock else "another process"
-        raise CloseRefused(
-            f"another close is running ({who}); wait for it to finish. If that process is dead, "
-            "run the close again with --break-lock."
-        ) from None
+        raise _refusal(CloseLock.objects.filter(name="close").first()) from None
+    except OperationalError as exc:  # SQLite: another writer holds the file past the timeout
+        if "locked" not in str(exc):
+            raise
+        raise _refusal(None) from None
+    return note
+
+
+def pause_for_tests(point: str) -> None:
+    """A test hook: with ``SICOLLECT_TEST_PAUSE=point:FILE`` the close, at ``point``, creates
+    ``FILE.paused`` and waits while ``FILE`` exists (at most 10 minutes), so a test can kill it in
+    the middle of its transaction or start a second close beside it (tests/test_close_robustness.py)."""
+    spec = os.environ.get("SICOLLECT_TEST_PAUSE", "")
+    where, _, path = spec.partition(":")
+    if where != point or not path:
+        return
+    with open(path + ".paused", "w") as fh:
+        fh.write(holder_name())
+    deadline = time.monotonic() + 600
+    while os.path.exists(path) and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def release_lock() -> None:
@@ -170,17 +221,18 @@ def reference_engine(through: Month, closed_through: Month | None, progress: boo
 
 
 def close(through: Month, engine: Engine = reference_engine, progress: bool = False,
-          break_lock: bool = False) -> CloseSummary:
+          break_lock: bool = False, actor: str = "") -> CloseSummary:
     """Close every open month through ``through``."""
     closed = last_closed()
     if closed is not None and through <= closed:
         raise CloseRefused(f"{through} is already closed (closed through {closed}); nothing to do")
-    acquire_lock(break_lock)
-    summary = CloseSummary()
+    note = acquire_lock(break_lock)
+    summary = CloseSummary(note=note)
     try:
         with transaction.atomic():
             t0 = time.perf_counter()
             result = engine(through, closed, progress)
+            pause_for_tests("ledger")  # the ledger is written, nothing committed yet
             steps = getattr(result, "seconds", None)  # an engine may report its own steps
             if steps:
                 summary.entries = int(result.entries)
@@ -201,6 +253,12 @@ def close(through: Month, engine: Engine = reference_engine, progress: bool = Fa
             summary.seconds["arrears"] = time.perf_counter() - t0
             for m in months:
                 ClosedMonth.objects.create(month=m, summary=summary.as_dict())
+            from sicollect.exchange.models import AuditEvent
+
+            AuditEvent.record("close", actor, "close", f"{months[0]}…{months[-1]}", source="sicollect close",
+                              before={"closed_through": str(closed) if closed else None},
+                              after={"closed_through": str(through), "amounts": summary.amounts,
+                                     "entries": summary.entries})
     finally:
         release_lock()
     return summary

@@ -423,7 +423,7 @@ def do_assign_suspense(item_id: int, unit_code: str, actor: str, note: str = "",
             SuspenseStatus.ASSIGNED, unit, actor, timezone.now(), note[:300])
         item.save()
         AuditEvent.objects.create(action="assign_suspense", actor=actor, object_type="suspense_item",
-                                  object_id=str(item.pk), detail=detail)
+                                  object_id=str(item.pk), unit_code=unit.code, detail=detail)
         if post and item.payment is not None:
             _post({unit.pk: item.payment.paid_on})
     return item

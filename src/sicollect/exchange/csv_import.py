@@ -1085,7 +1085,7 @@ class _Importer:
         )
 
 
-def import_dir(path: Path, *, progress: bool | None = None) -> ImportReport:
+def import_dir(path: Path, *, progress: bool | None = None, actor: str = "") -> ImportReport:
     """Validate every CSV file in ``path``, then write them all in one transaction.
 
     Raises :class:`ImportErrors` (and writes nothing) if any row of any file is
@@ -1105,4 +1105,11 @@ def import_dir(path: Path, *, progress: bool | None = None) -> ImportReport:
             errors = sorted(importer.errors, key=lambda e: (order.get(e.file, len(order)), e.line))
             raise ImportErrors(errors, importer.warnings)
         importer.write()
-    return importer.report()
+        report = importer.report()
+        if any(c.created or c.updated for c in report.files.values()):  # a no-op rerun records nothing
+            from .models import AuditEvent
+
+            AuditEvent.record("import_dir", actor, "import", path.name, source=str(path.resolve()),
+                              after={name: str(c) for name, c in report.files.items()},
+                              units=len(report.affected_units))
+    return report

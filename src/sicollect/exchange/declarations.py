@@ -474,7 +474,8 @@ class DeclarationResult:
     posted: int = 0
 
 
-def do_import_declaration(decl: Declaration, actor: str = "", post_through: Month | None = None) -> DeclarationResult:
+def do_import_declaration(decl: Declaration, actor: str = "", post_through: Month | None = None,
+                          source: str = "") -> DeclarationResult:
     """Write a checked declaration: persons, participation rows, the batch and its lines, an audit row.
 
     With ``post_through`` the unit's ledger is posted through that month in the
@@ -483,13 +484,13 @@ def do_import_declaration(decl: Declaration, actor: str = "", post_through: Mont
     """
     try:
         with transaction.atomic():
-            return _write(decl, actor, post_through)
+            return _write(decl, actor, post_through, source)
     except IntegrityError as exc:  # imported meanwhile by someone else (the batch's hash, a row's key)
         raise ImportErrors([ImportError_(decl.file_name, 1, "file", f"changed while importing, nothing was "
                                                                      f"written; check and import again ({exc})")]) from exc
 
 
-def _write(decl: Declaration, actor: str, post_through: Month | None) -> DeclarationResult:
+def _write(decl: Declaration, actor: str, post_through: Month | None, source: str = "") -> DeclarationResult:
     unit = decl.unit
     batch = ImportBatch.objects.create(
         kind=BatchKind.DECLARATION, sha256=decl.sha256, file_name=decl.file_name[-300:], unit=unit,
@@ -510,9 +511,10 @@ def _write(decl: Declaration, actor: str, post_through: Month | None) -> Declara
         )
         DeclarationLine.objects.create(batch=batch, line=r.line, action=r.action, participation=participation)
     AuditEvent.objects.create(
-        action="import_declaration", actor=actor, object_type="unit", object_id=unit.code,
+        action="import_declaration", actor=actor, object_type="unit", object_id=unit.code, unit_code=unit.code,
         detail={"batch": batch.pk, "file": decl.file_name, "sha256": decl.sha256,
-                "declared_on": decl.declared_on.isoformat(), "lines": len(decl.rows)},
+                "declared_on": decl.declared_on.isoformat(), "lines": len(decl.rows),
+                "source": source or f"file {decl.file_name}"},
     )
     posted = post_units([unit], post_through).appended if post_through else 0
     return DeclarationResult(batch, len(decl.rows), len(created), posted)

@@ -187,7 +187,7 @@ def do_confirm_proposal(proposal_id: int, actor: str, note: str = "") -> UnitSta
         p.status, p.decided_by, p.decided_at, p.note = ProposalStatus.CONFIRMED, actor, timezone.now(), note[:300]
         p.save()
         AuditEvent.objects.create(
-            action="confirm_unit_status", actor=actor, object_type="unit", object_id=unit.code,
+            action="confirm_unit_status", actor=actor, object_type="unit", object_id=unit.code, unit_code=unit.code,
             detail={"proposal": p.pk, "before": before, "after": unit.status, "tax_status": p.tax_status,
                     "status_date": p.status_date.isoformat() if p.status_date else None,
                     "tax_list": p.enterprise.batch_id, "note": note},
@@ -205,6 +205,7 @@ def do_reject_proposal(proposal_id: int, actor: str, note: str) -> UnitStatusPro
         p.status, p.decided_by, p.decided_at, p.note = ProposalStatus.REJECTED, actor, timezone.now(), note[:300]
         p.save()
         AuditEvent.objects.create(action="reject_unit_status", actor=actor, object_type="unit", object_id=p.unit.code,
+                                  unit_code=p.unit.code,
                                   detail={"proposal": p.pk, "to_status": p.to_status, "note": note})
     return p
 

@@ -18,7 +18,7 @@ def do_assign_units(units: list[Unit], officer: Any | None, actor: str) -> int:
     with transaction.atomic():
         Unit.objects.filter(pk__in=[u.pk for u in changing]).update(officer_id=new_id)
         AuditEvent.objects.bulk_create([
-            AuditEvent(action="assign_officer", actor=actor, object_type="unit", object_id=u.code,
+            AuditEvent(action="assign_officer", actor=actor, object_type="unit", object_id=u.code, unit_code=u.code,
                        detail={"from": u.officer_id, "to": new_id})
             for u in changing
         ])

@@ -212,3 +212,43 @@ def visible_suspense_items(user: Any, items: QuerySet[Any]) -> list[Any]:
         if item.visible_candidates or settled_here:
             out.append(item)
     return out
+
+
+# --------------------------------------------------------------------------- audit trail and exports
+
+
+def audit_events(user: Any, unit_code: str = "", actor: str = "") -> QuerySet[Any]:
+    """Audit rows the user may read, newest first, for one unit and/or one actor.
+
+    A unit's events: the unit must be visible (else 404). An actor's events: the user's own, or,
+    for a manager, those of a staff member of an office they see (else 404). Without a unit, a user
+    below the province only gets events of units they see (province-wide events, an import or a
+    close, have no unit) — except their own events, which they always see.
+    """
+    from sicollect.exchange.models import AuditEvent
+
+    a = access(user)
+    if a.nothing:
+        raise Http404("no access")
+    qs = AuditEvent.objects.all()
+    if unit_code:
+        qs = qs.filter(unit_code=unit_or_404(user, unit_code).code)
+    if actor:
+        if actor != user.get_username():
+            if not can_assign(user):
+                raise Http404("no such user")
+            staff = get_user_model().objects.filter(username=actor, staff__isnull=False)
+            if not a.everything:
+                staff = staff.filter(staff__office_id__in=a.office_ids)
+            if not staff.exists():
+                raise Http404("no such user")
+        qs = qs.filter(actor=actor)
+    own = actor == user.get_username()
+    if not unit_code and not own and (not a.everything or a.role == Role.OFFICER):
+        qs = qs.filter(unit_code__in=visible_units(user).values("code"))
+    return qs.order_by("-created_at", "-id")
+
+
+def can_unmask_exports(user: Any) -> bool:
+    """Full national IDs in an export: only roles that see them on pages (the export is audited)."""
+    return can_see_national_id(user)

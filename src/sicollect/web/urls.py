@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import plan_views, views
+from . import audit_views, plan_views, views
 
 app_name = "web"
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("worklist/", views.worklist, name="worklist"),
     path("worklist/assign/", views.worklist_assign, name="worklist_assign"),
     path("persons/", views.person_search, name="persons"),
+    path("persons/export/", audit_views.persons_export, name="persons_export"),
     path("persons/<str:si_code>/", views.person_detail, name="person"),
     path("suspense/", views.suspense, name="suspense"),
     path("suspense/<int:item_id>/<str:verb>/", views.suspense_decide, name="suspense_decide"),
@@ -24,4 +25,6 @@ urlpatterns = [
     path("plans/weekly.<str:fmt>", plan_views.plan_weekly, name="plan_weekly_export"),
     path("plans/forecast/", plan_views.plan_forecast, name="plan_forecast"),
     path("coverage/", plan_views.coverage_communes, name="coverage"),
+    path("audit/", audit_views.audit, name="audit"),
+    path("audit.<str:fmt>", audit_views.audit_export, name="audit_export"),
 ]

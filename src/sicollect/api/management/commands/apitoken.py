@@ -6,7 +6,11 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from django.db import transaction
+
 from sicollect.api.models import ApiToken
+from sicollect.core.audit import cli_actor
+from sicollect.exchange.models import AuditEvent
 
 
 class Command(BaseCommand):
@@ -25,10 +29,18 @@ class Command(BaseCommand):
             user = get_user_model().objects.filter(username=opts["username"]).first()
             if user is None:
                 raise CommandError(f"no user {opts['username']!r}")
-            _row, token = ApiToken.issue(user, opts["name"])
+            with transaction.atomic():
+                row, token = ApiToken.issue(user, opts["name"])
+                AuditEvent.record("issue_api_token", cli_actor(), "user", user.get_username(),
+                                  after={"prefix": row.prefix, "name": row.name}, source="sicollect apitoken create")
             self.stdout.write(token)
         else:
-            n = ApiToken.objects.filter(prefix=opts["prefix"], revoked=False).update(revoked=True)
+            with transaction.atomic():
+                n = ApiToken.objects.filter(prefix=opts["prefix"], revoked=False).update(revoked=True)
+                if n:
+                    AuditEvent.record("revoke_api_token", cli_actor(), "api_token", opts["prefix"],
+                                      before={"revoked": False}, after={"revoked": True},
+                                      source="sicollect apitoken revoke")
             if not n:
                 raise CommandError(f"no active token starting {opts['prefix']!r}")
             self.stdout.write(f"revoked {n} token(s)")

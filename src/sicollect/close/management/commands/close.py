@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sicollect.close import service
+from sicollect.core.audit import cli_actor
 from sicollect.core.money import format_vnd
 from sicollect.core.months import Month
 
@@ -44,9 +45,12 @@ class Command(BaseCommand):
             raise CommandError(f"--through: {exc}") from exc
         engine = ENGINES[opts["engine"]]()
         try:
-            summary = service.close(through, engine=engine, progress=True, break_lock=opts["break_lock"])
+            summary = service.close(through, engine=engine, progress=True, break_lock=opts["break_lock"],
+                                    actor=cli_actor())
         except service.CloseError as exc:
             raise CommandError(str(exc)) from exc
+        if summary.note:
+            self.stdout.write(summary.note)
         self.stdout.write(f"closed {summary.months[0]} … {summary.months[-1]}: {summary.units} units, "
                           f"{format_vnd(summary.entries)} ledger rows, {summary.debt_state_changes} bucket/class changes")
         for kind, amount in summary.amounts.items():

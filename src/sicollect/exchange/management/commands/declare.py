@@ -17,6 +17,8 @@ from sicollect.exchange.declarations import (
     render_preview,
 )
 
+from sicollect.core.audit import cli_actor
+
 from ._args import date_arg, fail_with, month_arg, unit_arg
 
 
@@ -59,7 +61,8 @@ class Command(BaseCommand):
                 self.stdout.write("\n(preview only: nothing was written)")
             return
         post_through = (through or Month.of(declared_on)) if options["post"] else None
-        result = do_import_declaration(decl, actor=options["actor"], post_through=post_through)
+        result = do_import_declaration(decl, actor=options["actor"] or cli_actor(), post_through=post_through,
+                                       source=f"sicollect declare {path.resolve()}")
         self.stdout.write(
             f"{path.name}: batch #{result.batch.pk}, {result.participations} line(s) declared for {unit.code}, "
             f"{result.persons} new person(s)" + (f", {result.posted} ledger row(s) posted" if options["post"] else "")

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from sicollect.core.audit import cli_actor
 from sicollect.exchange.csv_import import COLUMNS, ImportErrors, import_dir
 
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
         if not directory.is_dir():
             raise CommandError(f"{directory}: not a directory", returncode=2)
         try:
-            report = import_dir(directory)
+            report = import_dir(directory, actor=cli_actor())
         except ImportErrors as exc:
             for warning in exc.warnings:
                 self.stderr.write(f"warning: {warning}", style_func=self.style.WARNING)

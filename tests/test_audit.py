@@ -1,0 +1,221 @@
+"""The audit trail (one row per state change: who, when, what, before/after, source), its page and
+export per unit and per user, person-list exports that need a reason, declarations through the
+API, the API's rate limit and filters, and personal numbers masked in logs.
+
+On the hand-built province of tests/web/helpers.py: HL001 and HL002 in Hạ Long (HL), CP001 in Cẩm
+Phả (CP); Nguyễn Thị Lan (2201000001, ID 022085001234) works at HL001, Trần Văn Cẩm (2202000003,
+ID 022090009876) at CP001.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.test import Client
+
+from sicollect.api.api import api
+from sicollect.api.models import ApiToken
+from sicollect.core.privacy import MaskPersonalData
+from sicollect.exchange.csv_import import import_dir
+from sicollect.exchange.models import AuditEvent
+from sicollect.registry.models import Participation, Person
+from sicollect.web.actions import do_assign_units
+
+from .web.helpers import build
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def qn() -> dict[str, Any]:
+    return build()
+
+
+def web(qn: dict[str, Any], name: str) -> Client:
+    c = Client()
+    c.force_login(qn["users"][name])
+    return c
+
+
+def api_client(qn: dict[str, Any], name: str) -> Client:
+    _row, token = ApiToken.issue(qn["users"][name])
+    return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+
+def csv_rows(resp: Any) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(resp.content.decode("utf-8-sig"))))
+
+
+def test_the_audit_page_and_export_per_unit_and_per_user_are_scoped(qn: dict[str, Any]) -> None:
+    """hl_mgr gives HL001 to hl_off2: one row (assign_officer, HL001, officer hl_off → hl_off2).
+    The unit's page and CSV show it to HL's manager; CP's manager gets 404 for HL001 and for hl_mgr's
+    trail; hl_mgr may read hl_off2's trail (an officer of HL) but not cp_mgr's; an officer only their own."""
+    units = qn["units"]
+    do_assign_units([units["HL001"]], qn["users"]["hl_off2"], "hl_mgr")
+    page = web(qn, "hl_mgr").get("/audit/?unit=HL001").content.decode()
+    assert "assign_officer" in page and "hl_mgr" in page
+    rows = csv_rows(web(qn, "hl_mgr").get("/audit.csv?unit=HL001"))
+    assert [(r["actor"], r["action"], r["unit_code"]) for r in rows] == [("hl_mgr", "assign_officer", "HL001")]
+    assert web(qn, "hl_mgr").get("/audit.xlsx?user=hl_mgr")["Content-Type"].startswith("application/vnd.openxml")
+    assert web(qn, "cp_mgr").get("/audit/?unit=HL001").status_code == 404
+    assert web(qn, "cp_mgr").get("/audit.csv?user=hl_mgr").status_code == 404
+    assert web(qn, "hl_mgr").get("/audit/?user=cp_mgr").status_code == 404
+    assert web(qn, "hl_mgr").get("/audit/?user=hl_off2").status_code == 200
+    assert web(qn, "hl_off2").get("/audit/?user=hl_mgr").status_code == 404
+    # the province-wide close of build() (Jul … Oct 2025) has no unit: the province sees it, HL does not
+    prov = csv_rows(web(qn, "prov").get("/audit.csv"))
+    assert ("close", "2025-07…2025-10") in {(r["action"], r["object_id"]) for r in prov}
+    assert "close" not in {r["action"] for r in csv_rows(web(qn, "hl_mgr").get("/audit.csv"))}
+    # the API gives the same rows, paginated
+    body = api_client(qn, "hl_mgr").get("/api/audit?unit=HL001&limit=10").json()
+    assert body["count"] == 1 and body["items"][0]["action"] == "assign_officer"
+    assert api_client(qn, "cp_mgr").get("/api/audit?unit=HL001").status_code == 404
+
+
+def test_imports_the_close_and_api_tokens_write_audit_rows(qn: dict[str, Any], tmp_path: Path) -> None:
+    """import DIR of one payment (HL001, 450,000 đ on 5 Nov 2025) records who ran it, the folder and
+    the counts; the same folder again records nothing (nothing changed). Issuing and revoking a
+    token through the command are recorded too."""
+    (tmp_path / "payments.csv").write_text("payment_id,unit_code,paid_on,amount,reference\n"
+                                           "VCB-9,HL001,2025-11-05,450000,\n", encoding="utf-8")
+    import_dir(tmp_path, actor="cli:ops")
+    import_dir(tmp_path, actor="cli:ops")
+    (event,) = AuditEvent.objects.filter(action="import_dir")
+    assert (event.actor, event.object_id, event.detail["source"]) == ("cli:ops", tmp_path.name, str(tmp_path.resolve()))
+    assert event.detail["after"] == {"payments.csv": "1 created, 0 updated, 0 unchanged"}
+    close = AuditEvent.objects.get(action="close")
+    assert close.detail["after"]["closed_through"] == "2025-10" and close.detail["before"]["closed_through"] is None
+    assert close.detail["after"]["amounts"]["due"] == 4 * 450_000 + 3_200_000 + 3 * 450_000
+    out = StringIO()
+    call_command("apitoken", "create", "hl_mgr", stdout=out)
+    prefix = out.getvalue().strip()[:8]
+    call_command("apitoken", "revoke", prefix, stdout=StringIO())
+    assert list(AuditEvent.objects.filter(action__endswith="api_token").values_list("action", "object_id")) == [
+        ("issue_api_token", "hl_mgr"), ("revoke_api_token", prefix)]
+
+
+def test_a_person_list_export_needs_a_reason_and_is_scoped(qn: dict[str, Any]) -> None:
+    """Without a reason: back to the list with a message, no file, no audit row. With one, HL's
+    manager gets HL's two persons (CP's 2202000003 absent), IDs masked (*********234) unless they
+    tick "full IDs"; a viewer who ticks it still gets them masked. Each export is one audit row with
+    the reason, the filter, the count and whether IDs were shown."""
+    c = web(qn, "hl_mgr")
+    resp = c.post("/persons/export/", {"q": "", "reason": "xem", "fmt": "csv"})
+    assert resp.status_code == 302 and not AuditEvent.objects.filter(action="export_persons").exists()
+    rows = csv_rows(c.post("/persons/export/", {"q": "", "reason": "Đối chiếu danh sách tháng 10", "fmt": "csv"}))
+    assert [(r["si_code"], r["national_id"]) for r in rows] == [("2201000001", "*********234"), ("2201000002", "")]
+    rows = csv_rows(c.post("/persons/export/", {"q": "Lan", "reason": "Thanh tra hồ sơ bà Lan", "fmt": "csv",
+                                                "show_ids": "1"}))
+    assert [(r["si_code"], r["national_id"]) for r in rows] == [("2201000001", "022085001234")]
+    rows = csv_rows(web(qn, "hl_view").post("/persons/export/", {"q": "Lan", "reason": "Thanh tra hồ sơ bà Lan",
+                                                                 "fmt": "csv", "show_ids": "1"}))
+    assert rows[0]["national_id"] == "*********234"
+    assert web(qn, "hl_mgr").post("/persons/export/", {"q": "", "reason": "Đối chiếu danh sách", "fmt": "xlsx"}
+                                  )["Content-Type"].startswith("application/vnd.openxml")
+    events = list(AuditEvent.objects.filter(action="export_persons").order_by("id"))
+    assert [(e.actor, e.detail["reason"], e.detail["after"]) for e in events[:3]] == [
+        ("hl_mgr", "Đối chiếu danh sách tháng 10", {"persons": 2, "national_ids": "masked"}),
+        ("hl_mgr", "Thanh tra hồ sơ bà Lan", {"persons": 1, "national_ids": "full"}),
+        ("hl_view", "Thanh tra hồ sơ bà Lan", {"persons": 1, "national_ids": "masked"}),
+    ]
+    # the API: same rule
+    bad = api_client(qn, "hl_mgr").get("/api/persons?reason=x")
+    assert bad.status_code == 422 and bad.json()["fields"] == {
+        "reason": "a reason of at least 10 characters is required to export a person list"}
+    body = api_client(qn, "hl_mgr").get("/api/persons?reason=Ho+so+thanh+tra+2025&show_ids=true&limit=1").json()
+    assert body["count"] == 2 and body["items"] == [{"si_code": "2201000001", "full_name": "Nguyễn Thị Lan",
+                                                     "national_id": "022085001234", "birth_date": "", "sex": "F"}]
+    assert AuditEvent.objects.filter(action="export_persons").last().detail["source"].startswith("API GET /api/persons")
+
+
+D02_GOOD = ("si_code,full_name,sex,action,from_month,wage,funds\n"
+            "2201000009,Phạm Văn Hải,Nam,TM,2025-10,12000000,HI\n")
+D02_BAD = ("si_code,full_name,sex,action,from_month,wage,funds\n"
+           "2201000009,Phạm Văn Hải,Nam,TM,2025-10,12000000,HI\n"
+           "2201000010,Lê Thị Mai,Nữ,TM,2025-13,-5,HI\n")
+
+
+def upload(client: Client, unit: str, text: str, name: str = "d02.csv") -> Any:
+    f = io.BytesIO(text.encode("utf-8"))
+    f.name = name
+    return client.post("/api/declarations", {"file": f, "unit": unit, "declared_on": "2025-10-15"})
+
+
+def test_a_declaration_through_the_api_is_scoped(qn: dict[str, Any]) -> None:
+    """HL's manager declares a new hire at HL001 (Phạm Văn Hải, 12,000,000 đ from Oct 2025, HI):
+    201 and one participation, audited with the request as source. A file with a bad line 3
+    (month 2025-13, wage −5) is a 422 listing both cells, and writes nothing (not even line 2). CP001
+    is a 404 for HL; a viewer gets 403; the same file twice is a 422."""
+    c = api_client(qn, "hl_mgr")
+    before = Participation.objects.count()
+    bad = upload(c, "HL001", D02_BAD)
+    assert bad.status_code == 422
+    assert {"d02.csv:3:from_month", "d02.csv:3:wage"} <= set(bad.json()["fields"])
+    assert bad.json()["detail"].endswith("nothing was imported")
+    assert Participation.objects.count() == before and not Person.objects.filter(si_code="2201000009").exists()
+    assert upload(c, "CP001", D02_GOOD).status_code == 404
+    assert upload(api_client(qn, "hl_view"), "HL001", D02_GOOD).status_code == 403
+    ok = upload(c, "HL001", D02_GOOD)
+    assert ok.status_code == 201 and ok.json()["lines"] == 1 and ok.json()["new_persons"] == 1
+    p = Participation.objects.get(person__si_code="2201000009")
+    assert (p.unit.code, p.wage, p.hi, p.si, str(p.from_month)) == ("HL001", 12_000_000, True, False, "2025-10")
+    event = AuditEvent.objects.get(action="import_declaration")
+    assert (event.actor, event.unit_code, event.detail["source"]) == (
+        "hl_mgr", "HL001", "API POST /api/declarations file d02.csv")
+    again = upload(c, "HL001", D02_GOOD)
+    assert again.status_code == 422 and "already" in " ".join(again.json()["fields"].values())
+
+
+def test_lists_filter_and_paginate_the_same_way(qn: dict[str, Any]) -> None:
+    c = api_client(qn, "prov")
+    body = c.get("/api/units?office=HL&limit=1&offset=1").json()
+    assert body["count"] == 2 and [u["code"] for u in body["items"]] == ["HL002"]
+    assert c.get("/api/units?office=ZZ").status_code == 404
+    assert api_client(qn, "hl_mgr").get("/api/units?office=CP").status_code == 404
+    # HL001 through Oct 2025: 4 months due 450,000 each (HI), nothing paid
+    dues = c.get("/api/units/HL001/ledger?kind=due&fund=HI").json()
+    assert dues["count"] == 4 and {e["amount"] for e in dues["items"]} == {450_000}
+
+
+def test_the_api_rate_limit_counts_per_token(qn: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 3 requests a minute per token the fourth answers 429 with the error body and Retry-After;
+    another token of the same user is counted apart."""
+    (throttle,) = api.throttle
+    monkeypatch.setattr(throttle, "num_requests", 3)
+    monkeypatch.setattr(throttle, "duration", 60)
+    c = api_client(qn, "prov")
+    assert [c.get("/api/units/HL001").status_code for _ in range(3)] == [200, 200, 200]
+    r = c.get("/api/units/HL001")
+    assert r.status_code == 429 and r.json()["error"] == "rate_limited" and int(r["Retry-After"]) > 0
+    assert api_client(qn, "prov").get("/api/units/HL001").status_code == 200
+    assert settings.SICOLLECT_API_RATE == "600/min"
+
+
+def test_logs_mask_national_ids_and_phone_numbers() -> None:
+    """"CCCD 001085012345, ĐT 0912 345 678" is logged as "CCCD *********345, ĐT *******678"; an SI
+    number (10 digits, 2201000001) and an amount stay as they are. Every configured handler masks."""
+    stream = StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(MaskPersonalData())
+    log = logging.getLogger("sicollect.test.privacy")
+    log.addHandler(handler)
+    try:
+        log.warning("person %s: CCCD %s, ĐT %s, owes %s", "2201000001", "001085012345", "0912 345 678", 450000)
+        try:
+            raise ValueError("bad national id 022090009876")
+        except ValueError:
+            log.exception("import failed for +84912345678")
+    finally:
+        log.removeHandler(handler)
+    text = stream.getvalue()
+    assert "person 2201000001: CCCD *********345, ĐT *******678, owes 450000" in text
+    assert "********678" in text and "*********876" in text
+    assert "001085012345" not in text and "0912 345 678" not in text and "022090009876" not in text
+    assert settings.LOGGING["handlers"]["console"]["filters"] == ["mask_personal_data"]
