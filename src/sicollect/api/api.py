@@ -241,3 +241,9 @@ def post_payment(request: HttpRequest, body: PaymentIn) -> Any:
     except IntegrityError as exc:
         raise ApiError(409, "conflict", f"payment {body.payment_id!r} was recorded meanwhile") from exc
     return Status(201, {**out, "created": True})
+
+
+# --------------------------------------------------------------------------- arrears (own module)
+from .arrears import router as arrears_router  # noqa: E402  (the router module imports ApiError lazily)
+
+api.add_router("/arrears", arrears_router)

@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -148,6 +148,7 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
         "ledger": ledger, "interest": interest_lines(unit, month), "employees": employees,
         "payments": payments, "history": history, "periods": periods,
         "show_id": policy.can_see_national_id(request.user), "kinds": EntryKind,
+        "case": unit.arrears_cases.order_by(F("closed_on").desc(nulls_first=True), "-opened_on").first(),
     })
 
 
