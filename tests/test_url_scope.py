@@ -64,6 +64,8 @@ RULES: dict[str, tuple[str, str, tuple[str, str | None]]] = {
                                ("covered", "tests.web.test_arrears_pages::test_plan_and_record_a_visit")),
     "web:arrears_visit": ("POST", "/arrears/visits/1/",
                           ("covered", "tests.web.test_arrears_pages::test_plan_and_record_a_visit")),
+    "web:arrears_visit_status": ("POST", "/arrears/visits/1/status/",
+                                 ("covered", "tests.web.test_arrears_pages::test_a_visit_that_finds_no_unit")),
     "web:arrears_disclosure": ("GET", "/arrears/disclosure/",
                                ("covered", "tests.web.test_arrears_pages::test_disclosure_needs_the_province")),
     "web:arrears_disclosure_review": ("POST", "/arrears/disclosure/review/",

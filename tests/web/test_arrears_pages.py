@@ -302,3 +302,37 @@ def test_no_inline_script_on_the_arrears_pages(qn: dict[str, Any]) -> None:
         assert not re.search(r"<script(?![^>]*\bsrc=)", page), url
         assert not re.search(r"\son[a-z]+=", page), url
 
+
+
+def test_confirm_every_proposal_of_the_filtered_cases(qn: dict[str, Any]) -> None:
+    """The province manager confirms all proposals of the cases at least 2 months late: HL001 only."""
+    c = as_user(qn, "prov")
+    page = text(c.post("/arrears/confirm/", {"all": "1", "next": "min_months=2"}, HTTP_HX_REQUEST="true"))
+    assert "1 bước đã duyệt" in page
+    assert list(CaseStep.objects.filter(status="confirmed").values_list("case__unit__code", flat=True)) == ["HL001"]
+    # a grassroots manager's "all" never reaches another office
+    text(as_user(qn, "hl_mgr").post("/arrears/confirm/", {"all": "1", "next": ""}, follow=True))
+    assert CaseStep.objects.get(case__unit__code="CP001").status == "proposed"
+
+
+def test_a_visit_that_finds_no_unit_proposes_missing_and_a_manager_applies_it(qn: dict[str, Any]) -> None:
+    """HL001 not found at its address: the visit proposes status ``missing``; once applied, the next sync
+    closes the case as class IV."""
+    from sicollect.arrears.cases import sync
+
+    g = groups.do_form_group("Đoàn liên ngành số 3", qn["offices"]["HL"], "BHXH Hạ Long", AGENCIES, date(2025, 10, 1))
+    v = groups.do_plan_visit(g, qn["units"]["HL001"], date(2025, 11, 12))
+    cp_g = groups.do_form_group("Đoàn số 5", qn["offices"]["CP"], "BHXH Cẩm Phả", AGENCIES, date(2025, 10, 1))
+    cp_v = groups.do_plan_visit(cp_g, qn["units"]["CP001"], date(2025, 11, 12))
+    groups.do_record_visit(cp_v, date(2025, 11, 12), "not_found", "", "cp_mgr")
+    c = as_user(qn, "hl_off")
+    c.post(f"/arrears/visits/{v.pk}/", {"done_on": "2025-11-12", "outcome": "not_found", "minutes": "Trụ sở đóng cửa"})
+    assert as_user(qn, "hl_off").post(f"/arrears/visits/{v.pk}/status/").status_code == 403  # a manager decides
+    mgr = as_user(qn, "hl_mgr")
+    assert "missing" in text(mgr.get("/arrears/groups/"))
+    assert mgr.post(f"/arrears/visits/{cp_v.pk}/status/").status_code == 404
+    assert mgr.post(f"/arrears/visits/{v.pk}/status/").status_code == 302
+    qn["units"]["HL001"].refresh_from_db()
+    assert qn["units"]["HL001"].status == "missing"
+    assert sync(OCT31).closed_class_iv == 1
+    assert Case.objects.get(unit__code="HL001").close_reason == "class_iv"

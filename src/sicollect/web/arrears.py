@@ -156,13 +156,21 @@ def confirm_steps(request: HttpRequest) -> HttpResponse:
     """Bulk confirm of the ticked proposals (HTMX: answers the cases table)."""
     if (denied := _can_act(request)) is not None:
         return denied
-    wanted = [int(x) for x in request.POST.getlist("step") if x.isdigit()]
-    ids = list(CaseStep.objects.filter(pk__in=wanted, case__in=policy.visible_cases(request.user))
-               .values_list("pk", flat=True))
+    back = request.POST.get("next") or ""
+    steps = CaseStep.objects.filter(status=StepStatus.PROPOSED, case__in=policy.visible_cases(request.user))
+    if request.POST.get("all"):
+        # every proposal of the cases the worklist's filters select (those named by ``next``)
+        request.GET = QueryDict(back)
+        f = _case_filters(request)
+        steps = steps.filter(case__in=filtered_cases(request.user, f).values("pk"))
+        if f.proposed and f.proposed != "any":
+            steps = steps.filter(step__code=f.proposed)
+    else:
+        steps = steps.filter(pk__in=[int(x) for x in request.POST.getlist("step") if x.isdigit()])
+    ids = list(steps.order_by("case__unit__code", "step__order").values_list("pk", flat=True))
     s = do_confirm_steps(ids, request.user, f"web POST {request.path}")
     messages.success(request, _("%(n)d steps confirmed, %(d)d documents issued.") % {"n": s.confirmed,
                                                                                       "d": s.notices})
-    back = request.POST.get("next") or ""
     if request.headers.get("HX-Request"):
         request.GET = QueryDict(back)
         request.method = "GET"
@@ -264,7 +272,7 @@ def groups(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(Q(office_id__in=a.office_ids or []) | Q(visits__unit__in=units)).distinct()
     return render(request, "web/arrears/groups.html", {
         "groups": list(qs.order_by("office__code", "formed_on", "id")), "outcomes": Outcome.choices,
-        "can_act": policy.can_confirm_steps(request.user),
+        "can_act": policy.can_confirm_steps(request.user), "can_apply": policy.can_assign(request.user),
     })
 
 
@@ -334,6 +342,26 @@ def visit_record(request: HttpRequest, visit_id: int) -> HttpResponse:
         do_record_visit(visit, done, p.get("outcome", ""), p.get("minutes", ""), request.user.get_username(),
                         schedule=schedule or None)
         messages.success(request, _("Visit recorded."))
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    return redirect("web:arrears_groups")
+
+
+@login_required
+@require_POST
+def visit_status(request: HttpRequest, visit_id: int) -> HttpResponse:
+    """Apply the unit status a visit proposed (unit not found → missing); the next sync closes the
+    case as class IV. A manager's decision."""
+    from sicollect.arrears.groups import do_apply_status
+
+    if not policy.can_assign(request.user):
+        return HttpResponseForbidden(_("Only a manager changes a unit's status."))
+    visit = Visit.objects.filter(pk=visit_id, unit__in=policy.visible_units(request.user)).select_related("unit").first()
+    if visit is None:
+        raise Http404("no such visit")
+    try:
+        unit = do_apply_status(visit, request.user.get_username())
+        messages.success(request, _("%(code)s is now %(status)s.") % {"code": unit.code, "status": unit.status})
     except ValueError as exc:
         messages.error(request, str(exc))
     return redirect("web:arrears_groups")

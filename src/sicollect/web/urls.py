@@ -28,6 +28,7 @@ urlpatterns = [
     path("arrears/groups/", arrears.groups, name="arrears_groups"),
     path("arrears/groups/<int:group_id>/plan/", arrears.group_plan, name="arrears_group_plan"),
     path("arrears/visits/<int:visit_id>/", arrears.visit_record, name="arrears_visit"),
+    path("arrears/visits/<int:visit_id>/status/", arrears.visit_status, name="arrears_visit_status"),
     path("arrears/disclosure/", arrears.disclosure, name="arrears_disclosure"),
     path("arrears/disclosure/review/", arrears.disclosure_review, name="arrears_disclosure_review"),
     path("arrears/disclosure/publish/", arrears.disclosure_publish, name="arrears_disclosure_publish"),
