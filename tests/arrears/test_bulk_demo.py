@@ -28,7 +28,7 @@ AS_OF = date(2025, 12, 31)
 
 def _weasyprint_missing() -> str | None:
     try:
-        import weasyprint  # noqa: F401
+        import weasyprint  # noqa: F401  (loads pango)
     except (ImportError, OSError) as e:
         return f"WeasyPrint cannot load ({e})"
     return None

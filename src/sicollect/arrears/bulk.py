@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .cases import sync
-from .ladder import cases_by_step, do_confirm_steps, propose, proposals
+from .ladder import cases_by_step, do_confirm_steps, proposals, propose
 from .models import CaseStep, Notice, StepStatus
 
 
@@ -37,12 +37,12 @@ class RunSummary:
 
     def text(self) -> str:
         lines = [f"bulk run as of {self.as_of:%d/%m/%Y}",
-                 f"  cases: {self.cases.get('opened', 0)} opened, {self.cases.get('updated', 0)} updated, "
-                 f"{self.cases.get('closed_paid', 0)} closed paid, {self.cases.get('closed_class_iv', 0)} class IV; "
-                 f"{self.cases.get('open_cases', 0)} open",
+                 (f"  cases: {self.cases.get('opened', 0)} opened, {self.cases.get('updated', 0)} updated, "
+                  f"{self.cases.get('closed_paid', 0)} closed paid, {self.cases.get('closed_class_iv', 0)} class IV; "
+                  f"{self.cases.get('open_cases', 0)} open"),
                  f"  steps: {self.proposed} proposed, {self.confirmed} confirmed, {self.skipped} skipped",
-                 f"  notices: {self.notices_issued} issued now; {self.notices_in_files} in "
-                 f"{len(self.files)} file(s)",
+                 (f"  notices: {self.notices_issued} issued now; {self.notices_in_files} in "
+                  f"{len(self.files)} file(s)"),
                  "  open cases by highest confirmed step:"]
         for code, n in self.by_step.items():
             lines.append(f"    {code or '(none yet)':14} {n:>7}")

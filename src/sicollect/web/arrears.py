@@ -18,7 +18,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseForbidden, QueryDict
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseForbidden,
+    QueryDict,
+)
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -431,7 +438,7 @@ def read_keys(upload: Any) -> list[str]:
 
         try:
             ws = load_workbook(io.BytesIO(data), read_only=True).active
-        except Exception as exc:  # noqa: BLE001 (openpyxl raises many kinds)
+        except Exception as exc:
             raise ValueError(_("%(name)s: not a readable xlsx file (%(e)s)") % {"name": name, "e": exc}) from exc
         cells = [str(r[0]).strip() for r in ws.iter_rows(values_only=True) if r and r[0] is not None]
     else:
