@@ -110,8 +110,9 @@ def visible_units(user: Any) -> QuerySet[Unit]:
     return Unit.objects.filter(unit_filter(user))
 
 
-def unit_or_404(user: Any, code: str) -> Unit:
-    unit = visible_units(user).select_related("office", "officer").filter(code=code).first()
+def unit_or_404(user: Any, code: str, **annotations: Any) -> Unit:
+    """The unit the user may see, or 404; ``annotations`` ride along in the same query."""
+    unit = visible_units(user).select_related("office", "officer").annotate(**annotations).filter(code=code).first()
     if unit is None:
         raise Http404("no such unit")
     return unit
