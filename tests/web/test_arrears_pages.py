@@ -129,6 +129,7 @@ def test_the_case_page_shows_steps_documents_notes_and_history(qn: dict[str, Any
     assert f"/arrears/notices/{n.pk}.pdf" in steps
     history = page.split('id="case-history"')[1].split("</table>")[0]
     assert history.count("31/10/2025") == 3 and "opened" in history and "confirmed" in history
+    assert "Lịch sử hồ sơ" in page and "Bản ghi nhớ" not in page  # not Django admin's "History"
     # a note with an attachment, downloaded back
     upload = SimpleUploadedFile("bien-ban.txt", "Biên bản làm việc".encode(), content_type="text/plain")
     r = c.post("/arrears/cases/HL001/note/", {"text": "Đã gọi điện cho kế toán", "attachment": upload})
