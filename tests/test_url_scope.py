@@ -46,6 +46,11 @@ RULES: dict[str, tuple[str, str, tuple[str, str | None]]] = {
     "web:persons": ("GET", "/persons/?q=2202000003", ("absent", "Trần Văn Cẩm")),
     "web:person": ("GET", "/persons/2202000003/", ("404", None)),
     "web:suspense": ("GET", "/suspense/", ("covered", "tests.web.test_views::test_suspense_queue_is_scoped")),
+    "web:plan_progress": ("GET", "/plans/?office=CP", ("404", None)),
+    "web:plan_weekly": ("GET", "/plans/weekly/?office=CP", ("404", None)),
+    "web:plan_weekly_export": ("GET", "/plans/weekly.xlsx?office=CP", ("404", None)),
+    "web:plan_forecast": ("GET", "/plans/forecast/?office=CP", ("404", None)),
+    "web:coverage": ("GET", "/coverage/?office=CP", ("404", None)),
     "web:suspense_decide": ("POST", "/suspense/1/assign/",
                             ("covered", "tests.web.test_views::test_suspense_queue_is_scoped")),
     # arrears (tests/web/test_arrears_pages.py, tests/api/test_arrears_api.py)

@@ -180,3 +180,31 @@ class AgentReceipt(models.Model):
             models.UniqueConstraint(fields=["agent", "receipt_no"], name="agent_receipt_key"),
             models.CheckConstraint(condition=Q(amount__gt=0) & Q(months__gt=0), name="agent_receipt_positive"),
         ]
+
+
+class SpecialGroup(models.TextChoices):
+    MILITIA = "militia", "Dân quân thường trực"
+    VILLAGE_OFFICIAL = "village_official", "Người hoạt động không chuyên trách ở thôn, tổ dân phố"
+    COMMUNE_OFFICIAL = "commune_official", "Người hoạt động không chuyên trách cấp xã"
+    OTHER = "other", "Nhóm khác"
+
+
+class SpecialGroupMember(models.Model):
+    """A person on a list a commune prepared for a special group (e.g. permanent militia members, who
+    must have HI and may join voluntary SI). Matched to the registry by national ID; the participation
+    status is read from the registry at a date, not stored."""
+
+    group = models.CharField(max_length=20, choices=SpecialGroup.choices)
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="special_members")
+    national_id = models.CharField(max_length=20)
+    full_name = models.CharField(max_length=200)
+    birth_date = models.DateField(null=True, blank=True)
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    listed_on = models.DateField(help_text="when the commune prepared the list")
+
+    class Meta:
+        ordering = ["group", "commune_id", "national_id"]
+        constraints = [models.UniqueConstraint(fields=["group", "commune", "national_id"], name="special_member_key")]
+
+    def __str__(self) -> str:
+        return f"{self.group} {self.commune_id} {self.full_name}"

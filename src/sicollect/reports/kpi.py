@@ -34,6 +34,7 @@ from django.db import connection
 
 from sicollect.close.aging import bucket_of, class_of, load_bands, months_late
 from sicollect.core.months import Month
+from sicollect.coverage import counts as coverage_counts
 from sicollect.plans.models import PlanTarget
 from sicollect.registry.models import Office, Unit
 
@@ -264,66 +265,11 @@ def debt_figures(scope: Scope, as_of: date, debts: list[UnitDebt] | None = None)
     }
 
 
-PARTICIPANTS_SQL = """
-SELECT COUNT(DISTINCT CASE WHEN t.si THEN t.person_id END),
-       COUNT(DISTINCT CASE WHEN t.ui THEN t.person_id END),
-       COUNT(DISTINCT CASE WHEN t.hi THEN t.person_id END)
-FROM (
-  SELECT p.person_id, p.si, p.ui, p.hi, p.wage,
-         ROW_NUMBER() OVER (PARTITION BY p.person_id, p.unit_id
-                            ORDER BY CASE WHEN p.declared_on IS NULL THEN 0 ELSE 1 END DESC,
-                                     p.declared_on DESC, p.from_month DESC, p.id DESC) AS rn
-  FROM registry_participation p JOIN registry_unit u ON u.id = p.unit_id
-  WHERE p.from_month <= %s AND (p.to_month IS NULL OR p.to_month >= %s)
-    AND (p.declared_on IS NULL OR p.declared_on <= %s) AND {where}
-) t
-WHERE t.rn = 1 AND t.wage > 0
-"""
-
-
-HI_SQL = """
-WITH compulsory AS (
-  SELECT t.person_id FROM (
-    SELECT p.person_id, p.hi, p.wage,
-           ROW_NUMBER() OVER (PARTITION BY p.person_id, p.unit_id
-                              ORDER BY CASE WHEN p.declared_on IS NULL THEN 0 ELSE 1 END DESC,
-                                       p.declared_on DESC, p.from_month DESC, p.id DESC) AS rn
-    FROM registry_participation p JOIN registry_unit u ON u.id = p.unit_id
-    WHERE p.from_month <= %s AND (p.to_month IS NULL OR p.to_month >= %s)
-      AND (p.declared_on IS NULL OR p.declared_on <= %s) AND {where}
-  ) t WHERE t.rn = 1 AND t.wage > 0 AND t.hi
-)
-SELECT COUNT(*) FROM (
-  SELECT person_id FROM compulsory
-  UNION
-  SELECT m.person_id FROM coverage_householdmember m JOIN coverage_household h ON h.id = m.household_id
-  WHERE m.from_month <= %s AND (m.to_month IS NULL OR m.to_month >= %s) AND {household_where}
-) x
-"""
-
-VOLUNTARY_SQL = """
-SELECT COUNT(DISTINCT v.person_id) FROM coverage_voluntaryenrolment v
-WHERE v.from_month <= %s AND (v.to_month IS NULL OR v.to_month >= %s) AND {where}
-"""
-
-
 def participant_counts(scope: Scope, as_of: date) -> dict[str, int]:
-    """Persons covered in the as-of month: compulsory SI and UI through units (the declaration in force);
-    voluntary SI from the enrolments (coverage app); HI through units or on a household list, each
-    person once."""
-    where, params = scope.unit_filter()
-    other_where, other_params = scope.unit_filter("h")
-    vol_where, vol_params = scope.unit_filter("v")
-    m = Month.of(as_of).first_day.isoformat()
-    with connection.cursor() as cur:
-        cur.execute(PARTICIPANTS_SQL.format(where=where), [m, m, as_of.isoformat(), *params])
-        si, ui, _hi_units = cur.fetchone()
-        cur.execute(HI_SQL.format(where=where, household_where=other_where),
-                    [m, m, as_of.isoformat(), *params, m, m, *other_params])
-        hi = cur.fetchone()[0]
-        cur.execute(VOLUNTARY_SQL.format(where=vol_where), [m, m, *vol_params])
-        voluntary = cur.fetchone()[0]
-    return {"si_compulsory": si, "si_voluntary": voluntary, "si_total": si + voluntary, "ui": ui, "hi": hi}
+    """Persons covered in the as-of month, counted by the coverage app (``coverage.counts``): compulsory
+    SI, UI, OADI through units; voluntary SI from the enrolments; HI through units or on a household
+    list, each person once; ``si_total`` compulsory or voluntary, each person once."""
+    return coverage_counts.participant_counts(scope.office_ids(), as_of)
 
 
 def kpi(as_of: date, office: Office | None = None) -> dict[str, Any]:

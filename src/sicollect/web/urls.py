@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import arrears, views
+from . import arrears, plan_views, views
 
 app_name = "web"
 
@@ -36,4 +36,9 @@ urlpatterns = [
     path("arrears/reward/", arrears.reward, name="arrears_reward"),
     path("arrears/inspection/", arrears.inspection, name="arrears_inspection"),
     path("arrears/numbers/", arrears.numbers, name="arrears_numbers"),
+    path("plans/", plan_views.plan_progress, name="plan_progress"),
+    path("plans/weekly/", plan_views.plan_weekly, name="plan_weekly"),
+    path("plans/weekly.<str:fmt>", plan_views.plan_weekly, name="plan_weekly_export"),
+    path("plans/forecast/", plan_views.plan_forecast, name="plan_forecast"),
+    path("coverage/", plan_views.coverage_communes, name="coverage"),
 ]

@@ -1,0 +1,119 @@
+"""Who is covered at a date, by scheme, counted in one SQL statement for the whole province.
+
+The KPI report, the plans' progress and the coverage pages all count participants here, so the
+same person is counted the same way everywhere:
+
+* compulsory SI, UI, HI, OADI: persons whose declaration in force for the month (the row declared
+  last for that person and unit, declared on or before the date) has a wage and the scheme's flag;
+* voluntary SI: persons with a voluntary enrolment covering the month;
+* HI also counts members of a household HI list covering the month (budget-paid and supported
+  groups included), each person once whatever the route;
+* ``si_total``: distinct persons with compulsory or voluntary SI; ``persons``: covered by anything.
+
+Every covered (person, scheme) comes as one row of ``COVERED_SQL`` with the office, the unit's
+collection officer, the person's commune (else the household's) and the route (``unit``,
+``voluntary``, ``household``); the counts group those rows by office, officer, commune, collection
+point (voluntary and household rows of the point's commune and office) or not at all.
+
+    >>> # a person in two units of one office counts once for the office and once for the province
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from django.db import connection
+
+from sicollect.core.months import Month
+
+SCHEMES = ("si_compulsory", "si_voluntary", "si_total", "ui", "hi", "oadi", "persons")
+
+COVERED_SQL = """
+WITH decl AS (
+  SELECT p.person_id, p.si, p.ui, p.hi, p.oadi, p.wage, u.office_id, u.officer_id,
+         ROW_NUMBER() OVER (PARTITION BY p.person_id, p.unit_id
+                            ORDER BY CASE WHEN p.declared_on IS NULL THEN 0 ELSE 1 END DESC,
+                                     p.declared_on DESC, p.from_month DESC, p.id DESC) AS rn
+  FROM registry_participation p JOIN registry_unit u ON u.id = p.unit_id
+  WHERE p.from_month <= %(m)s AND (p.to_month IS NULL OR p.to_month >= %(m)s)
+    AND (p.declared_on IS NULL OR p.declared_on <= %(d)s)
+), comp AS (
+  SELECT * FROM decl WHERE rn = 1 AND wage > 0
+), raw AS (
+  SELECT person_id, 'si_compulsory' AS scheme, office_id, officer_id, 'unit' AS via, CAST(NULL AS BIGINT) AS home FROM comp WHERE si
+  UNION ALL SELECT person_id, 'ui', office_id, officer_id, 'unit', CAST(NULL AS BIGINT) FROM comp WHERE ui
+  UNION ALL SELECT person_id, 'hi', office_id, officer_id, 'unit', CAST(NULL AS BIGINT) FROM comp WHERE hi
+  UNION ALL SELECT person_id, 'oadi', office_id, officer_id, 'unit', CAST(NULL AS BIGINT) FROM comp WHERE oadi
+  UNION ALL
+  SELECT v.person_id, 'si_voluntary', v.office_id, CAST(NULL AS BIGINT), 'voluntary', CAST(NULL AS BIGINT) FROM coverage_voluntaryenrolment v
+  WHERE v.from_month <= %(m)s AND (v.to_month IS NULL OR v.to_month >= %(m)s)
+  UNION ALL
+  SELECT m.person_id, 'hi', h.office_id, CAST(NULL AS BIGINT), 'household', h.commune_id
+  FROM coverage_householdmember m JOIN coverage_household h ON h.id = m.household_id
+  WHERE m.from_month <= %(m)s AND (m.to_month IS NULL OR m.to_month >= %(m)s)
+), covered AS (
+  SELECT r.person_id, r.scheme, r.office_id, r.officer_id, r.via, COALESCE(pe.commune_id, r.home) AS commune_id
+  FROM raw r JOIN registry_person pe ON pe.id = r.person_id
+)
+"""
+
+KEYS = {
+    "province": ("0", ""),
+    "office": ("c.office_id", ""),
+    "officer": ("c.officer_id", "c.officer_id IS NOT NULL"),
+    "commune": ("c.commune_id", "c.commune_id IS NOT NULL"),
+    "point": ("a.id", ""),
+}
+
+
+def _pivot(key: str) -> str:
+    one = "COUNT(DISTINCT CASE WHEN c.scheme = '{s}' THEN c.person_id END)"
+    cols = [one.format(s=s) for s in ("si_compulsory", "si_voluntary")]
+    cols.append("COUNT(DISTINCT CASE WHEN c.scheme IN ('si_compulsory', 'si_voluntary') THEN c.person_id END)")
+    cols += [one.format(s=s) for s in ("ui", "hi", "oadi")]
+    cols.append("COUNT(DISTINCT c.person_id)")
+    return f"SELECT {key}, {', '.join(cols)}"
+
+
+def counts_by(by: str, as_of: date, office_ids: Iterable[int] | None = None) -> dict[Any, dict[str, int]]:
+    """``{key: {scheme: persons}}`` covered in the month of ``as_of``, grouped ``by`` ``province``
+    (key 0), ``office`` (office id), ``officer`` (user id), ``commune`` (commune id) or ``point``
+    (collection agent id); ``office_ids`` keeps the rows of those offices only. One query."""
+    key, cond = KEYS[by]
+    params: dict[str, Any] = {"m": Month.of(as_of).first_day.isoformat(), "d": as_of.isoformat()}
+    where = [cond] if cond else []
+    if office_ids is not None:
+        ids = list(office_ids)
+        if not ids:
+            return {}
+        names = []
+        for i, pk in enumerate(ids):
+            params[f"o{i}"] = pk
+            names.append(f"%(o{i})s")
+        where.append(f"c.office_id IN ({', '.join(names)})")
+    join = ""
+    if by == "point":
+        join = ("JOIN coverage_collectionagent a ON a.commune_id = c.commune_id AND a.office_id = c.office_id "
+                "AND c.via IN ('voluntary', 'household')")
+    sql = (COVERED_SQL + _pivot(key) + f" FROM covered c {join}"
+           + (f" WHERE {' AND '.join(where)}" if where else "") + (f" GROUP BY {key}" if by != "province" else ""))
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        rows = cur.fetchall()
+    out: dict[Any, dict[str, int]] = {}
+    for row in rows:
+        if row[0] is None:  # the province's one row when nothing is covered
+            continue
+        k = int(row[0])
+        out[k] = dict(zip(SCHEMES, (int(x or 0) for x in row[1:]), strict=True))
+    return out
+
+
+def zero() -> dict[str, int]:
+    return dict.fromkeys(SCHEMES, 0)
+
+
+def participant_counts(office_ids: Iterable[int] | None, as_of: date) -> dict[str, int]:
+    """The counts of the whole province (``office_ids`` None) or of those offices together."""
+    return counts_by("province", as_of, office_ids).get(0, zero())
