@@ -138,6 +138,9 @@ LOGOUT_REDIRECT_URL = "web:login"
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# uploaded files (arrears case attachments); served only through views that check the office scope
+MEDIA_ROOT = VAR_DIR / "media"
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # API rate limit per token (django-ninja throttling): N/s, N/min, N/h or N/d.
 SICOLLECT_API_RATE = os.environ.get("SICOLLECT_API_RATE", "600/min")

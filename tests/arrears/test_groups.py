@@ -100,8 +100,10 @@ def test_the_enforcement_figures_of_a_period() -> None:
     d = date(2025, 10, 31)
     after_close(d)
     ladder.confirm(list(ladder.proposals(d).values_list("pk", flat=True)), "can.bo.thu", d)  # 3 NOTICEs
-    ladder.propose(d)
-    ladder.confirm(list(ladder.proposals(d).values_list("pk", flat=True)), "can.bo.thu", d)  # 3 LATE_NOTICEs
+    assert ladder.propose(d).proposed == 0  # one rung a day: LATE_NOTICE waits for the next day
+    ladder.propose(date(2025, 11, 1))
+    ladder.confirm(list(ladder.proposals(date(2025, 11, 1)).values_list("pk", flat=True)), "can.bo.thu",
+                   date(2025, 11, 1))  # 3 LATE_NOTICEs
     post("2025-11")
     d2 = date(2025, 11, 30)
     after_close(d2)

@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.security import HttpBearer
 from ninja.throttling import AuthRateThrottle
 
@@ -29,6 +29,7 @@ from sicollect.web import policy
 from sicollect.web.models import Role
 
 from .models import ApiToken, digest
+from .pagination import Pages
 
 
 class TokenAuth(HttpBearer):
@@ -187,7 +188,7 @@ class PaymentOut(Schema):
 
 # --------------------------------------------------------------------------- read
 @api.get("/units", response=list[UnitOut], tags=["units"])
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_units(request: HttpRequest, q: str = "", office: str = "", status: str = "") -> Any:
     """Units the token's user may see; ``q`` matches code, name or tax code; ``office`` (an office
     code: that office and the offices under it) and ``status`` narrow the list."""
@@ -217,7 +218,7 @@ def get_statement(request: HttpRequest, code: str, period: str) -> Any:
 
 
 @api.get("/units/{code}/ledger", response=list[LedgerOut], tags=["units"])
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def get_ledger(request: HttpRequest, code: str, first: str = "", last: str = "", kind: str = "",
                fund: str = "") -> Any:
     """Ledger rows of the unit, oldest first; ``first``/``last`` bound the statement months (YYYY-MM);
@@ -295,3 +296,9 @@ def post_payment(request: HttpRequest, body: PaymentIn) -> Any:
 from .records import router as records_router  # noqa: E402  (the router needs ApiError above)
 
 api.add_router("", records_router)
+
+
+# --------------------------------------------------------------------------- arrears (own module)
+from .arrears import router as arrears_router  # noqa: E402  (the router module imports ApiError lazily)
+
+api.add_router("/arrears", arrears_router)

@@ -16,8 +16,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from sicollect.api.pagination import Pages
 from sicollect.core.months import Month
 from sicollect.exchange.csv_import import ImportErrors
 from sicollect.exchange.declarations import do_import_declaration, read_declaration
@@ -59,7 +60,7 @@ class DeclarationOut(Schema):
 
 
 @router.get("/persons", response=list[PersonRow], tags=["persons"])
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_persons(request: HttpRequest, reason: str, q: str = "", unit: str = "", show_ids: bool = False) -> Any:
     """Persons the user may see, filtered by ``q`` (SI number, name, whole national ID) or ``unit``.
     A person list is an export: ``reason`` (at least 10 characters) is required and recorded with
@@ -85,7 +86,7 @@ def list_persons(request: HttpRequest, reason: str, q: str = "", unit: str = "",
 
 
 @router.get("/audit", response=list[AuditRow], tags=["audit"])
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_audit(request: HttpRequest, unit: str = "", user: str = "", action: str = "") -> Any:
     """Audit rows, newest first, of a unit and/or a user (the web page's rules: policy.audit_events)."""
     events = policy.audit_events(request.user, unit, user)

@@ -195,12 +195,18 @@ def do_assign(case_ids: list[int], officer: Any, actor: str = "") -> int:
     return n
 
 
-def do_add_note(case: Case, author: str, text: str, on: date | None = None) -> CaseEvent:
+def do_add_note(case: Case, author: str, text: str, on: date | None = None, attachment: Any = None) -> CaseEvent:
+    """A note on the case, with an optional attached file (an uploaded ``File``), and its event."""
     from .models import CaseNote
 
     with transaction.atomic():
-        CaseNote.objects.create(case=case, author=author, text=text)
-        return CaseEvent.objects.create(case=case, on=on or date.today(), kind="note", actor=author, text=text)
+        note = CaseNote(case=case, author=author, text=text)
+        if attachment is not None:
+            note.attachment.save(attachment.name, attachment, save=False)
+        note.save()
+        data = {"note": note.pk, "attachment": note.attachment.name.rsplit("/", 1)[-1]} if attachment else {}
+        return CaseEvent.objects.create(case=case, on=on or date.today(), kind="note", actor=author, text=text,
+                                        data=data)
 
 
 def open_case(unit_id: int) -> Case | None:

@@ -75,8 +75,10 @@ def check_commitments(as_of: date) -> dict[str, int]:
     return out
 
 
-def summary(first: date, last: date) -> dict[str, Any]:
+def summary(first: date, last: date, office_ids: Any = None) -> dict[str, Any]:
     qs = Commitment.objects.filter(signed_on__gte=first, signed_on__lte=last)
+    if office_ids is not None:
+        qs = qs.filter(case__unit__office_id__in=list(office_ids))
     return {"signed": qs.count(), "kept": qs.filter(status=CommitmentStatus.KEPT).count(),
             "broken": qs.filter(status=CommitmentStatus.BROKEN).count(),
             "active": qs.filter(status=CommitmentStatus.ACTIVE).count()}

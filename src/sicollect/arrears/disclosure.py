@@ -97,12 +97,24 @@ def remove_closed(as_of: date, case_ids: list[int]) -> int:
     return n
 
 
-def published(as_of: date) -> list[Disclosure]:
-    return list(Disclosure.objects.filter(status=DisclosureStatus.PUBLISHED, published_on__lte=as_of)
-                .select_related("unit", "unit__office", "case").order_by("-late_amount", "unit__code"))
+def published(as_of: date, where: Any = None) -> list[Disclosure]:
+    """The published list on ``as_of`` (``where``: a ``Q`` on the entries, e.g. an office scope)."""
+    qs = Disclosure.objects.filter(status=DisclosureStatus.PUBLISHED, published_on__lte=as_of)
+    if where is not None:
+        qs = qs.filter(where)
+    return list(qs.select_related("unit", "unit__office", "case").order_by("-late_amount", "unit__code"))
 
 
-def export_xlsx(as_of: date) -> bytes:
+def export_pdf(as_of: date, where: Any = None) -> bytes:
+    """The published list as a PDF (WeasyPrint, DejaVu Sans)."""
+    from django.template.loader import render_to_string
+    from weasyprint import HTML
+
+    html = render_to_string("arrears/disclosure.html", {"as_of": as_of, "rows": published(as_of, where)})
+    return HTML(string=html).write_pdf()
+
+
+def export_xlsx(as_of: date, where: Any = None) -> bytes:
     """The published list as an xlsx: the units, how long and how much they are late, as of the list's date."""
     from openpyxl import Workbook
 
@@ -112,7 +124,7 @@ def export_xlsx(as_of: date) -> bytes:
     ws.append([f"DANH SÁCH ĐƠN VỊ CHẬM ĐÓNG BHXH, BHYT, BHTN (đến ngày {as_of:%d/%m/%Y})"])
     ws.append(["STT", "Mã đơn vị", "Tên đơn vị", "Mã số thuế", "Cơ quan BHXH", "Số tháng chậm đóng",
                "Số tiền chậm đóng (đồng)", "Ngày công khai"])
-    for i, d in enumerate(published(as_of), 1):
+    for i, d in enumerate(published(as_of, where), 1):
         ws.append([i, d.unit.code, d.unit.name, d.unit.tax_code, d.unit.office.code, d.case.months_late,
                    d.case.late_amount, d.published_on])
     buf = io.BytesIO()

@@ -79,15 +79,20 @@ def do_apply_status(visit: Visit, actor: str) -> Unit:
     return unit
 
 
-def summary(first: date, last: date) -> dict[str, Any]:
+def summary(first: date, last: date, office_ids: Any = None) -> dict[str, Any]:
     groups = WorkingGroup.objects.filter(formed_on__lte=last).exclude(dissolved_on__lt=first).select_related("office")
     visits = Visit.objects.filter(done_on__gte=first, done_on__lte=last)
+    planned = Visit.objects.filter(planned_on__gte=first, planned_on__lte=last)
+    if office_ids is not None:
+        groups = groups.filter(office_id__in=list(office_ids))
+        visits = visits.filter(unit__office_id__in=list(office_ids))
+        planned = planned.filter(unit__office_id__in=list(office_ids))
     by_outcome = {o: visits.filter(outcome=o).count() for o in Outcome.values}
     return {
         "working_groups": groups.count(),
         "working_groups_province": sum(1 for g in groups if g.office.parent_id is None),
         "working_groups_grassroots": sum(1 for g in groups if g.office.parent_id is not None),
-        "visits_planned": Visit.objects.filter(planned_on__gte=first, planned_on__lte=last).count(),
+        "visits_planned": planned.count(),
         "visits_done": visits.count(),
         "visits_by_outcome": by_outcome,
         "units_visited": visits.values("unit_id").distinct().count(),

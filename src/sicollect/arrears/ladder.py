@@ -16,6 +16,11 @@ waits 15 days after it: proposed on 30 Nov, not on 31 Oct.
 A case with an active installment commitment is not escalated; a broken one sets
 ``Case.escalate_from`` and from that day the waiting periods no longer hold the
 case back.
+
+A case climbs at most one rung a day: a step whose required step was confirmed on
+the proposal day itself is not proposed that day (even with ``wait_days`` 0 or a
+waiver), so proposing and confirming again over the same day adds nothing — the
+bulk run (``sicollect arrears run``) can be rerun without a second document.
 """
 from __future__ import annotations
 
@@ -46,7 +51,7 @@ def is_due(step: LadderStep, case: Case, confirmed: dict[int, date], as_of: date
             return False
     if step.requires_id is not None:
         done = confirmed.get(step.requires_id)
-        if done is None:
+        if done is None or done >= as_of:
             return False
         waived = case.escalate_from is not None and case.escalate_from <= as_of
         if not waived and done + timedelta(days=step.wait_days) > as_of:
@@ -108,6 +113,7 @@ class ConfirmSummary:
     notices: int = 0
     disclosures: int = 0
     skipped: list[str] = field(default_factory=list)
+    confirmed_ids: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -146,6 +152,7 @@ def confirm(ids: list[int], officer: Any, on: date | None = None, progress: bool
             cs.save(update_fields=["status", "confirmed_on", "confirmed_by"])
             CaseEvent.objects.create(case=cs.case, on=day, kind="confirmed", actor=who, text=cs.step.code)
             summary.confirmed += 1
+            summary.confirmed_ids.append(cs.pk)
             if cs.step.kind == StepKind.DOCUMENT:
                 issue(cs, day)
                 summary.notices += 1
@@ -153,6 +160,33 @@ def confirm(ids: list[int], officer: Any, on: date | None = None, progress: bool
                 propose_disclosure(cs.case, day)
                 summary.disclosures += 1
     return summary
+
+
+def do_confirm_steps(ids: list[int], officer: Any, source: str, on: date | None = None,
+                     progress: bool = False) -> ConfirmSummary:
+    """Confirm proposed steps and write one audit row (``exchange.AuditEvent``) per confirmed step.
+
+    The one action behind ``sicollect arrears confirm``, the web worklist's bulk confirm and
+    ``POST /api/arrears/steps/confirm``; ``source`` says which (e.g. ``API POST /api/…``)."""
+    from sicollect.exchange.models import AuditEvent
+
+    with transaction.atomic():
+        s = confirm(ids, officer, on, progress)
+        if s.confirmed_ids:
+            rows = {cs.pk: cs for cs in CaseStep.objects.select_related("case__unit", "step", "notice")
+                    .filter(pk__in=s.confirmed_ids)}
+            AuditEvent.objects.bulk_create([
+                AuditEvent(action="confirm_case_step", actor=actor_name(officer), object_type="case_step",
+                           object_id=str(pk),
+                           detail={"before": {"status": StepStatus.PROPOSED},
+                                   "after": {"status": StepStatus.CONFIRMED,
+                                             "confirmed_on": rows[pk].confirmed_on.isoformat()},
+                                   "case": rows[pk].case_id, "unit": rows[pk].case.unit.code,
+                                   "step": rows[pk].step.code,
+                                   "notice": getattr(getattr(rows[pk], "notice", None), "number", None),
+                                   "source": source})
+                for pk in s.confirmed_ids], batch_size=500)
+    return s
 
 
 def _progress(items: list[int], on: bool, what: str) -> Any:
@@ -175,14 +209,21 @@ def proposals(as_of: date | None = None, office: Any = None, step: str | None = 
     return qs
 
 
-def cases_by_step() -> dict[str, int]:
-    """Open cases by the highest confirmed step ('' for none yet): the worklist's head count."""
-    top: dict[int, tuple[int, str]] = {}
-    for case_id, order, code in (CaseStep.objects.filter(status=StepStatus.CONFIRMED, case__closed_on__isnull=True)
-                                 .values_list("case_id", "step__order", "step__code")):
-        if case_id not in top or order > top[case_id][0]:
-            top[case_id] = (order, code)
-    out: dict[str, int] = defaultdict(int)
-    for case_id in Case.objects.filter(closed_on__isnull=True).values_list("pk", flat=True):
-        out[top.get(case_id, (0, ""))[1]] += 1
-    return dict(out)
+def top_step_code() -> Any:
+    """A subquery: the code of the highest step confirmed on the outer case ('' when none)."""
+    from django.db.models import OuterRef, Subquery
+
+    return Subquery(CaseStep.objects.filter(case=OuterRef("pk"), status=StepStatus.CONFIRMED)
+                    .order_by("-step__order").values("step__code")[:1])
+
+
+def cases_by_step(cases: Any = None) -> dict[str, int]:
+    """Open cases (of ``cases``, default all) by the highest confirmed step ('' for none yet),
+    in one aggregate query."""
+    from django.db.models import Count, Value
+    from django.db.models.functions import Coalesce
+
+    qs = (cases if cases is not None else Case.objects.all()).filter(closed_on__isnull=True)
+    rows = (qs.annotate(top=Coalesce(top_step_code(), Value(""))).values("top")
+            .annotate(n=Count("id")).order_by())
+    return {r["top"]: r["n"] for r in rows}

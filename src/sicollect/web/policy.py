@@ -110,8 +110,9 @@ def visible_units(user: Any) -> QuerySet[Unit]:
     return Unit.objects.filter(unit_filter(user))
 
 
-def unit_or_404(user: Any, code: str) -> Unit:
-    unit = visible_units(user).select_related("office", "officer").filter(code=code).first()
+def unit_or_404(user: Any, code: str, **annotations: Any) -> Unit:
+    """The unit the user may see, or 404; ``annotations`` ride along in the same query."""
+    unit = visible_units(user).select_related("office", "officer").annotate(**annotations).filter(code=code).first()
     if unit is None:
         raise Http404("no such unit")
     return unit
@@ -151,7 +152,32 @@ def kpi_office(user: Any, office_code: str | None) -> Office | None:
     return None if a.everything else a.office
 
 
+def visible_cases(user: Any) -> QuerySet[Any]:
+    """Arrears cases of the units the user sees."""
+    from sicollect.arrears.models import Case
+
+    return Case.objects.filter(unit_filter(user, "unit__"))
+
+
+def scope_office_ids(user: Any, office: Office | None) -> frozenset[int] | None:
+    """The offices a figure covers: ``office`` and those under it, else the user's (None: all)."""
+    if office is not None:
+        return _descendants(office)
+    return access(user).office_ids
+
+
 # --------------------------------------------------------------------------- what a user may do
+
+
+def can_confirm_steps(user: Any) -> bool:
+    """Confirm proposed ladder steps, add notes, record visits: everyone but viewers."""
+    return access(user).role in (Role.PROVINCE_MANAGER, Role.GRASSROOTS_MANAGER, Role.OFFICER)
+
+
+def can_review_disclosure(user: Any) -> bool:
+    """Approve and publish the public list of late payers: the province manager only."""
+    a = access(user)
+    return a.role == Role.PROVINCE_MANAGER and a.everything
 
 
 def can_see_national_id(user: Any) -> bool:

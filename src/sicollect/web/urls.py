@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import audit_views, plan_views, views
+from . import arrears, audit_views, plan_views, views
 
 app_name = "web"
 
@@ -20,6 +20,23 @@ urlpatterns = [
     path("persons/<str:si_code>/", views.person_detail, name="person"),
     path("suspense/", views.suspense, name="suspense"),
     path("suspense/<int:item_id>/<str:verb>/", views.suspense_decide, name="suspense_decide"),
+    path("arrears/", arrears.cases, name="arrears_cases"),
+    path("arrears/confirm/", arrears.confirm_steps, name="arrears_confirm"),
+    path("arrears/cases/<str:code>/", arrears.case_detail, name="arrears_case"),
+    path("arrears/cases/<str:code>/note/", arrears.case_note, name="arrears_case_note"),
+    path("arrears/attachments/<int:note_id>/", arrears.attachment, name="arrears_attachment"),
+    path("arrears/notices/<int:notice_id>.pdf", arrears.notice_pdf, name="arrears_notice_pdf"),
+    path("arrears/groups/", arrears.groups, name="arrears_groups"),
+    path("arrears/groups/<int:group_id>/plan/", arrears.group_plan, name="arrears_group_plan"),
+    path("arrears/visits/<int:visit_id>/", arrears.visit_record, name="arrears_visit"),
+    path("arrears/visits/<int:visit_id>/status/", arrears.visit_status, name="arrears_visit_status"),
+    path("arrears/disclosure/", arrears.disclosure, name="arrears_disclosure"),
+    path("arrears/disclosure/review/", arrears.disclosure_review, name="arrears_disclosure_review"),
+    path("arrears/disclosure/publish/", arrears.disclosure_publish, name="arrears_disclosure_publish"),
+    path("arrears/disclosure.<str:fmt>", arrears.disclosure_export, name="arrears_disclosure_export"),
+    path("arrears/reward/", arrears.reward, name="arrears_reward"),
+    path("arrears/inspection/", arrears.inspection, name="arrears_inspection"),
+    path("arrears/numbers/", arrears.numbers, name="arrears_numbers"),
     path("plans/", plan_views.plan_progress, name="plan_progress"),
     path("plans/weekly/", plan_views.plan_weekly, name="plan_weekly"),
     path("plans/weekly.<str:fmt>", plan_views.plan_weekly, name="plan_weekly_export"),

@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -129,9 +129,28 @@ def _statement_table(data: dict[str, Any]) -> list[dict[str, Any]]:
              "cells": [data["funds"][c][k] for c in STATEMENT_COLUMNS] + [data["total"][k]]} for k in KEYS]
 
 
+CASE_FIELDS = ("opened_on", "closed_on", "late_amount", "months_late")
+
+
+def _case_columns() -> dict[str, Any]:
+    """The unit's arrears case (open, else the last), as columns of the unit's own query."""
+    from django.db.models import OuterRef, Subquery
+
+    from sicollect.arrears.models import Case
+
+    last = Case.objects.filter(unit=OuterRef("pk")).order_by(F("closed_on").desc(nulls_first=True), "-opened_on")
+    return {f"case_{name}": Subquery(last.values(name)[:1]) for name in CASE_FIELDS}
+
+
+def _case_of(unit: Unit) -> dict[str, Any] | None:
+    if getattr(unit, "case_opened_on", None) is None:
+        return None
+    return {name: getattr(unit, f"case_{name}") for name in CASE_FIELDS}
+
+
 @login_required
 def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
-    unit = policy.unit_or_404(request.user, code)
+    unit = policy.unit_or_404(request.user, code, **_case_columns())
     month = _unit_month(request, unit)
     data = statement(unit, month)
     ledger = list(LedgerEntry.objects.filter(unit=unit, period=month).select_related("payment")
@@ -148,6 +167,7 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
         "ledger": ledger, "interest": interest_lines(unit, month), "employees": employees,
         "payments": payments, "history": history, "periods": periods,
         "show_id": policy.can_see_national_id(request.user), "kinds": EntryKind,
+        "case": _case_of(unit),
     })
 
 

@@ -9,6 +9,8 @@
     sicollect arrears disclose nominate|review|publish|export …
     sicollect arrears inspection [--as-of DATE] [--limit N] [--format text|json]   risk ranking
     sicollect arrears numbers  --from DATE --to DATE
+    sicollect arrears run      --officer NAME [--as-of DATE] [-o DIR]   the bulk run: sync, propose,
+                               confirm every proposal, notices; progress bars and the cases per step
 DATE defaults to the last day of the last closed month.
 """
 from __future__ import annotations
@@ -80,6 +82,11 @@ class Command(BaseCommand):
         p = sub.add_parser("numbers")
         p.add_argument("--from", dest="first", required=True)
         p.add_argument("--to", dest="last", required=True)
+        p = sub.add_parser("run", help="sync, propose, confirm all, notices (rerunnable)")
+        p.add_argument("--officer", required=True)
+        p.add_argument("--as-of")
+        p.add_argument("-o", "--output", help="write the notices (PDF per office + register xlsx) here")
+        p.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args: Any, **o: Any) -> None:
         getattr(self, f"do_{o['action']}")(o)
@@ -110,7 +117,7 @@ class Command(BaseCommand):
         return office
 
     def do_confirm(self, o: dict[str, Any]) -> None:
-        from sicollect.arrears.ladder import confirm, proposals
+        from sicollect.arrears.ladder import do_confirm_steps, proposals
 
         if o["ids"]:
             try:
@@ -121,7 +128,8 @@ class Command(BaseCommand):
             ids = list(proposals(office=self._office(o["office"]), step=o["step"]).values_list("pk", flat=True))
         else:
             raise CommandError("give --ids or --all", returncode=2)
-        s = confirm(ids, o["officer"], date.fromisoformat(o["on"]) if o["on"] else None, progress=True)
+        s = do_confirm_steps(ids, o["officer"], "cli: sicollect arrears confirm",
+                             date.fromisoformat(o["on"]) if o["on"] else None, progress=True)
         self.stdout.write(f"{s.confirmed} confirmed, {s.notices} notice(s) issued, "
                           f"{s.disclosures} disclosure candidate(s); {len(s.skipped)} skipped")
         for line in s.skipped:
@@ -208,6 +216,14 @@ class Command(BaseCommand):
         for r in rows:
             self.stdout.write(f"{r.unit:14} {r.score:6.2f}  " + " ".join(f"{r.parts[k]:9.2f}" for k in WEIGHTS)
                               + f"  {r.name}")
+
+    def do_run(self, o: dict[str, Any]) -> None:
+        from sicollect.arrears.bulk import run
+
+        as_of = _date(o["as_of"])
+        out = run(as_of, o["officer"], Path(o["output"]) if o["output"] else None,
+                  progress=not o["no_progress"], write=self.stdout.write)
+        self.stdout.write(out.text())
 
     def do_numbers(self, o: dict[str, Any]) -> None:
         from sicollect.arrears.numbers import enforcement_numbers

@@ -1,0 +1,534 @@
+"""The arrears pages: cases worklist with bulk confirm, the case page, working groups and visits,
+public disclosure, the reward check, the inspection ranking and the enforcement figures.
+
+Thin views as in :mod:`views`: what a user sees comes from :mod:`policy` (cases of the units they
+see; another office's case is a 404), every state change from an ``arrears`` action function —
+the same ones the command line runs (``ladder.do_confirm_steps``, ``cases.do_add_note``,
+``groups.do_plan_visit`` / ``do_record_visit``, ``disclosure.do_review`` / ``do_publish``).
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, Q
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseForbidden,
+    QueryDict,
+)
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from sicollect.arrears import disclosure as disc
+from sicollect.arrears.groups import do_plan_visit, do_record_visit
+from sicollect.arrears.ladder import cases_by_step, do_confirm_steps, top_step_code
+from sicollect.arrears.models import (
+    Case,
+    CaseNote,
+    CaseStep,
+    Commitment,
+    Disclosure,
+    DisclosureStatus,
+    LadderStep,
+    Notice,
+    Outcome,
+    StepStatus,
+    Visit,
+    WorkingGroup,
+)
+
+from . import policy
+from .views import PAGE_SIZE, _as_of, _int, _pdf, _xlsx
+from .worklist import default_as_of
+
+MAX_UPLOAD = 5 * 1024 * 1024
+
+
+def _date(text: str | None, default: date) -> date:
+    try:
+        return date.fromisoformat(text) if text else default
+    except ValueError:
+        return default
+
+
+def _can_act(request: HttpRequest) -> HttpResponse | None:
+    if not policy.can_confirm_steps(request.user):
+        return HttpResponseForbidden(_("Viewers cannot change cases."))
+    return None
+
+
+# --------------------------------------------------------------------------- cases worklist
+
+
+@dataclass
+class CaseFilters:
+    step: str = ""  # highest confirmed step code, "none" for none yet, "" any
+    proposed: str = ""  # a proposed step code, "any", or ""
+    office: Any = None
+    officer: str = ""  # a user id, "none" or ""
+    min_months: int = 0
+    min_amount: int = 0
+    q: str = ""
+
+
+def _case_filters(request: HttpRequest) -> CaseFilters:
+    g = request.GET
+    office = None
+    if g.get("office"):
+        office = policy.visible_offices(request.user).filter(code=g["office"]).first()
+        if office is None:
+            raise Http404("no such office")
+    officer = g.get("officer", "")
+    if officer != "none" and not officer.isdigit():
+        officer = ""
+    return CaseFilters(step=g.get("step", ""), proposed=g.get("proposed", ""), office=office, officer=officer,
+                       min_months=_int(g.get("min_months")), min_amount=_int(g.get("min_amount")),
+                       q=g.get("q", "").strip())
+
+
+def filtered_cases(user: Any, f: CaseFilters) -> Any:
+    """Open cases the user sees that pass the filters, largest late amount first (one query)."""
+    qs = policy.visible_cases(user).filter(closed_on__isnull=True).annotate(top=top_step_code())
+    if f.office is not None:
+        qs = qs.filter(unit__office_id__in=policy.scope_office_ids(user, f.office))
+    if f.step == "none":
+        qs = qs.filter(top__isnull=True)
+    elif f.step:
+        qs = qs.filter(top=f.step)
+    if f.proposed:
+        has = CaseStep.objects.filter(status=StepStatus.PROPOSED)
+        if f.proposed != "any":
+            has = has.filter(step__code=f.proposed)
+        qs = qs.filter(pk__in=has.values("case_id"))
+    if f.officer == "none":
+        qs = qs.filter(officer__isnull=True, unit__officer__isnull=True)
+    elif f.officer:
+        qs = qs.filter(Q(officer_id=f.officer) | Q(officer__isnull=True, unit__officer_id=f.officer))
+    if f.min_months:
+        qs = qs.filter(months_late__gte=f.min_months)
+    if f.min_amount:
+        qs = qs.filter(late_amount__gte=f.min_amount)
+    if f.q:
+        qs = qs.filter(Q(unit__code__icontains=f.q) | Q(unit__name__icontains=f.q))
+    return qs.select_related("unit__office", "unit__officer", "officer").order_by("-late_amount", "unit__code")
+
+
+@login_required
+def cases(request: HttpRequest) -> HttpResponse:
+    f = _case_filters(request)
+    qs = filtered_cases(request.user, f)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    proposed: dict[int, list[CaseStep]] = {}
+    for s in (CaseStep.objects.filter(case_id__in=[c.pk for c in rows], status=StepStatus.PROPOSED)
+              .select_related("step").order_by("step__order")):
+        proposed.setdefault(s.case_id, []).append(s)
+    for c in rows:
+        c.proposed_steps = proposed.get(c.pk, [])
+    query = request.GET.copy()
+    query.pop("page", None)
+    scope_cases = policy.visible_cases(request.user)
+    if f.office is not None:
+        scope_cases = scope_cases.filter(unit__office_id__in=policy.scope_office_ids(request.user, f.office))
+    context = {
+        "page": page, "rows": rows, "f": f, "query": query.urlencode(),
+        "by_step": sorted(cases_by_step(scope_cases).items(), key=lambda kv: _order().get(kv[0], 0)),
+        "steps": LadderStep.objects.filter(active=True).order_by("order"),
+        "offices": policy.visible_offices(request.user),
+        "officers": policy.officer_filter_choices(request.user),
+        "can_confirm": policy.can_confirm_steps(request.user),
+    }
+    template = "web/arrears/_cases_table.html" if request.headers.get("HX-Request") else "web/arrears/cases.html"
+    return render(request, template, context)
+
+
+def _order() -> dict[str, int]:
+    return {code: order for code, order in LadderStep.objects.values_list("code", "order")}
+
+
+@login_required
+@require_POST
+def confirm_steps(request: HttpRequest) -> HttpResponse:
+    """Bulk confirm of the ticked proposals (HTMX: answers the cases table)."""
+    if (denied := _can_act(request)) is not None:
+        return denied
+    back = request.POST.get("next") or ""
+    steps = CaseStep.objects.filter(status=StepStatus.PROPOSED, case__in=policy.visible_cases(request.user))
+    if request.POST.get("all"):
+        # every proposal of the cases the worklist's filters select (those named by ``next``)
+        request.GET = QueryDict(back)
+        f = _case_filters(request)
+        steps = steps.filter(case__in=filtered_cases(request.user, f).values("pk"))
+        if f.proposed and f.proposed != "any":
+            steps = steps.filter(step__code=f.proposed)
+    else:
+        steps = steps.filter(pk__in=[int(x) for x in request.POST.getlist("step") if x.isdigit()])
+    ids = list(steps.order_by("case__unit__code", "step__order").values_list("pk", flat=True))
+    s = do_confirm_steps(ids, request.user, f"web POST {request.path}")
+    messages.success(request, _("%(n)d steps confirmed, %(d)d documents issued.") % {"n": s.confirmed,
+                                                                                      "d": s.notices})
+    if request.headers.get("HX-Request"):
+        request.GET = QueryDict(back)
+        request.method = "GET"
+        return cases(request)
+    return redirect(f"/arrears/?{back}")
+
+
+# --------------------------------------------------------------------------- the case page
+
+
+def case_of(user: Any, code: str, case_id: str | None = None) -> Case:
+    """The unit's case: ``case_id`` if given, else the open one, else the last closed one; 404 outside scope."""
+    qs = policy.visible_cases(user).filter(unit__code=code).select_related("unit__office", "unit__officer", "officer")
+    if case_id:
+        case = qs.filter(pk=_int(case_id, -1)).first()
+    else:
+        case = qs.order_by("closed_on", "-opened_on").filter(closed_on__isnull=True).first() or \
+            qs.order_by("-opened_on", "-pk").first()
+    if case is None:
+        raise Http404("no such case")
+    return case
+
+
+@login_required
+def case_detail(request: HttpRequest, code: str) -> HttpResponse:
+    case = case_of(request.user, code, request.GET.get("case"))
+    steps = list(case.steps.select_related("step").order_by("step__order", "id"))
+    notices = {n.case_step_id: n for n in Notice.objects.filter(case_step__case=case)}
+    for s in steps:
+        s.document = notices.get(s.pk)
+    commitments = list(Commitment.objects.filter(case=case).order_by("-signed_on", "-id"))
+    for c in commitments:
+        c.total = sum(int(x["amount"]) for x in c.schedule)
+        c.lines = [{"due_on": date.fromisoformat(x["due_on"]), "amount": int(x["amount"])} for x in c.schedule]
+    others = list(policy.visible_cases(request.user).filter(unit=case.unit).exclude(pk=case.pk)
+                  .order_by("-opened_on").values("pk", "opened_on", "closed_on", "close_reason"))
+    return render(request, "web/arrears/case.html", {
+        "case": case, "unit": case.unit, "steps": steps, "events": list(case.events.order_by("-on", "-id")),
+        "notes": list(CaseNote.objects.filter(case=case).order_by("-created_at", "-id")),
+        "commitments": commitments,
+        "visits": list(Visit.objects.filter(Q(case=case) | Q(case__isnull=True, unit=case.unit))
+                       .select_related("group").order_by("-planned_on", "-id")),
+        "others": others, "can_act": policy.can_confirm_steps(request.user) and case.is_open,
+        "top": next((s.step for s in reversed(steps) if s.status == StepStatus.CONFIRMED), None),
+    })
+
+
+@login_required
+@require_POST
+def case_note(request: HttpRequest, code: str) -> HttpResponse:
+    from sicollect.arrears.cases import do_add_note
+
+    if (denied := _can_act(request)) is not None:
+        return denied
+    case = case_of(request.user, code, request.POST.get("case"))
+    text = request.POST.get("text", "").strip()
+    upload = request.FILES.get("attachment")
+    if not text:
+        messages.error(request, _("A note needs a text."))
+    elif upload is not None and upload.size > MAX_UPLOAD:
+        messages.error(request, _("%(name)s: the file is larger than 5 MB.") % {"name": upload.name})
+    else:
+        do_add_note(case, request.user.get_username(), text, attachment=upload)
+        messages.success(request, _("Note added."))
+    return redirect(f"/arrears/cases/{case.unit.code}/?case={case.pk}#notes")
+
+
+@login_required
+def attachment(request: HttpRequest, note_id: int) -> HttpResponse:
+    note = CaseNote.objects.filter(pk=note_id, case__in=policy.visible_cases(request.user)).first()
+    if note is None or not note.attachment:
+        raise Http404("no such attachment")
+    return FileResponse(note.attachment.open("rb"), as_attachment=True,
+                        filename=note.attachment.name.rsplit("/", 1)[-1])
+
+
+@login_required
+def notice_pdf(request: HttpRequest, notice_id: int) -> HttpResponse:
+    from sicollect.arrears.notices import pdf_of
+
+    notice = (Notice.objects.filter(pk=notice_id).filter(policy.unit_filter(request.user, "unit__"))
+              .select_related("unit", "office").first())
+    if notice is None:
+        raise Http404("no such notice")
+    return _pdf(pdf_of([notice]), f"thong-bao-{notice.unit.code}-{notice.issued_on:%Y%m%d}-{notice.pk}.pdf")
+
+
+# --------------------------------------------------------------------------- working groups and visits
+
+
+@login_required
+def groups(request: HttpRequest) -> HttpResponse:
+    a = policy.access(request.user)
+    units = policy.visible_units(request.user)
+    visits = Visit.objects.filter(unit__in=units).select_related("unit", "case")
+    qs = WorkingGroup.objects.select_related("office").prefetch_related(
+        Prefetch("visits", queryset=visits.order_by("planned_on", "id"), to_attr="shown_visits"))
+    if not a.everything:
+        qs = qs.filter(Q(office_id__in=a.office_ids or []) | Q(visits__unit__in=units)).distinct()
+    return render(request, "web/arrears/groups.html", {
+        "groups": list(qs.order_by("office__code", "formed_on", "id")), "outcomes": Outcome.choices,
+        "can_act": policy.can_confirm_steps(request.user), "can_apply": policy.can_assign(request.user),
+    })
+
+
+def _group_or_404(user: Any, group_id: int) -> WorkingGroup:
+    a = policy.access(user)
+    qs = WorkingGroup.objects.filter(pk=group_id)
+    if not a.everything:
+        qs = qs.filter(office_id__in=a.office_ids or [])
+    group = qs.first()
+    if group is None:
+        raise Http404("no such group")
+    return group
+
+
+@login_required
+@require_POST
+def group_plan(request: HttpRequest, group_id: int) -> HttpResponse:
+    if (denied := _can_act(request)) is not None:
+        return denied
+    group = _group_or_404(request.user, group_id)
+    code = request.POST.get("unit", "").strip()
+    unit = policy.visible_units(request.user).filter(code=code).first()
+    on = _date(request.POST.get("planned_on"), date.min)
+    if unit is None:
+        messages.error(request, _("unknown unit %(code)s") % {"code": code})
+    elif on == date.min:
+        messages.error(request, _("planned_on: expected a date YYYY-MM-DD"))
+    else:
+        do_plan_visit(group, unit, on, request.user.get_username())
+        messages.success(request, _("Visit to %(code)s planned.") % {"code": unit.code})
+    return redirect("web:arrears_groups")
+
+
+def parse_schedule(text: str) -> list[tuple[date, int]]:
+    """Lines ``YYYY-MM-DD amount`` (amount in đồng, dots or commas allowed) → the schedule;
+    a bad line raises ``ValueError`` naming its number."""
+    out = []
+    for i, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line:
+            continue
+        parts = line.replace(";", " ").split()
+        try:
+            day = date.fromisoformat(parts[0])
+            amount = int(parts[1].replace(".", "").replace(",", ""))
+        except (ValueError, IndexError) as exc:
+            raise ValueError(_("schedule line %(n)d: expected 'YYYY-MM-DD amount', got %(line)r")
+                             % {"n": i, "line": line}) from exc
+        if amount <= 0:
+            raise ValueError(_("schedule line %(n)d: the amount must be positive") % {"n": i})
+        out.append((day, amount))
+    return out
+
+
+@login_required
+@require_POST
+def visit_record(request: HttpRequest, visit_id: int) -> HttpResponse:
+    if (denied := _can_act(request)) is not None:
+        return denied
+    visit = Visit.objects.filter(pk=visit_id, unit__in=policy.visible_units(request.user)).first()
+    if visit is None:
+        raise Http404("no such visit")
+    p = request.POST
+    try:
+        done = date.fromisoformat(p.get("done_on", ""))
+        schedule = parse_schedule(p.get("schedule", ""))
+        do_record_visit(visit, done, p.get("outcome", ""), p.get("minutes", ""), request.user.get_username(),
+                        schedule=schedule or None)
+        messages.success(request, _("Visit recorded."))
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    return redirect("web:arrears_groups")
+
+
+@login_required
+@require_POST
+def visit_status(request: HttpRequest, visit_id: int) -> HttpResponse:
+    """Apply the unit status a visit proposed (unit not found → missing); the next sync closes the
+    case as class IV. A manager's decision."""
+    from sicollect.arrears.groups import do_apply_status
+
+    if not policy.can_assign(request.user):
+        return HttpResponseForbidden(_("Only a manager changes a unit's status."))
+    visit = Visit.objects.filter(pk=visit_id, unit__in=policy.visible_units(request.user)).select_related("unit").first()
+    if visit is None:
+        raise Http404("no such visit")
+    try:
+        unit = do_apply_status(visit, request.user.get_username())
+        messages.success(request, _("%(code)s is now %(status)s.") % {"code": unit.code, "status": unit.status})
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    return redirect("web:arrears_groups")
+
+
+# --------------------------------------------------------------------------- public disclosure
+
+
+@login_required
+def disclosure(request: HttpRequest) -> HttpResponse:
+    scope = policy.unit_filter(request.user, "unit__")
+    rows = list(Disclosure.objects.filter(scope).select_related("unit__office", "case")
+                .order_by("status", "-late_amount", "unit__code"))
+    groups_ = {s: [d for d in rows if d.status == s] for s in DisclosureStatus.values}
+    return render(request, "web/arrears/disclosure.html", {
+        "candidates": groups_["candidate"], "approved": groups_["approved"], "published": groups_["published"],
+        "closed": groups_["dropped"] + groups_["removed"], "as_of": _as_of(request),
+        "can_review": policy.can_review_disclosure(request.user),
+    })
+
+
+@login_required
+@require_POST
+def disclosure_review(request: HttpRequest) -> HttpResponse:
+    if not policy.can_review_disclosure(request.user):
+        return HttpResponseForbidden(_("Only the province manager approves the public list."))
+    ids = [int(x) for x in request.POST.getlist("entry") if x.isdigit()]
+    out = disc.do_review(ids, request.user.get_username(), _date(request.POST.get("on"), default_as_of()))
+    messages.success(request, _("%(a)d approved, %(d)d dropped.") % {"a": out["approved"], "d": out["dropped"]})
+    return redirect("web:arrears_disclosure")
+
+
+@login_required
+@require_POST
+def disclosure_publish(request: HttpRequest) -> HttpResponse:
+    if not policy.can_review_disclosure(request.user):
+        return HttpResponseForbidden(_("Only the province manager approves the public list."))
+    n = disc.do_publish(_date(request.POST.get("on"), default_as_of()), request.user.get_username())
+    messages.success(request, _("%(n)d units published.") % {"n": n})
+    return redirect("web:arrears_disclosure")
+
+
+@login_required
+def disclosure_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    if fmt not in ("xlsx", "pdf"):
+        raise Http404("no such format")
+    as_of = _as_of(request)
+    where = policy.unit_filter(request.user, "unit__")
+    name = f"cong-khai-cham-dong-{as_of.isoformat()}"
+    if fmt == "xlsx":
+        return _xlsx(disc.export_xlsx(as_of, where), f"{name}.xlsx")
+    return _pdf(disc.export_pdf(as_of, where), f"{name}.pdf")
+
+
+# --------------------------------------------------------------------------- reward veto
+
+
+def read_keys(upload: Any) -> list[str]:
+    """Codes or tax codes from an uploaded list: .xlsx (first column) or text/CSV (first field a line).
+    Raises ``ValueError`` naming the file when it cannot be read."""
+    name = upload.name
+    if upload.size > MAX_UPLOAD:
+        raise ValueError(_("%(name)s: the file is larger than 5 MB.") % {"name": name})
+    data = upload.read()
+    if name.lower().endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        try:
+            ws = load_workbook(io.BytesIO(data), read_only=True).active
+        except Exception as exc:
+            raise ValueError(_("%(name)s: not a readable xlsx file (%(e)s)") % {"name": name, "e": exc}) from exc
+        cells = [str(r[0]).strip() for r in ws.iter_rows(values_only=True) if r and r[0] is not None]
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ValueError(_("%(name)s: line %(n)d: not UTF-8 text") % {
+                "name": name, "n": data[:exc.start].count(b"\n") + 1}) from exc
+        cells = [row[0].strip() for row in csv.reader(io.StringIO(text)) if row and row[0].strip()]
+    return [c for c in cells if c.lower() not in ("code", "mã", "ma", "mã đơn vị", "mst", "tax_code")]
+
+
+def check_visible(user: Any, keys: list[str], as_of: date) -> list[Any]:
+    """The reward answer for each key among the units the user sees (others: not found)."""
+    from sicollect.arrears.reward import RewardAnswer, may_confirm_reward
+
+    units = policy.visible_units(user)
+    out = []
+    for key in keys:
+        unit = units.filter(code=key).first() or units.filter(tax_code=key).order_by("code").first()
+        out.append(may_confirm_reward(unit, as_of) if unit else RewardAnswer(key, False, "không tìm thấy đơn vị"))
+    return out
+
+
+@login_required
+def reward(request: HttpRequest) -> HttpResponse:
+    as_of = _date(request.POST.get("as_of") or request.GET.get("as_of"), default_as_of())
+    keys: list[str] = []
+    error = ""
+    if request.method == "POST" and request.FILES.get("file"):
+        try:
+            keys = read_keys(request.FILES["file"])
+        except ValueError as exc:
+            error = str(exc)
+    elif request.GET.get("code", "").strip():
+        keys = [request.GET["code"].strip()]
+    answers = check_visible(request.user, keys, as_of) if keys else []
+    return render(request, "web/arrears/reward.html", {
+        "answers": answers, "as_of": as_of, "code": request.GET.get("code", ""), "error": error,
+        "refused": sum(1 for a in answers if not a.may_confirm),
+    })
+
+
+# --------------------------------------------------------------------------- inspection, figures
+
+
+def ranked(as_of: date, ranking: Any) -> list[Any]:
+    """The province's ranking on ``as_of``, cached per close run for days inside the closed months
+    (their ledger and declarations are final; 14 s on the province demo, then instant)."""
+    from django.core.cache import cache
+
+    from .dashboard import last_close
+
+    closed = last_close()
+    if closed is None or as_of > closed.month.last_day:
+        return ranking(as_of)
+    key = f"arrears-inspection:{closed.pk}:{closed.closed_at.isoformat()}:{as_of.isoformat()}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = ranking(as_of)
+        cache.set(key, rows, timeout=24 * 3600)
+    return rows
+
+
+@login_required
+def inspection(request: HttpRequest) -> HttpResponse:
+    from sicollect.arrears.inspection import WEIGHTS, ranking
+
+    as_of = _as_of(request)
+    codes = set(policy.visible_units(request.user).values_list("code", flat=True))
+    rows = [r for r in ranked(as_of, ranking) if r.unit in codes]
+    limit = _int(request.GET.get("limit"), 100) or 100
+    return render(request, "web/arrears/inspection.html", {
+        "rows": rows[:limit], "count": len(rows), "as_of": as_of, "weights": WEIGHTS,
+    })
+
+
+@login_required
+def numbers(request: HttpRequest) -> HttpResponse:
+    from sicollect.arrears.numbers import enforcement_numbers
+
+    office = policy.kpi_office(request.user, request.GET.get("office"))
+    last = _date(request.GET.get("to"), default_as_of())
+    first = _date(request.GET.get("from"), date(last.year, 1, 1))
+    n = enforcement_numbers(first, last, policy.scope_office_ids(request.user, office))
+    order = _order()
+    return render(request, "web/arrears/numbers.html", {
+        "n": n, "first": first, "last": last, "office": office, "offices": policy.visible_offices(request.user),
+        "by_step": sorted(n["open_cases_by_step"].items(), key=lambda kv: order.get(kv[0], 0)),
+        "notices_by_step": sorted(n["notices_by_step"].items(), key=lambda kv: order.get(kv[0], 0)),
+        "recovered": sorted(n["recovered_after_step"].items(), key=lambda kv: order.get(kv[0], 0)),
+        "names": dict(LadderStep.objects.values_list("code", "name")),
+    })
