@@ -79,6 +79,8 @@ def test_confirm_goes_through_the_action_with_an_audit_row(province: dict[str, A
     assert r.status_code == 403
     r = hl.post("/api/arrears/steps/confirm", {"ids": []}, content_type="application/json")
     assert r.status_code == 422 and r.json()["fields"] == {"ids": "at least one step id"}
+    r = hl.post("/api/arrears/steps/confirm", {"ids": [2**70]}, content_type="application/json")
+    assert r.status_code == 422 and "ids" in str(r.json()["fields"])  # beyond a database id: not a 500
 
 
 def test_reward_check_one_and_a_batch(province: dict[str, Any]) -> None:

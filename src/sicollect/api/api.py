@@ -29,7 +29,7 @@ from sicollect.web import policy
 from sicollect.web.models import Role
 
 from .models import ApiToken, digest
-from .pagination import Pages
+from .pagination import MAX_DONG, Pages
 
 
 class TokenAuth(HttpBearer):
@@ -262,6 +262,8 @@ def post_payment(request: HttpRequest, body: PaymentIn) -> Any:
     fields = {}
     if body.amount <= 0:
         fields["amount"] = "must be a positive number of đồng"
+    elif body.amount > MAX_DONG:
+        fields["amount"] = f"is more than {MAX_DONG:,} đồng"
     if body.paid_on > timezone.localdate():
         fields["paid_on"] = "is in the future"
     elif body.paid_on < EARLIEST:

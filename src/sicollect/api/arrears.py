@@ -12,10 +12,10 @@ from datetime import date
 from typing import Any
 
 from django.http import Http404, HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
-from sicollect.api.pagination import Pages
+from sicollect.api.pagination import MAX_DONG, MAX_ID, DbId, Pages
 from sicollect.arrears.ladder import do_confirm_steps, top_step_code
 from sicollect.arrears.models import CaseStep, Notice, StepStatus
 from sicollect.web import policy
@@ -131,7 +131,7 @@ class RewardIn(Schema):
 
 
 class ConfirmIn(Schema):
-    ids: list[int]
+    ids: list[DbId] = Field(..., max_length=10_000)
     on: date | None = None
 
 
@@ -146,7 +146,7 @@ class ConfirmOut(Schema):
 @router.get("/cases", response=list[CaseOut])
 @paginate(Pages)
 def list_cases(request: HttpRequest, step: str = "", proposed: str = "", office: str = "", officer: str = "",
-               min_months: int = 0, min_amount: int = 0, q: str = "") -> Any:
+               min_months: int = Query(0, ge=0, le=1200), min_amount: int = Query(0, ge=0, le=MAX_DONG), q: str = "") -> Any:
     """Open cases the user sees, largest late amount first; filters as on the web worklist
     (``step``: highest confirmed step code or ``none``; ``proposed``: a proposed step code or ``any``)."""
     from .api import ApiError
@@ -163,7 +163,7 @@ def list_cases(request: HttpRequest, step: str = "", proposed: str = "", office:
 
 
 @router.get("/cases/{code}", response=CaseDetailOut)
-def get_case(request: HttpRequest, code: str, case: int | None = None) -> Any:
+def get_case(request: HttpRequest, code: str, case: int | None = Query(None, ge=1, le=MAX_ID)) -> Any:
     """The unit's open case (else its last one; ``case`` picks another), its steps, notices, commitments."""
     from sicollect.web.arrears import case_of
 
