@@ -56,34 +56,12 @@ def spark():  # type: ignore[no-untyped-def]
 
 
 def build_units() -> None:
-    """Seven units over 2025, the worked cases of test_calculator and more:
-    A1 a retroactive raise 10 → 12 M (HI 4.5 %) declared 15 Oct with retro interest: October interest 2,484;
-    A2 a late decrease to 0 on 5 Sep, paid 3.2 M + 0.8 M, returned to credit;
-    A3 an overpayment (1,000,000 for 450,000 of HI): 550,000 credit that pays August and September;
-    A4 quarterly, region IV; A5 OADI low risk, a debt across 1 Jul 2025 (monthly → daily interest);
+    """Seven units over 2025: A1–A5, the worked cases of test_calculator (``factories.worked_units``:
+    a retroactive raise with October interest 2,484, a late decrease returned to credit, an overpayment,
+    a quarterly unit, a debt across 1 Jul 2025), and
     A6 two persons, one above the SI cap (46.8 M) and one below the region I floor (4.96 M);
     A7 nothing paid: interest every month."""
-    raised = f.unit("A1")
-    p = f.person()
-    f.participation(raised, p, "2025-07", None, 10_000_000, "HI")
-    f.participation(raised, p, "2025-07", None, 12_000_000, "HI", declared_on=date(2025, 10, 15), retro_interest=True)
-    for m in (7, 8, 9):
-        f.payment(raised, date(2025, m, 20), 450_000)
-    left = f.unit("A2")
-    q = f.person()
-    f.participation(left, q, "2025-07", None, 10_000_000, "SI+HI+UI+OADI")
-    f.participation(left, q, "2025-07", None, 0, "SI+HI+UI+OADI", declared_on=date(2025, 9, 5))
-    f.payment(left, date(2025, 7, 20), 3_200_000)
-    f.payment(left, date(2025, 8, 20), 800_000)
-    over = f.unit("A3")
-    f.participation(over, f.person(), "2025-07", None, 10_000_000, "HI")
-    f.payment(over, date(2025, 7, 10), 1_000_000)
-    quarterly = f.unit("A4", cycle=3, region=4)
-    f.participation(quarterly, f.person(), "2025-01", None, 3_000_000, "SI+HI+UI+OADI")
-    f.payment(quarterly, date(2025, 5, 3), 2_000_000)
-    straddle = f.unit("A5", oadi_low_risk=True)
-    f.participation(straddle, f.person(), "2025-05", "2025-05", 10_000_000, "HI+OADI")
-    f.payment(straddle, date(2025, 8, 11), 458_535)
+    f.worked_units()
     two = f.unit("A6")
     f.participation(two, f.person(), "2025-08", None, 60_000_000, "SI+HI+UI+OADI")
     f.participation(two, f.person(), "2025-08", None, 3_000_000, "HI")

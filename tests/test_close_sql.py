@@ -58,27 +58,7 @@ def test_hand_built_units_both_ways() -> None:
     """The worked cases of test_calculator in one province: a retroactive raise with interest
     (October interest 2,484), a late decrease returned to credit, an overpayment, a quarterly unit,
     a debt across 1 Jul 2025 — the set-based close writes the same ledger as the reference."""
-    raised = f.unit("A1")
-    p = f.person()
-    f.participation(raised, p, "2025-07", None, 10_000_000, "HI")
-    f.participation(raised, p, "2025-07", None, 12_000_000, "HI", declared_on=date(2025, 10, 15), retro_interest=True)
-    for m in (7, 8, 9):
-        f.payment(raised, date(2025, m, 20), 450_000)
-    left = f.unit("A2")
-    q = f.person()
-    f.participation(left, q, "2025-07", None, 10_000_000, "SI+HI+UI+OADI")
-    f.participation(left, q, "2025-07", None, 0, "SI+HI+UI+OADI", declared_on=date(2025, 9, 5))
-    f.payment(left, date(2025, 7, 20), 3_200_000)
-    f.payment(left, date(2025, 8, 20), 800_000)
-    over = f.unit("A3")
-    f.participation(over, f.person(), "2025-07", None, 10_000_000, "HI")
-    f.payment(over, date(2025, 7, 10), 1_000_000)
-    quarterly = f.unit("A4", cycle=3, region=4)
-    f.participation(quarterly, f.person(), "2025-01", None, 3_000_000, "SI+HI+UI+OADI")
-    f.payment(quarterly, date(2025, 5, 3), 2_000_000)
-    straddle = f.unit("A5", oadi_low_risk=True)
-    f.participation(straddle, f.person(), "2025-05", "2025-05", 10_000_000, "HI+OADI")
-    f.payment(straddle, date(2025, 8, 11), 458_535)
+    f.worked_units()
     run_close(Month(2025, 10))
     have = ledger_by_key()
     assert_same(have, reference_by_key(Month(2025, 10)))
