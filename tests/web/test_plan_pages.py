@@ -107,5 +107,6 @@ def test_coverage_page_lists_development_leads_with_masked_ids(qn: dict[str, Any
                                       from_month=Month(2025, 1), to_month=Month(2025, 8))
     html = as_user(qn, "hl_mgr").get("/coverage/?as_of=2025-10-31").content.decode()
     table = rows_of(html, "leads")
+    assert html.count('id="leads"') == 1 and "<table" not in html.split("</title>")[0]  # in the page, not its title
     assert "Lê Văn Dừng" in table and "Dừng đóng BHXH tự nguyện" in table and "022099123456" not in table
     assert "Lê Văn Dừng" not in as_user(qn, "cp_mgr").get("/coverage/?as_of=2025-10-31").content.decode()
