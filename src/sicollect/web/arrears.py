@@ -49,7 +49,7 @@ from sicollect.arrears.models import (
 )
 
 from . import policy
-from .views import PAGE_SIZE, _as_of, _int, _pdf, _xlsx
+from .views import PAGE_SIZE, _as_of, _int, _office_and_officer, _pdf, _xlsx
 from .worklist import default_as_of
 
 MAX_UPLOAD = 5 * 1024 * 1024
@@ -84,14 +84,7 @@ class CaseFilters:
 
 def _case_filters(request: HttpRequest) -> CaseFilters:
     g = request.GET
-    office = None
-    if g.get("office"):
-        office = policy.visible_offices(request.user).filter(code=g["office"]).first()
-        if office is None:
-            raise Http404("no such office")
-    officer = g.get("officer", "")
-    if officer != "none" and not officer.isdigit():
-        officer = ""
+    office, officer = _office_and_officer(request)
     return CaseFilters(step=g.get("step", ""), proposed=g.get("proposed", ""), office=office, officer=officer,
                        min_months=_int(g.get("min_months")), min_amount=_int(g.get("min_amount")),
                        q=g.get("q", "").strip())

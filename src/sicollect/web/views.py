@@ -189,7 +189,8 @@ def unit_statement(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
 # --------------------------------------------------------------------------- worklist
 
 
-def _filters(request: HttpRequest) -> Filters:
+def _office_and_officer(request: HttpRequest) -> tuple[Any, str]:
+    """The ``office`` (one the user sees, else 404) and ``officer`` (a user id, "none" or "") filters of a list."""
     g = request.GET
     office = None
     if g.get("office"):
@@ -199,6 +200,12 @@ def _filters(request: HttpRequest) -> Filters:
     officer = g.get("officer", "")
     if officer != "none" and not officer.isdigit():
         officer = ""
+    return office, officer
+
+
+def _filters(request: HttpRequest) -> Filters:
+    g = request.GET
+    office, officer = _office_and_officer(request)
     return Filters(office=office, bucket=g.get("bucket", ""), debt_class=g.get("class", ""),
                    min_amount=_int(g.get("min_amount")), officer=officer,
                    min_months=_int(g.get("min_months")), q=g.get("q", "").strip(),
