@@ -16,19 +16,9 @@ from sicollect.api.models import ApiToken
 from sicollect.contributions.models import Payment
 from sicollect.exchange.models import AuditEvent
 
-from ..web.helpers import build
+from .helpers import client_for
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def province() -> dict[str, Any]:
-    return build()
-
-
-def client_for(user: Any) -> Client:
-    _row, token = ApiToken.issue(user)
-    return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
 
 
 def test_without_a_token_every_route_is_401_with_the_error_body(province: dict[str, Any]) -> None:

@@ -9,25 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.test import Client
 
-from sicollect.api.models import ApiToken
 from sicollect.arrears.models import CaseStep, Notice
 from sicollect.exchange.models import AuditEvent
 
-from ..web.helpers import build
+from .helpers import client_for
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def province() -> dict[str, Any]:
-    return build()
-
-
-def client_for(user: Any) -> Client:
-    _row, token = ApiToken.issue(user)
-    return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
 
 
 def step_id(code: str) -> int:
