@@ -20,6 +20,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.test import Client
 
 from sicollect.close.service import close
 from sicollect.core.months import Month
@@ -69,3 +70,10 @@ def build() -> dict[str, Any]:
     PlanTarget.objects.create(year=2025, office=qn, indicator="debt_ratio_ceiling_bp", value=300)
     close(Month(2025, 10))
     return {"offices": {"QN": qn, "HL": hl, "CP": cp}, "users": users, "units": {"HL001": hl1, "HL002": hl2, "CP001": cp1}}
+
+
+def as_user(qn: dict[str, Any], name: str) -> Client:
+    """A test client logged in as one of ``qn``'s users."""
+    c = Client()
+    c.force_login(qn["users"][name])
+    return c

@@ -19,7 +19,6 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from openpyxl import load_workbook
 
 from sicollect.arrears import disclosure, groups, ladder
@@ -27,7 +26,7 @@ from sicollect.arrears.models import Case, CaseNote, CaseStep, Commitment, Discl
 from sicollect.exchange.models import AuditEvent
 
 from .. import factories as f
-from .helpers import build
+from .helpers import as_user, build
 from .test_views import needs_pdf
 
 pytestmark = pytest.mark.django_db
@@ -43,12 +42,6 @@ def qn(settings: Any, tmp_path: Any) -> dict[str, Any]:
     office.bank_bin, office.bank_account = "970415", "113366668888"
     office.save()
     return data
-
-
-def as_user(qn: dict[str, Any], name: str) -> Client:
-    c = Client()
-    c.force_login(qn["users"][name])
-    return c
 
 
 def text(resp: Any) -> str:

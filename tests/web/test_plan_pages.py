@@ -10,26 +10,14 @@ from io import BytesIO
 from typing import Any
 
 import pytest
-from django.test import Client
 from openpyxl import load_workbook
 
 from sicollect.plans.models import Assignment, Evaluation
 from sicollect.registry.models import Commune
 
-from .helpers import build
+from .helpers import as_user
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def qn() -> dict[str, Any]:
-    return build()
-
-
-def as_user(qn: dict[str, Any], name: str) -> Client:
-    c = Client()
-    c.force_login(qn["users"][name])
-    return c
 
 
 def rows_of(html: str, table_id: str) -> str:

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from sicollect.exchange.models import AuditEvent, BankEntry, ImportBatch, SuspenseItem
 from sicollect.registry.models import Unit
 
-from .helpers import PASSWORD, build
+from .helpers import PASSWORD, as_user
 
 pytestmark = pytest.mark.django_db
 
@@ -29,17 +29,6 @@ def _weasyprint_missing() -> str | None:
 
 
 needs_pdf = pytest.mark.skipif(_weasyprint_missing() is not None, reason=_weasyprint_missing() or "")
-
-
-@pytest.fixture
-def qn() -> dict[str, Any]:
-    return build()
-
-
-def as_user(qn: dict[str, Any], name: str) -> Client:
-    c = Client()
-    c.force_login(qn["users"][name])
-    return c
 
 
 def text(resp: Any) -> str:
