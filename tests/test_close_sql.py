@@ -53,15 +53,28 @@ def test_dialects_spell_what_differs() -> None:
     assert "julianday" in s.days("x", "y") and p.days("x", "y") == "(x - y)"
 
 
+def assert_month_end_debts_as_the_ledger_says(debts: dict[date, list[Any]] | None, months: int) -> None:
+    """The debts the close computed at each month end from what is still owed (the aging reads them)
+    are, unit by unit, what the KPI report's query reads from the ledger on that day."""
+    assert debts is not None and len(debts) == months
+    late = 0
+    for day, found in sorted(debts.items()):
+        want = sorted(unit_debts(Scope(None), day), key=lambda d: d.unit_id)
+        assert sorted(found, key=lambda d: d.unit_id) == want, day
+        late += sum(1 for d in found if d.late > 0)
+    assert late > 0
+
+
 @pytest.mark.django_db
 def test_hand_built_units_both_ways() -> None:
     """The worked cases of test_calculator in one province: a retroactive raise with interest
     (October interest 2,484), a late decrease returned to credit, an overpayment, a quarterly unit,
     a debt across 1 Jul 2025 — the set-based close writes the same ledger as the reference."""
     f.worked_units()
-    run_close(Month(2025, 10))
+    summary = run_close(Month(2025, 10))
     have = ledger_by_key()
     assert_same(have, reference_by_key(Month(2025, 10)))
+    assert_month_end_debts_as_the_ledger_says(summary.debts, summary.months)
     october = Month(2025, 10)
     assert have[("A1", october, october.last_day, "interest", "HI", "interest", october, None, None, "")] == 2_484
 
@@ -84,6 +97,7 @@ def test_demo_province_closed_both_ways_is_equal_to_the_dong(demo_unposted) -> N
     have = ledger_by_key()
     assert len(have) > 40_000
     assert_same(have, reference_by_key())
+    assert_month_end_debts_as_the_ledger_says(summary.debts, 24)
     assert run_close(THROUGH).entries == 0  # a rerun appends nothing
 
     # The close ages every unit at every month end in one pass over the ledger: the same debts,

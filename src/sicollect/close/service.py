@@ -127,8 +127,11 @@ def last_closed() -> Month | None:
     return row.month if row else None
 
 
-def record_debt_states(days: list[date]) -> int:
-    """Append a :class:`UnitDebtState` for every unit whose bucket or class changed, at each of ``days``."""
+def record_debt_states(days: list[date], computed: dict[date, list[Any]] | None = None) -> int:
+    """Append a :class:`UnitDebtState` for every unit whose bucket or class changed, at each of ``days``.
+
+    ``computed``: the debts at those days as the engine left them (``close.sql.engine.month_end_debts``);
+    without them (or for a day they lack) they are read from the ledger (``reports.kpi.unit_debts_many``)."""
     from sicollect.reports.kpi import Scope, unit_debts_many
 
     if not days:
@@ -137,7 +140,11 @@ def record_debt_states(days: list[date]) -> int:
     latest: dict[int, tuple[str, str]] = {}
     for s in UnitDebtState.objects.filter(since__lt=min(days)).order_by("unit_id", "since"):
         latest[s.unit_id] = (s.bucket, s.debt_class)
-    debts = unit_debts_many(Scope(None), sorted(days))
+    computed = computed or {}
+    debts = {day: computed[day] for day in days if day in computed}
+    missing = sorted(day for day in days if day not in debts)
+    if missing:
+        debts.update(unit_debts_many(Scope(None), missing))
     rows = []
     for as_of in sorted(days):
         now: dict[int, tuple[str, str, int, int]] = {}
@@ -243,7 +250,8 @@ def close(through: Month, engine: Engine = reference_engine, progress: bool = Fa
             first = (closed + 1) if closed else (earliest_month() or through)
             months = [Month.from_index(i) for i in range(first.index, through.index + 1)]
             t0 = time.perf_counter()
-            summary.debt_state_changes = record_debt_states([m.last_day for m in months])
+            summary.debt_state_changes = record_debt_states([m.last_day for m in months],
+                                                            getattr(result, "debts", None))
             summary.seconds["aging"] = time.perf_counter() - t0
             summary.units = Unit.objects.count()
             summary.months = [str(m) for m in months]

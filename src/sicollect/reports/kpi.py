@@ -142,7 +142,7 @@ def unit_debts(scope: Scope, as_of: date) -> list[UnitDebt]:
     with connection.cursor() as cur:
         cur.execute(DEBT_SQL.format(where=where), [x, x, *params])
         rows = cur.fetchall()
-    return [_unit_debt(unit_id, status, outstanding, late, oldest, as_of)
+    return [unit_debt(unit_id, status, outstanding, late, oldest, as_of)
             for unit_id, status, outstanding, late, oldest in rows if outstanding or late]
 
 
@@ -190,12 +190,12 @@ GROUP BY g.unit_id, u.status"""
                 outstanding, late, oldest = row[2 + 3 * i: 5 + 3 * i]
                 if not outstanding and not late:
                     continue
-                found.append(_unit_debt(row[0], row[1], outstanding, late, oldest, day))
+                found.append(unit_debt(row[0], row[1], outstanding, late, oldest, day))
             out[day] = found
     return out
 
 
-def _unit_debt(unit_id: int, status: str, outstanding: Any, late: Any, oldest: Any, as_of: date) -> UnitDebt:
+def unit_debt(unit_id: int, status: str, outstanding: Any, late: Any, oldest: Any, as_of: date) -> UnitDebt:
     age = 0
     if late and oldest:
         deadline = (oldest if isinstance(oldest, date) else date.fromisoformat(str(oldest))) - timedelta(days=1)

@@ -31,6 +31,14 @@ class Dialect:
         """Integer division of non-negative integers (floor)."""
         return f"CAST(div({numerator}, {denominator}) AS BIGINT)"
 
+    def minus_day(self, day: str) -> str:
+        """The day before ``day`` (a date expression)."""
+        return f"({day} - 1)"
+
+    def date_text(self, day: str) -> str:
+        """``day`` as text, YYYY-MM-DD."""
+        return f"to_char({day}, 'YYYY-MM-DD')"
+
     def json_object(self, pairs: dict[str, str]) -> str:
         args = ", ".join(f"'{k}', {v}" for k, v in pairs.items())
         return f"jsonb_build_object({args})"
@@ -76,6 +84,12 @@ class SqliteDialect(Dialect):
     def idiv(self, numerator: str, denominator: str) -> str:
         return f"(({numerator}) / ({denominator}))"
 
+    def minus_day(self, day: str) -> str:
+        return f"date({day}, '-1 day')"
+
+    def date_text(self, day: str) -> str:
+        return day  # dates are ISO text already
+
     def json_object(self, pairs: dict[str, str]) -> str:
         args = ", ".join(f"'{k}', {v}" for k, v in pairs.items())
         return f"json_object({args})"
@@ -100,6 +114,12 @@ class SparkDialect(Dialect):
 
     def idiv(self, numerator: str, denominator: str) -> str:
         return f"CAST(({numerator}) div ({denominator}) AS BIGINT)"
+
+    def minus_day(self, day: str) -> str:
+        return f"date_sub({day}, 1)"
+
+    def date_text(self, day: str) -> str:
+        return f"date_format({day}, 'yyyy-MM-dd')"
 
     def json_object(self, pairs: dict[str, str]) -> str:
         args = ", ".join(f"'{k}', {v}" for k, v in pairs.items())

@@ -58,6 +58,7 @@ from .tables import SqlTables
 
 DAY = timedelta(days=1)
 FUND_ORDER = list(Fund)  # the calculator's order of funds when it posts dues and adjustments
+FRESH_COLUMNS = "unit_id, fund, month, late_from, amount"
 ITEM_COLUMNS = "unit_id, fund, kind, month, late_from, seq, outstanding, acc_from"
 FLAGS = {Fund.SI_LT: "si", Fund.SI_ST: "si", Fund.OADI: "oadi", Fund.HI: "hi", Fund.UI: "ui"}
 
@@ -69,6 +70,7 @@ class CloseSummary:
     entries: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
     statements: int = 0  # SQL statements run (Spark: each is at least one job)
+    debts: dict[date, list[Any]] | None = None  # month end → reports.kpi.UnitDebt of every unit owing
 
     def add(self, step: str, seconds: float) -> None:
         self.seconds[step] = self.seconds.get(step, 0.0) + seconds
@@ -107,7 +109,8 @@ class SetClose:
         d, t = self.d, self.t
         for name in ("ce_rules", "ce_deadline", "ce_funds", "ce_months", "ce_monthend", "ce_item", "ce_credit",
                      "ce_acc", "ce_entry", "ce_src", "ce_alloc", "ce_assess", "ce_pairs", "ce_adj", "ce_charge",
-                     "ce_left", "ce_new", "ce_dec", "ce_take", "ce_back", "ce_base", "ce_aff", "ce_g", "ce_rulew"):
+                     "ce_left", "ce_new", "ce_dec", "ce_take", "ce_back", "ce_base", "ce_aff", "ce_g", "ce_rulew",
+                     "ce_fresh", "ce_debt", "ce_round", "ce_touch"):
             t.drop(name)
         t.create("ce_funds", "fund VARCHAR(8), flag VARCHAR(4), prio INTEGER, pos INTEGER")
         t.insert("ce_funds", "VALUES " + _values(
@@ -154,11 +157,21 @@ class SetClose:
         t.index("ce_item_unit", "ce_item", "unit_id")
         t.create("ce_credit", "unit_id BIGINT PRIMARY KEY, amount BIGINT")
         # the base in force per unit × month × fund (dues, then every adjustment), for adjustments
-        t.create("ce_base", "unit_id BIGINT, month DATE, fund VARCHAR(8), base BIGINT, "
+        # first_late: the earliest late-from date of the month's dues and adjustments (the ledger's
+        # MIN(late_from) of the group), from which the month-end debts are aged
+        t.create("ce_base", "unit_id BIGINT, month DATE, fund VARCHAR(8), base BIGINT, first_late DATE, "
                  "PRIMARY KEY (unit_id, month, fund)")
+        # dues and adjustments not late yet at the last month end: what the ledger's debt query
+        # subtracts as "not late" (kept small: rows are dropped once their late-from date has passed)
+        t.create("ce_fresh", f"id {d.serial_pk}, unit_id BIGINT, fund VARCHAR(8), month DATE, late_from DATE, amount BIGINT")
+        # every unit's debt at every month end, as reports.kpi.unit_debts reads it from the ledger
+        t.create("ce_debt", "as_of DATE, unit_id BIGINT, outstanding BIGINT, late BIGINT, oldest DATE")
         t.create("ce_acc", "unit_id BIGINT, fund VARCHAR(8), exact BIGINT")
         self.create_entry_table()
-        t.create("ce_src", "unit_id BIGINT, ord BIGINT, payment_id BIGINT, source VARCHAR(40), amount BIGINT")
+        t.create("ce_src", "unit_id BIGINT, ord BIGINT, payment_id BIGINT, source VARCHAR(40), amount BIGINT, day DATE")
+        # a unit's days with a late declaration in the month being closed, one round per day (see month())
+        t.create("ce_round", "unit_id BIGINT, k INTEGER, day DATE, next_day DATE")
+        t.index("ce_round_k", "ce_round", "k, unit_id")
 
     #: the columns of ``ce_entry``, the close's result (one row per ledger amount, before summing by key)
     ENTRY_COLUMNS = ("unit_id BIGINT, period DATE, posted_on DATE, kind VARCHAR(12), fund VARCHAR(8), "
@@ -210,11 +223,12 @@ FROM per_fund x JOIN ce_rules r ON r.month = x.month AND r.region = x.region AND
 WHERE x.headcount > 0
 """
 
-    def new_items(self, source: str, on: date) -> int:
-        """Insert principal items from ``source`` (unit_id, fund, month, late_from, amount, ord) in order."""
+    def new_items(self, source: str, on: str) -> int:
+        """Insert principal items from ``source`` (unit_id, fund, month, late_from, amount, ord) in order;
+        ``on``: the day they are owed from (SQL: a date, or a column of ``source`` as ``s.col``)."""
         base = self.seq
         self.t.insert("ce_item", f"""
-SELECT unit_id, fund, 'P', month, late_from, {base} + ROW_NUMBER() OVER (ORDER BY unit_id, ord), amount, {self.dt(on)}
+SELECT unit_id, fund, 'P', month, late_from, {base} + ROW_NUMBER() OVER (ORDER BY unit_id, ord), amount, {on}
 FROM ({source}) s""", ITEM_COLUMNS)
         self.seq = base + (self.scalar(f"SELECT COUNT(*) FROM ({source}) s") or 0)
         return self.seq - base
@@ -227,7 +241,14 @@ FROM ({source}) s""", ITEM_COLUMNS)
         # the (unit, from_month) index instead of nearly the whole table through the declared_on one.
         row_filter = f"COALESCE(p.declared_on, {self.dt(date(1, 1, 1))}) <= {self.dt(period.last_day)}"
         self.fill("ce_assess", self.assess_sql(pairs, row_filter))
-        self.t.insert("ce_base", "SELECT unit_id, month, fund, base FROM ce_assess", "unit_id, month, fund, base")
+        self.t.insert("ce_base", """SELECT a.unit_id, a.month, a.fund, a.base,
+       CASE WHEN a.amount <> 0 THEN dl.late_from END
+FROM ce_assess a JOIN registry_unit u ON u.id = a.unit_id
+JOIN ce_deadline dl ON dl.month = a.month AND dl.cycle = u.payment_cycle""", "unit_id, month, fund, base, first_late")
+        self.t.insert("ce_fresh", f"""SELECT a.unit_id, a.fund, a.month, dl.late_from, a.amount
+FROM ce_assess a JOIN registry_unit u ON u.id = a.unit_id
+JOIN ce_deadline dl ON dl.month = a.month AND dl.cycle = u.payment_cycle
+WHERE a.amount <> 0 AND dl.late_from > {self.dt(period.last_day)}""", FRESH_COLUMNS)
         detail = d.json_object({"base": "a.base", "headcount": "a.headcount", "rate_ppm": "a.rate"})
         self.t.insert("ce_entry", f"""
 SELECT a.unit_id, {self.m(period)}, {self.dt(period.first_day)}, 'due', a.fund, 'principal', a.month, dl.late_from,
@@ -237,7 +258,7 @@ JOIN ce_deadline dl ON dl.month = a.month AND dl.cycle = u.payment_cycle
 WHERE a.amount <> 0""")
         self.new_items(f"""SELECT a.unit_id, a.fund, a.month, dl.late_from, a.amount, f.pos AS ord
 FROM ce_assess a JOIN registry_unit u ON u.id = a.unit_id JOIN ce_funds f ON f.fund = a.fund
-JOIN ce_deadline dl ON dl.month = a.month AND dl.cycle = u.payment_cycle WHERE a.amount > 0""", period.first_day)
+JOIN ce_deadline dl ON dl.month = a.month AND dl.cycle = u.payment_cycle WHERE a.amount > 0""", self.dt(period.first_day))
 
     # --- interest ------------------------------------------------------------------------------------
     def _daily_terms(self, start: str, end: str, base: str) -> str:
@@ -268,6 +289,20 @@ GROUP BY i.unit_id, i.fund""")
                       f"ce_item.kind = 'P' AND ce_item.acc_from <= {self.dt(through_day)} "
                       f"AND ({where.replace('i.', 'ce_item.')})")
 
+    def accrue_to_round(self, where: str, k: int) -> None:
+        """:meth:`accrue` through the day before each unit's declaration day of round ``k``."""
+        d = self.d
+        rounds = f"(SELECT unit_id, day FROM ce_round WHERE k = {k})"
+        through = d.minus_day("r.day")
+        term = self._daily_terms(d.greatest("i.acc_from", "i.late_from"), through, "i.outstanding")
+        self.t.insert("ce_acc", f"""
+SELECT i.unit_id, i.fund, SUM({term}) FROM ce_item i JOIN {rounds} r ON r.unit_id = i.unit_id
+WHERE i.kind = 'P' AND i.outstanding > 0 AND i.acc_from < r.day AND i.late_from < r.day AND ({where})
+GROUP BY i.unit_id, i.fund""")
+        self.fill("ce_touch", f"""SELECT i.id, r.day FROM ce_item i JOIN {rounds} r ON r.unit_id = i.unit_id
+WHERE i.kind = 'P' AND i.acc_from < r.day AND ({where})""")
+        self.t.update("ce_item", {"acc_from": "t.day"}, "ce_item.id = t.id", source="ce_touch t")
+
     def month_end(self, period: Month) -> None:
         d = self.d
         last = period.last_day
@@ -291,13 +326,41 @@ FROM ce_charge WHERE amount > 0""")
 SELECT unit_id, fund, 'I', {self.m(period)}, NULL, 0, amount, {self.dt(last)} FROM ce_charge WHERE amount > 0""",
                       ITEM_COLUMNS)
         self.t.clear("ce_acc")
-        self.apply_credit(last, "1 = 1")
+        self.apply_credit(last)
+        self.month_end_debts(period)
+
+    def month_end_debts(self, period: Month) -> None:
+        """Every unit's debt at the month end, from the items still owed: outstanding principal, its late
+        part and the earliest late-from date of its late months, with the ledger query's definitions
+        (``reports.kpi.DEBT_SQL``: per unit × fund × month, late = outstanding − not yet late, clamped
+        to [0, outstanding]); the close ages units from these rows instead of re-reading the ledger."""
+        last = self.dt(period.last_day)
+        late = ("CASE WHEN o.owed - COALESCE(n.amount, 0) <= 0 THEN 0 WHEN COALESCE(n.amount, 0) < 0 THEN o.owed "
+                "ELSE o.owed - COALESCE(n.amount, 0) END")
+        self.t.insert("ce_debt", f"""
+SELECT {last}, g.unit_id, SUM(g.owed), SUM(g.late), MIN(CASE WHEN g.late > 0 THEN g.first_late END)
+FROM (
+  SELECT o.unit_id, o.owed, {late} AS late, b.first_late
+  FROM (SELECT unit_id, fund, month, SUM(outstanding) AS owed FROM ce_item WHERE kind = 'P'
+        GROUP BY unit_id, fund, month) o
+  LEFT JOIN (SELECT unit_id, fund, month, SUM(amount) AS amount FROM ce_fresh WHERE late_from > {last}
+             GROUP BY unit_id, fund, month) n ON n.unit_id = o.unit_id AND n.fund = o.fund AND n.month = o.month
+  LEFT JOIN ce_base b ON b.unit_id = o.unit_id AND b.fund = o.fund AND b.month = o.month
+) g
+GROUP BY g.unit_id""", "as_of, unit_id, outstanding, late, oldest")
+        self.t.delete("ce_fresh", f"ce_fresh.late_from <= {last}")
 
     # --- allocation ----------------------------------------------------------------------------------
-    def allocate(self, on: date) -> None:
-        """Apply the sources in ``ce_src`` to what their units owe, in the legal order."""
+    def allocate(self, period: Month) -> None:
+        """Apply the sources in ``ce_src`` (each on its ``day``, in ``ord`` order per unit) to what their
+        units owe, in the legal order.
+
+        The items do not change between the sources of one call (dues come before, new items of a late
+        declaration and interest after), so one pass serves every day of it. Interest: a part paid on day
+        d stops accruing that day; its days from the item's ``acc_from`` to d − 1 are added now, and the
+        rest stays with the item's outstanding from ``acc_from`` on — the same exact sum as accruing the
+        whole item to d − 1 and starting again on d."""
         d = self.d
-        period = Month.of(on)
         cum = "CAST(SUM({x}) OVER (PARTITION BY {p} ORDER BY {o} ROWS UNBOUNDED PRECEDING) AS BIGINT)"
         self.fill("ce_alloc", f"""
 WITH owed AS (
@@ -307,53 +370,66 @@ WITH owed AS (
   FROM ce_item i JOIN ce_funds f ON f.fund = i.fund
   WHERE i.outstanding > 0 AND i.unit_id IN (SELECT unit_id FROM ce_src)
 ), src AS (
-  SELECT unit_id, ord, payment_id, source, amount, {cum.format(x='amount', p='unit_id', o='ord')} AS q_end
+  SELECT unit_id, ord, payment_id, source, amount, day, {cum.format(x='amount', p='unit_id', o='ord')} AS q_end
   FROM ce_src
 )
-SELECT o.id AS item_id, o.unit_id, o.fund, o.kind, o.month, s.payment_id, s.source, s.ord,
+SELECT o.id AS item_id, o.unit_id, o.fund, o.kind, o.month, s.payment_id, s.source, s.ord, s.day,
        {d.least('o.s_end', 's.q_end')} - {d.greatest('o.s_end - o.outstanding', 's.q_end - s.amount')} AS amount
 FROM owed o JOIN src s ON s.unit_id = o.unit_id
 WHERE {d.least('o.s_end', 's.q_end')} > {d.greatest('o.s_end - o.outstanding', 's.q_end - s.amount')}""")
-        self.accrue("i.id IN (SELECT item_id FROM ce_alloc)", on - DAY)
+        paid_days = self._daily_terms(d.greatest("i.acc_from", "i.late_from"), d.minus_day("a.day"), "a.amount")
+        self.t.insert("ce_acc", f"""
+SELECT i.unit_id, i.fund, SUM({paid_days}) FROM ce_alloc a JOIN ce_item i ON i.id = a.item_id
+WHERE i.kind = 'P' AND i.acc_from < a.day AND i.late_from < a.day
+GROUP BY i.unit_id, i.fund""")
         self.t.insert("ce_entry", f"""
-SELECT unit_id, {self.m(period)}, {self.dt(on)}, 'payment', fund,
+SELECT unit_id, {self.m(period)}, day, 'payment', fund,
        CASE WHEN kind = 'I' THEN 'interest' ELSE 'principal' END, month, NULL, payment_id, source, -amount, NULL
 FROM ce_alloc""")
         self.t.update("ce_item", {"outstanding": "ce_item.outstanding - t.amount"}, "ce_item.id = t.item_id",
                       source="(SELECT item_id, SUM(amount) AS amount FROM ce_alloc GROUP BY item_id) t")
         self.t.delete("ce_item", "ce_item.id IN (SELECT item_id FROM ce_alloc) AND ce_item.outstanding = 0")
         self.fill("ce_left", f"""
-SELECT s.unit_id, s.payment_id, s.source, s.amount, s.amount - COALESCE(t.amount, 0) AS left_over
+SELECT s.unit_id, s.payment_id, s.source, s.amount, s.day, s.amount - COALESCE(t.amount, 0) AS left_over
 FROM ce_src s LEFT JOIN (SELECT unit_id, ord, SUM(amount) AS amount FROM ce_alloc GROUP BY unit_id, ord) t
   ON t.unit_id = s.unit_id AND t.ord = s.ord""")
         self.t.insert("ce_entry", f"""
-SELECT unit_id, {self.m(period)}, {self.dt(on)}, 'credit', '', '', NULL, NULL, payment_id, '', left_over, NULL
+SELECT unit_id, {self.m(period)}, day, 'credit', '', '', NULL, NULL, payment_id, '', left_over, NULL
 FROM ce_left WHERE source = '' AND left_over > 0""")
         self.t.insert("ce_entry", f"""
-SELECT unit_id, {self.m(period)}, {self.dt(on)}, 'credit', '', '', NULL, NULL, NULL, 'applied',
+SELECT unit_id, {self.m(period)}, day, 'credit', '', '', NULL, NULL, NULL, 'applied',
        -(amount - left_over), NULL
 FROM ce_left WHERE source = 'credit' AND amount - left_over > 0""")
         self.t.upsert("ce_credit", "unit_id, amount", "unit_id", """
 SELECT unit_id, SUM(CASE WHEN source = 'credit' THEN -(amount - left_over) ELSE left_over END) FROM ce_left WHERE 1 = 1
 GROUP BY unit_id""", {"amount": "{t}.amount + excluded.amount"})
 
-    def apply_credit(self, on: date, units_where: str) -> None:
+    def apply_credit(self, on: date, rounds: str | None = None) -> None:
+        """Units holding credit pay what they owe from it on ``on``; with ``rounds`` (a query of
+        unit_id, day) only those units, each on its day."""
         self.t.clear("ce_src")
-        self.t.insert("ce_src", f"""SELECT unit_id, 0, NULL, 'credit', amount FROM ce_credit c
-WHERE amount > 0 AND ({units_where.replace('UNIT', 'c.unit_id')})""")
+        if rounds is None:
+            self.t.insert("ce_src", f"""SELECT unit_id, 0, NULL, 'credit', amount, {self.dt(on)} FROM ce_credit c
+WHERE amount > 0""")
+        else:
+            self.t.insert("ce_src", f"""SELECT c.unit_id, 0, NULL, 'credit', c.amount, r.day FROM ce_credit c
+JOIN ({rounds}) r ON r.unit_id = c.unit_id WHERE c.amount > 0""")
         if self.scalar("SELECT COUNT(*) FROM ce_src"):
-            self.allocate(on)
+            self.allocate(Month.of(on))
 
-    def payments(self, on: date) -> None:
+    def payments(self, period: Month, window: str) -> None:
+        """Allocate the payments of ``period`` that ``window`` keeps (over ``p``, the payment, and ``r``,
+        the unit's round row when it has one), per unit in the order paid (day, then as recorded)."""
         self.t.clear("ce_src")
-        self.t.insert("ce_src", f"""SELECT unit_id, id, id, '', amount FROM contributions_payment
-WHERE paid_on = {self.dt(on)}""")
+        self.t.insert("ce_src", f"""SELECT p.unit_id, ROW_NUMBER() OVER (PARTITION BY p.unit_id ORDER BY p.paid_on, p.id),
+       p.id, '', p.amount, p.paid_on FROM contributions_payment p {window}""")
         if self.scalar("SELECT COUNT(*) FROM ce_src"):
-            self.allocate(on)
+            self.allocate(period)
 
     # --- adjustments -------------------------------------------------------------------------------------
     def person_bases_sql(self, variant: int, row_filter: str) -> str:
-        """Σ of the clamped wages of the persons in ``ce_aff`` per (unit, month, fund), under ``row_filter``."""
+        """Σ of the clamped wages of the persons in ``ce_aff`` per (unit, month, fund), under ``row_filter``
+        (over ``p``, the participation row, and ``a``, the affected person with the declaration ``day``)."""
         d = self.d
         clamp = d.least(d.greatest("e.wage", "r.floor"), "r.cap")
         flag = ("((f.flag = 'si' AND e.si) OR (f.flag = 'hi' AND e.hi) OR (f.flag = 'ui' AND e.ui) "
@@ -375,24 +451,23 @@ JOIN ce_rules r ON r.month = e.month AND r.region = u.region AND r.fund = f.fund
 WHERE e.rn = 1 AND e.wage > 0
 GROUP BY e.unit_id, e.month, f.fund"""
 
-    def adjustments(self, on: date) -> bool:
-        """The effect of the rows declared on ``on`` on earlier months (see calculator.post_adjustments)."""
+    def adjustments(self, period: Month, k: int) -> None:
+        """The effect on earlier months of the rows each unit of round ``k`` declared on its day
+        (``ce_round``; see calculator.post_adjustments): units are independent, so every unit's k-th
+        declaration day of the month is done in the same statements."""
         d = self.d
-        period = Month.of(on)
-        day = self.dt(on)
+        rounds = f"(SELECT unit_id, day FROM ce_round WHERE k = {k})"
         # Only the persons with a row declared that day can change; every other person's
         # contribution is already in ce_base (the base in force), so the months' new bases are
         # that base plus these persons' differences, and the amounts are the bases × rate, rounded.
-        self.fill("ce_aff", f"""SELECT DISTINCT p.unit_id, c.month, p.person_id FROM registry_participation p
-JOIN ce_months c ON c.month >= p.from_month AND (p.to_month IS NULL OR c.month <= p.to_month)
-WHERE p.declared_on = {day} AND c.month < {self.m(period)}""")
-        if not self.scalar("SELECT COUNT(*) FROM ce_aff"):
-            return False
-        self.fill("ce_pairs", "SELECT DISTINCT unit_id, month FROM ce_aff")
+        self.fill("ce_aff", f"""SELECT DISTINCT p.unit_id, c.month, p.person_id, r.day
+FROM ce_round r CROSS JOIN registry_participation p CROSS JOIN ce_months c
+WHERE r.k = {k} AND p.declared_on = r.day AND p.unit_id = r.unit_id
+  AND c.month >= p.from_month AND (p.to_month IS NULL OR c.month <= p.to_month) AND c.month < {self.m(period)}""")
         variants = {
-            0: f"(p.declared_on IS NULL OR p.declared_on < {day})",
-            1: f"(p.declared_on IS NULL OR p.declared_on < {day} OR (p.declared_on = {day} AND NOT p.retro_interest))",
-            2: f"(p.declared_on IS NULL OR p.declared_on <= {day})",
+            0: "(p.declared_on IS NULL OR p.declared_on < a.day)",
+            1: "(p.declared_on IS NULL OR p.declared_on < a.day OR (p.declared_on = a.day AND NOT p.retro_interest))",
+            2: "(p.declared_on IS NULL OR p.declared_on <= a.day)",
         }
         union = " UNION ALL ".join(self.person_bases_sql(v, f) for v, f in variants.items())
         amount = lambda base: d.idiv(f"{base} * b.rate + 500000", "1000000")  # noqa: E731
@@ -418,49 +493,54 @@ FROM b""")
         self.t.upsert("ce_base", "unit_id, month, fund, base", "unit_id, month, fund",
                       "SELECT unit_id, month, fund, b2 FROM ce_g WHERE 1 = 1", {"base": "excluded.base"})
         self.fill("ce_adj", f"""
-SELECT g.unit_id, g.month, g.fund, 0 AS step, g.d0 AS delta, dp.late_from FROM ce_g g
-  JOIN registry_unit u ON u.id = g.unit_id
+SELECT g.unit_id, g.month, g.fund, 0 AS step, g.d0 AS delta, dp.late_from, r.day FROM ce_g g
+  JOIN registry_unit u ON u.id = g.unit_id JOIN {rounds} r ON r.unit_id = g.unit_id
   JOIN ce_deadline dp ON dp.month = {self.m(period)} AND dp.cycle = u.payment_cycle WHERE g.d0 <> 0
 UNION ALL
-SELECT g.unit_id, g.month, g.fund, 1, g.d1, dm.late_from FROM ce_g g
-  JOIN registry_unit u ON u.id = g.unit_id
+SELECT g.unit_id, g.month, g.fund, 1, g.d1, dm.late_from, r.day FROM ce_g g
+  JOIN registry_unit u ON u.id = g.unit_id JOIN {rounds} r ON r.unit_id = g.unit_id
   JOIN ce_deadline dm ON dm.month = g.month AND dm.cycle = u.payment_cycle WHERE g.d1 <> 0""")
-        detail = d.json_object({"declared_on": f"'{on.isoformat()}'", "retro_interest": "step"})
+        day_text = d.date_text("day")
+        detail = d.json_object({"declared_on": day_text, "retro_interest": "step"})
         self.t.insert("ce_entry", f"""
-SELECT unit_id, {self.m(period)}, {day}, 'adjustment', fund, 'principal', month, late_from, NULL,
-       'declared {on.isoformat()}', delta, {detail}
+SELECT unit_id, {self.m(period)}, day, 'adjustment', fund, 'principal', month, late_from, NULL,
+       'declared ' || {day_text}, delta, {detail}
 FROM ce_adj""")
+        self.t.upsert("ce_base", "unit_id, month, fund, base, first_late", "unit_id, month, fund", """
+SELECT unit_id, month, fund, 0, MIN(late_from) FROM ce_adj WHERE 1 = 1 GROUP BY unit_id, month, fund""",
+                      {"first_late": "CASE WHEN {t}.first_late IS NULL OR excluded.first_late < {t}.first_late "
+                                     "THEN excluded.first_late ELSE {t}.first_late END"})
+        self.t.insert("ce_fresh", f"""SELECT unit_id, fund, month, late_from, delta FROM ce_adj
+WHERE late_from > {self.dt(period.last_day)}""", FRESH_COLUMNS)
         for step in (0, 1):
-            self._apply_adjustments(on, step)
-        self.apply_credit(on, "UNIT IN (SELECT unit_id FROM ce_pairs)")
-        return True
+            self._apply_adjustments(period, k, step)
+        self.apply_credit(period.first_day, rounds)
 
-    def _apply_adjustments(self, on: date, step: int) -> None:
+    def _apply_adjustments(self, period: Month, k: int, step: int) -> None:
         d = self.d
-        day = self.dt(on)
-        period = Month.of(on)
         # increases: new items, with interest for the days already late before the declaration
         self.fill("ce_new", f"""
-SELECT a.unit_id, a.fund, a.month, a.late_from, a.delta AS amount FROM ce_adj a WHERE a.step = {step} AND a.delta > 0""")
+SELECT a.unit_id, a.fund, a.month, a.late_from, a.delta AS amount, a.day FROM ce_adj a
+WHERE a.step = {step} AND a.delta > 0""")
         if self.scalar("SELECT COUNT(*) FROM ce_new"):
-            catch_daily = self._daily_terms("n.late_from", self.dt(on - DAY), "n.amount")
+            catch_daily = self._daily_terms("n.late_from", d.minus_day("n.day"), "n.amount")
             self.t.insert("ce_acc", f"""
-SELECT n.unit_id, n.fund, SUM({catch_daily}) FROM ce_new n WHERE n.late_from < {day} GROUP BY n.unit_id, n.fund""")
+SELECT n.unit_id, n.fund, SUM({catch_daily}) FROM ce_new n WHERE n.late_from < n.day GROUP BY n.unit_id, n.fund""")
             self.t.insert("ce_acc", f"""
 SELECT n.unit_id, n.fund, SUM(n.amount * e.rate) FROM ce_new n JOIN ce_monthend e
-  ON e.day >= n.late_from AND e.day < {day} AND {d.days('e.day', 'n.late_from')} + 1 >= e.min_days
+  ON e.day >= n.late_from AND e.day < n.day AND {d.days('e.day', 'n.late_from')} + 1 >= e.min_days
 GROUP BY n.unit_id, n.fund""")
-            self.new_items(f"""SELECT n.unit_id, n.fund, n.month, n.late_from, n.amount,
+            self.new_items("""SELECT n.unit_id, n.fund, n.month, n.late_from, n.amount, n.day,
   ROW_NUMBER() OVER (PARTITION BY n.unit_id ORDER BY n.month, f.pos) AS ord
-FROM ce_new n JOIN ce_funds f ON f.fund = n.fund""", on)
+FROM ce_new n JOIN ce_funds f ON f.fund = n.fund""", "s.day")
         # decreases: off the month's newest items first; what was paid goes back to credit
         self.fill("ce_dec", f"""
-SELECT a.unit_id, a.fund, a.month, -a.delta AS amount FROM ce_adj a WHERE a.step = {step} AND a.delta < 0""")
+SELECT a.unit_id, a.fund, a.month, -a.delta AS amount, a.day FROM ce_adj a WHERE a.step = {step} AND a.delta < 0""")
         if not self.scalar("SELECT COUNT(*) FROM ce_dec"):
             return
         where = ("EXISTS (SELECT 1 FROM ce_dec x WHERE x.unit_id = i.unit_id AND x.fund = i.fund "
                  "AND x.month = i.month)")
-        self.accrue(where, on - DAY)
+        self.accrue_to_round(where, k)
         self.fill("ce_take", f"""
 WITH items AS (
   SELECT i.id, i.unit_id, i.fund, i.month, i.outstanding,
@@ -473,40 +553,60 @@ FROM items it JOIN ce_dec x ON x.unit_id = it.unit_id AND x.fund = it.fund AND x
         self.t.update("ce_item", {"outstanding": "ce_item.outstanding - t.take"}, "ce_item.id = t.id AND t.take > 0",
                       source="ce_take t")
         self.fill("ce_back", f"""
-SELECT x.unit_id, x.fund, x.month, x.amount - COALESCE(t.take, 0) AS back
+SELECT x.unit_id, x.fund, x.month, x.day, x.amount - COALESCE(t.take, 0) AS back
 FROM ce_dec x LEFT JOIN (
   SELECT i.unit_id, i.fund, i.month, SUM(t.take) AS take FROM ce_take t JOIN ce_item i ON i.id = t.id
   GROUP BY i.unit_id, i.fund, i.month) t ON t.unit_id = x.unit_id AND t.fund = x.fund AND t.month = x.month""")
         self.t.delete("ce_item", "ce_item.id IN (SELECT id FROM ce_take) AND ce_item.outstanding = 0")
         self.t.insert("ce_entry", f"""
-SELECT unit_id, {self.m(period)}, {day}, 'payment', fund, 'principal', month, NULL, NULL, 'to-credit', back, NULL
+SELECT unit_id, {self.m(period)}, day, 'payment', fund, 'principal', month, NULL, NULL, 'to-credit', back, NULL
 FROM ce_back WHERE back > 0""")
         self.t.insert("ce_entry", f"""
-SELECT unit_id, {self.m(period)}, {day}, 'credit', '', '', NULL, NULL, NULL, 'decrease', SUM(back), NULL
-FROM ce_back WHERE back > 0 GROUP BY unit_id""")
+SELECT unit_id, {self.m(period)}, day, 'credit', '', '', NULL, NULL, NULL, 'decrease', SUM(back), NULL
+FROM ce_back WHERE back > 0 GROUP BY unit_id, day""")
         self.t.upsert("ce_credit", "unit_id, amount", "unit_id",
                       "SELECT unit_id, SUM(back) FROM ce_back WHERE back > 0 GROUP BY unit_id",
                       {"amount": "{t}.amount + excluded.amount"})
 
     # --- the month -------------------------------------------------------------------------------------
-    def event_days(self, period: Month, cutoff: date) -> list[date]:
+    def declaration_rounds(self, period: Month, cutoff: date) -> int:
+        """Fill ``ce_round`` with each unit's days in ``period`` (through ``cutoff``) on which it declared
+        rows reaching back into earlier months; returns the most such days of any unit (the rounds)."""
         lo, hi = self.dt(period.first_day), self.dt(min(period.last_day, cutoff))
-        rows = self.t.fetchall(f"""SELECT paid_on FROM contributions_payment WHERE paid_on >= {lo} AND paid_on <= {hi}
-UNION SELECT declared_on FROM registry_participation WHERE declared_on >= {lo} AND declared_on <= {hi}""")
-        days = {r[0] if isinstance(r[0], date) else date.fromisoformat(str(r[0])) for r in rows}
-        return sorted(days)
+        end = self.dt(min(period.last_day, cutoff) + DAY)
+        self.fill("ce_round", f"""
+SELECT unit_id, CAST(ROW_NUMBER() OVER (PARTITION BY unit_id ORDER BY day) AS INTEGER) AS k, day,
+       COALESCE(LEAD(day) OVER (PARTITION BY unit_id ORDER BY day), {end}) AS next_day
+FROM (SELECT DISTINCT p.unit_id, p.declared_on AS day FROM registry_participation p
+      WHERE p.declared_on >= {lo} AND p.declared_on <= {hi} AND p.from_month < {self.m(period)}) x""")
+        return int(self.scalar("SELECT COALESCE(MAX(k), 0) FROM ce_round") or 0)
 
     def month(self, period: Month, cutoff: date) -> None:
+        """One month for every unit. A unit's events in the month are its payments and its late
+        declarations; only a declaration changes what it owes, so the payments between two of its
+        declaration days are allocated together. Round 0: every unit's payments before its first
+        declaration day (all of them for most units); round k: each unit's k-th declaration day, then
+        its payments until the next one. The number of rounds is the most declaration days one unit
+        has in the month, not the days of the month."""
         t = time.perf_counter()
         self.dues(period)
-        self.apply_credit(period.first_day, "1 = 1")
+        self.apply_credit(period.first_day)
         self.summary.add("dues", time.perf_counter() - t)
-        for day in self.event_days(period, cutoff):
+        lo, hi = self.dt(period.first_day), self.dt(min(period.last_day, cutoff))
+        t = time.perf_counter()
+        rounds = self.declaration_rounds(period, cutoff)
+        self.summary.add("adjustments", time.perf_counter() - t)
+        t = time.perf_counter()
+        self.payments(period, f"""LEFT JOIN ce_round r ON r.unit_id = p.unit_id AND r.k = 1
+WHERE p.paid_on >= {lo} AND p.paid_on <= {hi} AND (r.day IS NULL OR p.paid_on < r.day)""")
+        self.summary.add("payments", time.perf_counter() - t)
+        for k in range(1, rounds + 1):
             t = time.perf_counter()
-            self.adjustments(day)
+            self.adjustments(period, k)
             self.summary.add("adjustments", time.perf_counter() - t)
             t = time.perf_counter()
-            self.payments(day)
+            self.payments(period, f"""JOIN ce_round r ON r.unit_id = p.unit_id AND r.k = {k}
+WHERE p.paid_on >= r.day AND p.paid_on < r.next_day""")
             self.summary.add("payments", time.perf_counter() - t)
         t = time.perf_counter()
         self.month_end(period)
@@ -590,15 +690,35 @@ def compute(engine: SetClose, through: Month, progress: bool = False) -> int:
     return len(months)
 
 
+def month_end_debts(engine: SetClose, through: Month) -> dict[date, list[Any]]:
+    """The units' debts at each month end the close computed (``ce_debt``), as ``reports.kpi.UnitDebt``."""
+    from sicollect.reports.kpi import unit_debt
+
+    rows = engine.t.fetchall("""SELECT d.as_of, d.unit_id, u.status, d.outstanding, d.late, d.oldest
+FROM ce_debt d JOIN registry_unit u ON u.id = d.unit_id
+WHERE d.outstanding <> 0 OR d.late <> 0 ORDER BY d.as_of, d.unit_id""")
+    out: dict[date, list[Any]] = {}
+    for as_of, unit_id, status, outstanding, late, oldest in rows:
+        day = as_of if isinstance(as_of, date) else date.fromisoformat(str(as_of)[:10])
+        out.setdefault(day, []).append(unit_debt(unit_id, status, outstanding, late, oldest, day))
+    first = earliest(engine.t, engine.d, through.last_day)
+    for i in range(first.index if first else through.index + 1, through.index + 1):
+        out.setdefault(Month.from_index(i).last_day, [])
+    return out
+
+
 def run_close(through: Month, closed_through: Month | None = None, progress: bool = False,
               book: RuleBook | None = None) -> CloseSummary:
     """Compute every month from the first through ``through`` for all units; write the ledger's differences."""
     book = book or load_rulebook()
     dialect = dialect_for(connection.vendor)
     with connection.cursor() as cur:
-        engine = SetClose(book, dialect, SqlTables(cur, dialect))
+        tables = SqlTables(cur, dialect)
+        tables.analyze("registry_unit", "registry_participation", "contributions_payment")
+        engine = SetClose(book, dialect, tables)
         if not compute(engine, through, progress):
             return CloseSummary()
+        engine.summary.debts = month_end_debts(engine, through)
         t = time.perf_counter()
         engine.summary.entries = engine.write_ledger(through, closed_through)
         engine.summary.add("write ledger", time.perf_counter() - t)

@@ -35,6 +35,12 @@ class SqlTables:
         self.cur.execute(sql)
         return list(self.cur.fetchall())
 
+    def analyze(self, *tables: str) -> None:
+        """Refresh the planner's statistics of the tables the close reads (SQLite has none until
+        ANALYZE runs once, and then picks the unit index over the person index for the adjustments)."""
+        for table in tables:
+            self.cur.execute(f"ANALYZE {table}")
+
     # --- tables ---------------------------------------------------------------------------------
     def drop(self, name: str) -> None:
         self.cur.execute(f"DROP TABLE IF EXISTS {name}")
