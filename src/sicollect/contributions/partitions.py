@@ -22,6 +22,10 @@ SEQUENCE = f"{TABLE}_id_seq"
 DEFAULT = f"{TABLE}_default"
 FIRST_YEAR, LAST_YEAR = 2020, 2035  # what migration 0005 creates
 KEY = "period"
+# Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: rows written earlier in the transaction leave
+# checks pending, and PostgreSQL refuses to ALTER or TRUNCATE a table with pending trigger events. Run
+# them now (the rest of the transaction then checks its foreign keys at once: what it writes is the same).
+IMMEDIATE = "SET CONSTRAINTS ALL IMMEDIATE"
 
 
 def partition_name(year: int) -> str:
@@ -75,6 +79,7 @@ def add_years(cur: Any, wanted: list[int]) -> list[int]:
     has_default = DEFAULT in partitions(cur)
     moving = has_default and _one(cur, f"SELECT EXISTS (SELECT 1 FROM {DEFAULT} WHERE {ranges})")
     if moving:
+        cur.execute(IMMEDIATE)
         cur.execute(f"CREATE TEMP TABLE ledger_moving ON COMMIT DROP AS SELECT * FROM {DEFAULT}")
         cur.execute(f"TRUNCATE {DEFAULT}")
     for y in todo:
@@ -129,6 +134,7 @@ def convert(cur: Any, partitioned: bool) -> None:
     refs = cur.fetchall()
     if refs:  # a foreign key to a partitioned table needs a unique (id, period) on its side: not Django's
         raise RuntimeError(f"{TABLE} is referenced by foreign keys {refs}: partitioning it would break them")
+    cur.execute(IMMEDIATE)
     indexes, constraints, triggers = _definitions(cur, TABLE)
     last, called = _sequence_state(cur)
     old = f"{TABLE}_old"
