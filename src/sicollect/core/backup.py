@@ -6,6 +6,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 from glob import glob
 from pathlib import Path
 
@@ -72,11 +73,53 @@ def restore(path: Path) -> None:
         finally:
             source.close()
     elif connection.vendor == "postgresql":
-        args, env = _pg_env()
-        connection.close()
-        run = subprocess.run([_pg_tool("pg_restore"), *args, "--clean", "--if-exists", "--no-owner", "--single-transaction",
-                              "-d", connection.settings_dict["NAME"], str(path)], env=env, capture_output=True, text=True)
-        if run.returncode:
-            raise BackupError(f"pg_restore failed: {run.stderr.strip()}")
+        _pg_restore(path)
     else:
         raise BackupError(f"no restore for {connection.vendor}")
+
+
+def _pg_restore(path: Path) -> None:
+    """``pg_restore --clean`` into this database, all of it or nothing, partitioned tables included.
+
+    ``pg_restore --clean`` alone cannot replace a partitioned table (the ledger, see
+    contributions/partitions.py): it drops each partition's primary key before the table, which PostgreSQL
+    refuses ("cannot drop inherited constraint"). So the partitioned tables are dropped first, and the
+    clean-and-restore script that ``pg_restore`` writes runs after that in the same transaction, through
+    ``psql --single-transaction``: its drops of what is already gone are no-ops (``--if-exists``). If
+    ``pg_restore`` fails midway, a failing statement is sent last, so the transaction rolls back whole.
+    """
+    args, env = _pg_env()
+    check = subprocess.run([_pg_tool("pg_restore"), "--list", str(path)], env=env, capture_output=True, text=True)
+    if check.returncode:
+        raise BackupError(f"pg_restore failed: {check.stderr.strip()}")
+    with connection.cursor() as cur:
+        cur.execute("SELECT format('DROP TABLE IF EXISTS %I.%I CASCADE;', n.nspname, c.relname) FROM pg_class c "
+                    "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'p' AND NOT c.relispartition "
+                    "AND n.nspname = current_schema()")
+        drops = " ".join(sql for (sql,) in cur.fetchall()) or "SELECT 1;"
+    connection.close()
+    with tempfile.TemporaryFile() as dump_err, tempfile.TemporaryFile() as load_err:
+        dump = subprocess.Popen([_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "-f", "-", str(path)],
+                                env=env, stdout=subprocess.PIPE, stderr=dump_err)
+        load = subprocess.Popen([_pg_tool("psql"), *args, "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction",
+                                 "-c", drops, "-f", "-", "-d", connection.settings_dict["NAME"]],
+                                env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=load_err)
+        assert dump.stdout is not None and load.stdin is not None
+        try:
+            shutil.copyfileobj(dump.stdout, load.stdin, 1 << 20)
+            if dump.wait():
+                load.stdin.write(b"\\.\n\nDO $$ BEGIN RAISE EXCEPTION 'pg_restore failed: nothing restored'; END $$;\n")
+            load.stdin.close()
+        except BrokenPipeError:  # psql stopped at an error: it rolled back
+            dump.kill()
+            dump.wait()
+            try:
+                load.stdin.close()
+            except BrokenPipeError:
+                pass
+        load.wait()
+        if dump.returncode or load.returncode:
+            dump_err.seek(0)
+            load_err.seek(0)
+            errors = (dump_err.read() + load_err.read()).decode(errors="replace").strip()
+            raise BackupError(f"pg_restore failed: {errors}")
