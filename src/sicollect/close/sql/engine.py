@@ -6,32 +6,44 @@ steps are the calculator's, in the same order, so the two produce the same
 ledger to the đồng (``tests/test_close_sql.py`` compares them key by key):
 
 for each month P:
-  1. **dues** — one ``INSERT … SELECT`` assesses every unit: the declaration in
+  1. **dues** — one ``INSERT … SELECT`` assesses the units: the declaration in
      force per person (``ROW_NUMBER`` over person × unit by declaration order),
-     wages clamped to floor and cap, summed per unit × fund, rounded once. Each
-     due becomes a principal *item* (fund, contribution month, late-from date).
+     wages clamped to floor and cap, summed per unit × fund, rounded once. A unit
+     none of whose rows starts in P, ended in P − 1 or was declared in P, in a
+     region whose rules did not change, owes what it owed in P − 1: only the
+     others (about a third) are assessed afresh. Each due becomes a principal
+     *item* (fund, contribution month, late-from date).
   2. **credit** — units holding credit pay their new dues from it (allocation below).
-  3. **each day of P with a declaration or a payment** (a loop over ≤ 31 days,
-     each step set-based over the units with events that day):
-     a. **adjustments**: the months a late declaration changes are assessed three
-        times (before it, with its rows without retro interest, with all of them);
+  3. **rounds** — a unit's events in P are its payments and its late declarations
+     (rows declared in P for earlier months); only a declaration changes what it
+     owes. Round 0 allocates every unit's payments before its first declaration
+     day (all of them for most units); round k takes each unit's k-th declaration
+     day, for all such units at once, then their payments until the next one. The
+     number of rounds is the most declaration days one unit has in P (a handful),
+     not the days of the month.
+     a. **adjustments** (round k): the months a late declaration changes are assessed
+        three times (before it, with its rows without retro interest, with all of them);
         the differences become adjustment items, late from the month's own
         deadline (retro) or the declaring month's; interest for the days they were
         already late is added to the month's interest; decreases reduce the
-        month's newest items and what was already paid goes back to credit;
-     b. credit again for those units;
-     c. **payments**: allocation in the legal order by window functions. Owed
+        month's newest items and what was already paid goes back to credit; then
+        credit again for those units;
+     b. **payments**: allocation in the legal order by window functions. Owed
         items of a unit, ordered HI → UI → OĐ-TS → OADI → HT-TT, interest before
         principal, oldest first, get cumulative ranges ``[S − outstanding, S)``;
-        the day's payments in recorded order get ``[Q − amount, Q)``; a payment
-        pays an item the overlap of the two ranges. What no item takes is credit.
+        the round's payments in the order paid (day, then as recorded) get
+        ``[Q − amount, Q)``; a payment pays an item the overlap of the two ranges.
+        What no item takes is credit.
   4. **month end** — daily interest is accrued lazily: an item's days are added
      (outstanding × days × rate, split at regime changes) only when its
      outstanding changes or the month ends, which gives the same exact sum as
-     day-by-day accrual. The monthly regime (before 1 Jul 2025) adds
+     day-by-day accrual (a part paid on day d adds its days up to d − 1 when it
+     is paid). The monthly regime (before 1 Jul 2025) adds
      outstanding × rate for items ≥ 30 days late at month end. Each unit × fund's
      exact sum is rounded half up once and becomes an interest item; credit pays
-     it if it can.
+     it if it can. Then every unit's **debt at the month end** (outstanding
+     principal, its late part, the oldest late-from date) is kept in ``ce_debt``,
+     with the ledger query's definitions, for the aging (buckets and classes).
 
 Work tables (``ce_*``) are temporary: they live for one close in one
 transaction. The result is staged in ``ce_entry`` and written to the ledger as
@@ -265,10 +277,11 @@ FROM ({source}) s""", ITEM_COLUMNS)
             self.fill("ce_changed", f"""SELECT DISTINCT p.unit_id FROM registry_participation p
 WHERE p.from_month = {self.m(period)} OR p.to_month = {self.m(before)}
    OR (p.declared_on > {self.dt(before.last_day)} AND p.declared_on <= {self.dt(period.last_day)}){in_regions}""")
-            self.fill("ce_assess", self.assess_sql(everyone + " WHERE id IN (SELECT unit_id FROM ce_changed)",
-                                                   row_filter))
-            self.t.insert("ce_assess", f"""SELECT unit_id, {self.m(period)}, fund, base, headcount, rate, amount
-FROM ce_prev WHERE unit_id NOT IN (SELECT unit_id FROM ce_changed)""")
+            fresh = self.assess_sql(everyone + " WHERE id IN (SELECT unit_id FROM ce_changed)", row_filter)
+            self.fill("ce_assess", f"""{fresh}
+UNION ALL
+SELECT unit_id, {self.m(period)}, fund, base, headcount, rate, amount FROM ce_prev
+WHERE unit_id NOT IN (SELECT unit_id FROM ce_changed)""")
         self.fill("ce_prev", "SELECT unit_id, month, fund, base, headcount, rate, amount FROM ce_assess")
         self.assessed = period
         self.t.insert("ce_base", """SELECT a.unit_id, a.month, a.fund, a.base,
