@@ -23,7 +23,7 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = [h for h in os.environ.get("SICOLLECT_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "sicollect.web.admin_apps.AuditedAdminConfig",  # django.contrib.admin, its edits in the audit trail
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
