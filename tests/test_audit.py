@@ -11,6 +11,9 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import os
+import subprocess
+import sys
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -196,6 +199,44 @@ def test_the_api_rate_limit_counts_per_token(qn: dict[str, Any], monkeypatch: py
     assert r.status_code == 429 and r.json()["error"] == "rate_limited" and int(r["Retry-After"]) > 0
     assert api_client(qn, "prov").get("/api/units/HL001").status_code == 200
     assert settings.SICOLLECT_API_RATE == "600/min"
+
+
+RATE_PROBE = """
+import sys
+from types import SimpleNamespace
+
+import django
+
+django.setup()
+from sicollect.api.api import TokenRateThrottle
+
+throttle = TokenRateThrottle("3/min")
+request = SimpleNamespace(api_token=SimpleNamespace(key_hash="one-token"))
+print(" ".join("ok" if throttle.allow_request(request) else "429" for _ in range(int(sys.argv[1]))))
+"""
+
+
+def test_the_api_rate_limit_is_shared_by_server_processes(tmp_path: Path) -> None:
+    """Two server processes on one database (SQLite file here) share the count of a token: at 3 a minute,
+    2 requests in the first process and 2 in the second make the fourth a 429. The count is in the
+    database cache CACHES["shared"] (table sicollect_cache), not in a process's memory."""
+    from django.core.cache import caches
+    from django.core.cache.backends.db import DatabaseCache
+
+    (throttle,) = api.throttle
+    assert isinstance(throttle.cache, DatabaseCache) and throttle.cache is caches["shared"]
+    env = {**os.environ, "SICOLLECT_VAR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "sicollect.settings"}
+    env.pop("DATABASE_URL", None)
+    subprocess.run([sys.executable, "-m", "django", "createcachetable"], env=env, check=True, timeout=120)
+
+    def server_process(requests: int) -> str:
+        run = subprocess.run([sys.executable, "-c", RATE_PROBE, str(requests)], env=env, capture_output=True,
+                             text=True, timeout=120)
+        assert run.returncode == 0, run.stderr
+        return run.stdout.strip()
+
+    assert server_process(2) == "ok ok"
+    assert server_process(2) == "ok 429"
 
 
 def test_logs_mask_national_ids_and_phone_numbers() -> None:

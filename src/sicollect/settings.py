@@ -145,6 +145,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # API rate limit per token (django-ninja throttling): N/s, N/min, N/h or N/d.
 SICOLLECT_API_RATE = os.environ.get("SICOLLECT_API_RATE", "600/min")
 
+# Caches. "default": per process (figures of the dashboard, recomputed when missing). "shared": Django's
+# database cache in the table sicollect_cache (created by the migration api/0002), the same for every
+# server process: the API rate limit counts there, so N processes still allow SICOLLECT_API_RATE in all.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "sicollect_cache",
+               "OPTIONS": {"MAX_ENTRIES": 100_000}},
+}
+
 # No personal data in logs: every handler masks national IDs and phone numbers (core.privacy).
 LOGGING = {
     "version": 1,
