@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "sicollect.api",
     "ninja",  # Swagger UI served from the package, not a CDN
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "sicollect.demo",
     "sicollect.web",
 ]
@@ -54,7 +56,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the session passed the code
     "django.contrib.messages.middleware.MessageMiddleware",
+    "sicollect.web.otp.ManagerOTPMiddleware",  # a user with a device reaches pages only once verified
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns locked-out logins into a clear page
@@ -80,6 +84,10 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     },
 }
+# Second factor (django-otp, TOTP): managers may enrol an authenticator app (/account/otp/); once they
+# have, every login asks for its code. SICOLLECT_OTP_REQUIRED_FOR_MANAGERS=1 makes it mandatory for them.
+SICOLLECT_OTP_REQUIRED_FOR_MANAGERS = os.environ.get("SICOLLECT_OTP_REQUIRED_FOR_MANAGERS", "0") == "1"
+OTP_TOTP_ISSUER = os.environ.get("SICOLLECT_OTP_ISSUER", "sicollect")
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -105,6 +113,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "sicollect.web.otp.context",
             ],
         },
     },
