@@ -171,3 +171,17 @@ def test_removing_the_device_needs_the_current_code_and_is_audited(qn: dict[str,
     c.post("/logout/")
     c, r = password_login("prov")
     assert r["Location"] == "/" and c.get("/").status_code == 200
+
+
+def test_a_device_removed_in_the_admin_no_longer_asks_for_a_code(qn: dict[str, Any]) -> None:
+    """hl_mgr has a device and logs in with the password; a superuser deletes the device in the admin
+    meanwhile: the code page lets them in instead of sending them round in circles."""
+    c, _r = password_login("hl_mgr")
+    device = enrol(c, qn["users"]["hl_mgr"])
+    c.post("/logout/")
+    c, r = password_login("hl_mgr")
+    assert r["Location"].startswith("/login/code/")
+    device.delete()
+    assert c.get("/")["Location"].startswith("/login/code/")
+    assert c.get("/login/code/?next=/units/")["Location"] == "/units/"
+    assert c.get("/units/").status_code == 200

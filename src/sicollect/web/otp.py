@@ -26,7 +26,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
+from django.dispatch import receiver
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -44,6 +46,7 @@ from . import policy
 from .models import Role
 
 MANAGER_ROLES = (Role.PROVINCE_MANAGER, Role.GRASSROOTS_MANAGER)
+HAS_DEVICE_KEY = "sicollect_otp_has_device"
 # pages an unverified user with a device may still open (the code page, leaving, the language)
 _PENDING_OPEN = {"web:otp_verify", "web:logout", "set_language"}
 # pages a manager who must enrol may still open
@@ -104,7 +107,7 @@ class ManagerOTPMiddleware:
             return None  # the API authenticates each request by its bearer token
         if user.is_verified():
             return None
-        if user_has_device(user, confirmed=True):
+        if has_device(request):
             request.sicollect_otp_pending = True  # type: ignore[attr-defined]
             if match.view_name not in _PENDING_OPEN:
                 return redirect(_with_next("web:otp_verify", request.get_full_path()))
@@ -112,6 +115,23 @@ class ManagerOTPMiddleware:
             messages.info(request, _("Managers must set up two-step login before going on."))
             return redirect(_with_next("web:otp_setup", request.get_full_path()))
         return None
+
+
+def has_device(request: HttpRequest) -> bool:
+    """Whether the logged-in user has a confirmed device: looked up at each login and kept in the
+    session (server-side; no query per page); enrolment and removal update it. A device a superuser
+    adds in the admin counts from the user's next login."""
+    known = request.session.get(HAS_DEVICE_KEY)
+    if known is None:
+        known = user_has_device(request.user, confirmed=True)
+        request.session[HAS_DEVICE_KEY] = known
+    return bool(known)
+
+
+@receiver(user_logged_in)
+def _look_for_a_device_on_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    if request is not None and hasattr(request, "session"):
+        request.session[HAS_DEVICE_KEY] = user_has_device(user, confirmed=True)
 
 
 def context(request: HttpRequest) -> dict[str, Any]:
@@ -143,7 +163,10 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     """The second step of the login: the 6-digit code of the user's authenticator app."""
     target = _next(request)
     device = confirmed_device(request.user)
-    if device is None or request.user.is_verified():
+    if device is None:  # removed meanwhile (by a superuser in the admin): nothing to ask
+        request.session[HAS_DEVICE_KEY] = False
+        return redirect(target)
+    if request.user.is_verified():
         return redirect(target)
     error = ""
     if request.method == "POST":
@@ -195,6 +218,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
                 TOTPDevice.objects.filter(user=request.user, confirmed=False).delete()
                 _record("otp_enrol", request, before=None, after={"device": device.persistent_id, "name": device.name})
                 otp_login(request, device)
+                request.session[HAS_DEVICE_KEY] = True
                 request.session.cycle_key()
                 messages.success(request, _("Two-step login is on: from now on you log in with your password and a code."))
                 return redirect(_next(request))
@@ -222,5 +246,6 @@ def otp_remove(request: HttpRequest) -> HttpResponse:
     with transaction.atomic():
         TOTPDevice.objects.filter(user=request.user).delete()
         _record("otp_remove", request, before={"device": device.persistent_id, "name": device.name}, after=None)
+    request.session[HAS_DEVICE_KEY] = False
     messages.success(request, _("Two-step login is off."))
     return redirect("web:otp_setup")
