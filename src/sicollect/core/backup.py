@@ -112,5 +112,6 @@ def _audit_restore(path: Path, actor: str, replaced: dict[str, object] | None) -
     stat = path.stat()
     modified = timezone.localtime(datetime.fromtimestamp(stat.st_mtime, tz=UTC))
     AuditEvent.record("restore", actor or "unknown", "backup", path.name, source=str(path.resolve()),
-                      before={"last_event": replaced}, after={"file": str(path.resolve()), "bytes": stat.st_size, "sha256": digest.hexdigest(),
+                      before={"last_event": replaced},
+                      after={"file": str(path.resolve()), "bytes": stat.st_size, "sha256": digest.hexdigest(),
                              "file_modified": modified.isoformat(), "engine": connection.vendor})

@@ -220,7 +220,8 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
                 otp_login(request, device)
                 request.session[HAS_DEVICE_KEY] = True
                 request.session.cycle_key()
-                messages.success(request, _("Two-step login is on: from now on you log in with your password and a code."))
+                messages.success(request, _("Two-step login is on: from now on you log in with your password "
+                                            "and a code."))
                 return redirect(_next(request))
         _record("otp_failed", request, stage="enrol", reason="wrong code")
         error = _("Wrong code. Type the 6 digits your authenticator app shows now.")
