@@ -11,6 +11,9 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import os
+import subprocess
+import sys
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -198,6 +201,44 @@ def test_the_api_rate_limit_counts_per_token(qn: dict[str, Any], monkeypatch: py
     assert settings.SICOLLECT_API_RATE == "600/min"
 
 
+RATE_PROBE = """
+import sys
+from types import SimpleNamespace
+
+import django
+
+django.setup()
+from sicollect.api.api import TokenRateThrottle
+
+throttle = TokenRateThrottle("3/min")
+request = SimpleNamespace(api_token=SimpleNamespace(key_hash="one-token"))
+print(" ".join("ok" if throttle.allow_request(request) else "429" for _ in range(int(sys.argv[1]))))
+"""
+
+
+def test_the_api_rate_limit_is_shared_by_server_processes(tmp_path: Path) -> None:
+    """Two server processes on one database (SQLite file here) share the count of a token: at 3 a minute,
+    2 requests in the first process and 2 in the second make the fourth a 429. The count is in the
+    database cache CACHES["shared"] (table sicollect_cache), not in a process's memory."""
+    from django.core.cache import caches
+    from django.core.cache.backends.db import DatabaseCache
+
+    (throttle,) = api.throttle
+    assert isinstance(throttle.cache, DatabaseCache) and throttle.cache is caches["shared"]
+    env = {**os.environ, "SICOLLECT_VAR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "sicollect.settings"}
+    env.pop("DATABASE_URL", None)
+    subprocess.run([sys.executable, "-m", "django", "createcachetable"], env=env, check=True, timeout=120)
+
+    def server_process(requests: int) -> str:
+        run = subprocess.run([sys.executable, "-c", RATE_PROBE, str(requests)], env=env, capture_output=True,
+                             text=True, timeout=120)
+        assert run.returncode == 0, run.stderr
+        return run.stdout.strip()
+
+    assert server_process(2) == "ok ok"
+    assert server_process(2) == "ok 429"
+
+
 def test_logs_mask_national_ids_and_phone_numbers() -> None:
     """"CCCD 001085012345, ĐT 0912 345 678" is logged as "CCCD *********345, ĐT *******678"; an SI
     number (10 digits, 2201000001) and an amount stay as they are. Every configured handler masks."""
@@ -219,3 +260,51 @@ def test_logs_mask_national_ids_and_phone_numbers() -> None:
     assert "********678" in text and "*********876" in text
     assert "001085012345" not in text and "0912 345 678" not in text and "022090009876" not in text
     assert settings.LOGGING["handlers"]["console"]["filters"] == ["mask_personal_data"]
+
+
+def test_admin_edits_write_audit_rows(qn: dict[str, Any]) -> None:
+    """Through the Django admin a superuser (root) makes hl_off2 a grassroots manager, gives a new
+    user a viewer profile at HL, sets hl_off2's password and deletes two profiles with the bulk
+    action: each writes an AuditEvent with who, what object and, for a change, the changed fields
+    before and after (a password only as "***", never its hash)."""
+    from django.contrib.auth.models import User
+
+    from sicollect.web.models import StaffProfile
+
+    root = User.objects.create_superuser("root", password="root-pass-123")
+    c = Client()
+    c.force_login(root)
+    hl = qn["users"]["hl_mgr"].staff.office
+    profile = qn["users"]["hl_off2"].staff
+    url = f"/admin/web/staffprofile/{profile.pk}/change/"
+    r = c.post(url, {"user": profile.user_id, "office": hl.pk, "role": "grassroots_manager", "_save": "Save"})
+    assert r.status_code == 302, r.content.decode()[:2000]
+    event = AuditEvent.objects.get(action="admin_change")
+    assert (event.actor, event.object_type, event.object_id) == ("root", "web.staffprofile", str(profile.pk))
+    assert event.detail["before"] == {"role": "officer"} and event.detail["after"] == {"role": "grassroots_manager"}
+    assert event.detail["source"] == f"admin: POST {url}" and "Role" in event.detail["change_message"]
+
+    newcomer = User.objects.create_user("newcomer")
+    assert c.post("/admin/web/staffprofile/add/", {"user": newcomer.pk, "office": hl.pk, "role": "viewer",
+                                                   "_save": "Save"}).status_code == 302
+    added = AuditEvent.objects.get(action="admin_add")
+    assert added.object_type == "web.staffprofile" and added.detail["before"] is None
+    assert {k: added.detail["after"][k] for k in ("user_id", "office_id", "role")} == {
+        "user_id": newcomer.pk, "office_id": hl.pk, "role": "viewer"}
+
+    user = qn["users"]["hl_off2"]
+    r = c.post(f"/admin/auth/user/{user.pk}/password/", {"password1": "Brand-new-pass-42",
+                                                        "password2": "Brand-new-pass-42", "usable_password": "true"})
+    assert r.status_code == 302, r.content.decode()[:2000]
+    user.refresh_from_db()
+    pw = AuditEvent.objects.filter(action="admin_change", object_type="auth.user").get()
+    assert pw.object_id == str(user.pk) and pw.detail["before"] == pw.detail["after"] == {"password": "***"}
+    assert user.password not in str(pw.detail) and "Brand-new-pass-42" not in str(pw.detail)
+
+    ids = [profile.pk, newcomer.staff.pk]
+    r = c.post("/admin/web/staffprofile/", {"action": "delete_selected", "_selected_action": ids, "post": "yes"})
+    assert r.status_code == 302 and not StaffProfile.objects.filter(pk__in=ids).exists()
+    deleted = AuditEvent.objects.filter(action="admin_delete").order_by("object_id")
+    assert sorted(int(e.object_id) for e in deleted) == sorted(ids)
+    assert {e.detail["before"]["role"] for e in deleted} == {"grassroots_manager", "viewer"}
+    assert all(e.actor == "root" and e.detail["after"] is None for e in deleted)

@@ -29,6 +29,13 @@ RULES: dict[str, tuple[str, str, tuple[str, str | None]]] = {
     "set_language": ("POST", "/i18n/setlang/", (PUBLIC, None)),
     "web:login": ("GET", "/login/", (PUBLIC, None)),
     "web:logout": ("POST", "/logout/", (PUBLIC, None)),
+    # two-step login: one's own device only, managers only (tests/web/test_otp.py)
+    "web:otp_verify": ("GET", "/login/code/",
+                       ("covered", "tests.web.test_otp::test_a_manager_enrols_then_logs_in_with_password_and_code")),
+    "web:otp_setup": ("GET", "/account/otp/",
+                      ("covered", "tests.web.test_otp::test_officers_and_viewers_log_in_without_a_code")),
+    "web:otp_remove": ("POST", "/account/otp/remove/",
+                       ("covered", "tests.web.test_otp::test_removing_the_device_needs_the_current_code")),
     "api:list_units": ("GET", "/api/units?q=CP", ("absent", "CP001")),
     "api:get_unit": ("GET", "/api/units/CP001", ("404", None)),
     "api:get_statement": ("GET", "/api/units/CP001/statement?period=2025-10", ("404", None)),

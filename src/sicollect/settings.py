@@ -23,7 +23,7 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = [h for h in os.environ.get("SICOLLECT_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "sicollect.web.admin_apps.AuditedAdminConfig",  # django.contrib.admin, its edits in the audit trail
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "sicollect.api",
     "ninja",  # Swagger UI served from the package, not a CDN
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "sicollect.demo",
     "sicollect.web",
 ]
@@ -54,7 +56,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the session passed the code
     "django.contrib.messages.middleware.MessageMiddleware",
+    "sicollect.web.otp.ManagerOTPMiddleware",  # a user with a device reaches pages only once verified
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns locked-out logins into a clear page
@@ -80,6 +84,10 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     },
 }
+# Second factor (django-otp, TOTP): managers may enrol an authenticator app (/account/otp/); once they
+# have, every login asks for its code. SICOLLECT_OTP_REQUIRED_FOR_MANAGERS=1 makes it mandatory for them.
+SICOLLECT_OTP_REQUIRED_FOR_MANAGERS = os.environ.get("SICOLLECT_OTP_REQUIRED_FOR_MANAGERS", "0") == "1"
+OTP_TOTP_ISSUER = os.environ.get("SICOLLECT_OTP_ISSUER", "sicollect")
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -105,6 +113,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "sicollect.web.otp.context",
             ],
         },
     },
@@ -144,6 +153,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # API rate limit per token (django-ninja throttling): N/s, N/min, N/h or N/d.
 SICOLLECT_API_RATE = os.environ.get("SICOLLECT_API_RATE", "600/min")
+
+# Caches. "default": per process (figures of the dashboard, recomputed when missing). "shared": Django's
+# database cache in the table sicollect_cache (created by the migration api/0002), the same for every
+# server process: the API rate limit counts there, so N processes still allow SICOLLECT_API_RATE in all.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "sicollect_cache",
+               "OPTIONS": {"MAX_ENTRIES": 100_000}},
+}
 
 # No personal data in logs: every handler masks national IDs and phone numbers (core.privacy).
 LOGGING = {

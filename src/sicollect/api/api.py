@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import caches
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
@@ -44,9 +45,17 @@ class TokenAuth(HttpBearer):
 
 
 class TokenRateThrottle(AuthRateThrottle):
-    """``SICOLLECT_API_RATE`` requests (default 600 a minute) per token; the next answers 429."""
+    """``SICOLLECT_API_RATE`` requests (default 600 a minute) per token; the next answers 429.
+
+    The count lives in ``CACHES["shared"]`` (the database cache), so every server process adds to
+    the same count.
+    """
 
     scope = "token"
+
+    @property
+    def cache(self) -> Any:  # type: ignore[override]
+        return caches["shared"]
 
     def get_cache_key(self, request: HttpRequest) -> str:
         row = getattr(request, "api_token", None)

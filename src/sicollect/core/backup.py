@@ -2,11 +2,13 @@
 ``pg_dump``/``pg_restore`` (custom format). A restore refuses to run while a close holds its lock."""
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import sqlite3
 import subprocess
 import tempfile
+from datetime import UTC, datetime
 from glob import glob
 from pathlib import Path
 
@@ -54,14 +56,19 @@ def backup(path: Path) -> Path:
     return path
 
 
-def restore(path: Path) -> None:
-    """Replace the database's content with the backup at ``path``."""
+def restore(path: Path, actor: str = "") -> None:
+    """Replace the database's content with the backup at ``path``.
+
+    Then writes an audit row ``restore`` into the restored database (so it survives the restore):
+    who (``actor``), the file's path, size, modification time and SHA-256, and when.
+    """
     from sicollect.close.models import CloseLock
 
     if not path.is_file():
         raise BackupError(f"{path}: no such file")
     if CloseLock.objects.exists():
         raise BackupError("a close is running (its lock is held): restore refused")
+    replaced = _last_event()
     if connection.vendor == "sqlite":
         with open(path, "rb") as fh:
             if fh.read(16) != b"SQLite format 3\x00":
@@ -76,6 +83,7 @@ def restore(path: Path) -> None:
         _pg_restore(path)
     else:
         raise BackupError(f"no restore for {connection.vendor}")
+    _audit_restore(path, actor, replaced)
 
 
 def _pg_restore(path: Path) -> None:
@@ -123,3 +131,30 @@ def _pg_restore(path: Path) -> None:
             load_err.seek(0)
             errors = (dump_err.read() + load_err.read()).decode(errors="replace").strip()
             raise BackupError(f"pg_restore failed: {errors}")
+
+
+def _last_event() -> dict[str, object] | None:
+    """The newest audit row of the database about to be replaced (what the restore throws away ends there)."""
+    from sicollect.exchange.models import AuditEvent
+
+    last = AuditEvent.objects.order_by("-created_at", "-id").first()
+    if last is None:
+        return None
+    return {"id": last.pk, "action": last.action, "actor": last.actor, "created_at": last.created_at.isoformat()}
+
+
+def _audit_restore(path: Path, actor: str, replaced: dict[str, object] | None) -> None:
+    from django.utils import timezone
+
+    from sicollect.exchange.models import AuditEvent
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    stat = path.stat()
+    modified = timezone.localtime(datetime.fromtimestamp(stat.st_mtime, tz=UTC))
+    AuditEvent.record("restore", actor or "unknown", "backup", path.name, source=str(path.resolve()),
+                      before={"last_event": replaced},
+                      after={"file": str(path.resolve()), "bytes": stat.st_size, "sha256": digest.hexdigest(),
+                             "file_modified": modified.isoformat(), "engine": connection.vendor})

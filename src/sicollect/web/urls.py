@@ -1,13 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import arrears, audit_views, plan_views, views
+from . import arrears, audit_views, otp, plan_views, views
 
 app_name = "web"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("login/", otp.LoginView.as_view(), name="login"),
+    path("login/code/", otp.otp_verify, name="otp_verify"),
+    path("account/otp/", otp.otp_setup, name="otp_setup"),
+    path("account/otp/remove/", otp.otp_remove, name="otp_remove"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("kpi.<str:fmt>", views.kpi_export, name="kpi_export"),
     path("units/", views.unit_search, name="units"),
