@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -127,10 +127,11 @@ def last_closed() -> Month | None:
     return row.month if row else None
 
 
-def record_debt_states(days: list[date], computed: dict[date, list[Any]] | None = None) -> int:
-    """Append a :class:`UnitDebtState` for every unit whose bucket or class changed, at each of ``days``.
+def record_debt_states(days: list[date], computed: Mapping[date, list[Any]] | None = None) -> int:
+    """Append a :class:`UnitDebtState` for every unit whose bucket or class changed, at each of ``days``,
+    and keep each day's debts (:class:`MonthEndDebt`), one day at a time.
 
-    ``computed``: the debts at those days as the engine left them (``close.sql.engine.month_end_debts``);
+    ``computed``: the debts at those days as the engine left them (``close.sql.engine.MonthEndDebts``);
     without them (or for a day they lack) they are read from the ledger (``reports.kpi.unit_debts_many``)."""
     from sicollect.reports.kpi import Scope, unit_debts_many
 
@@ -141,31 +142,34 @@ def record_debt_states(days: list[date], computed: dict[date, list[Any]] | None 
     for s in UnitDebtState.objects.filter(since__lt=min(days)).order_by("unit_id", "since"):
         latest[s.unit_id] = (s.bucket, s.debt_class)
     computed = computed or {}
-    debts = {day: computed[day] for day in days if day in computed}
-    missing = sorted(day for day in days if day not in debts)
-    if missing:
-        debts.update(unit_debts_many(Scope(None), missing))
-    rows = []
+    missing = sorted(day for day in days if day not in computed)
+    from_ledger = unit_debts_many(Scope(None), missing) if missing else {}
+    office_of = dict(Unit.objects.values_list("pk", "office_id"))
+    changes = 0
     for as_of in sorted(days):
+        found = computed[as_of] if as_of in computed else from_ledger[as_of]
         now: dict[int, tuple[str, str, int, int]] = {}
-        for d in debts[as_of]:
+        for d in found:
             if d.late > 0:
                 now[d.unit_id] = (bucket_of(d.months_late, buckets), class_of(d.months_late, d.status, classes),
                                   d.months_late, d.late)
+        rows = []
         for unit_id in set(now) | set(latest):
             bucket, klass, months, late = now.get(unit_id, ("", "", 0, 0))
             if latest.get(unit_id, ("", "")) != (bucket, klass):
                 rows.append(UnitDebtState(unit_id=unit_id, since=as_of, bucket=bucket, debt_class=klass,
                                           months_late=months, late_amount=late))
                 latest[unit_id] = (bucket, klass)
-    UnitDebtState.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
-    write_month_end_debts(debts)
-    return len(rows)
+        UnitDebtState.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
+        changes += len(rows)
+        write_month_end_debts({as_of: found}, office_of)
+    return changes
 
 
-def write_month_end_debts(debts: dict[date, list[Any]]) -> None:
+def write_month_end_debts(debts: Mapping[date, list[Any]], office_of: dict[int, int] | None = None) -> None:
     """Keep each closed month end's debts for the KPI report (see :class:`MonthEndDebt`)."""
-    office_of = dict(Unit.objects.values_list("pk", "office_id"))
+    if office_of is None:
+        office_of = dict(Unit.objects.values_list("pk", "office_id"))
     rows = []
     for as_of, found in debts.items():
         MonthEndDebt.objects.filter(as_of=as_of).delete()

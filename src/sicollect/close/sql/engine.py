@@ -54,7 +54,7 @@ open month with ``for_period`` set), so a rerun appends nothing.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -82,7 +82,7 @@ class CloseSummary:
     entries: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
     statements: int = 0  # SQL statements run (Spark: each is at least one job)
-    debts: dict[date, list[Any]] | None = None  # month end → reports.kpi.UnitDebt of every unit owing
+    debts: Mapping[date, list[Any]] | None = None  # month end → reports.kpi.UnitDebt of every unit owing
 
     def add(self, step: str, seconds: float) -> None:
         self.seconds[step] = self.seconds.get(step, 0.0) + seconds
@@ -179,6 +179,7 @@ class SetClose:
         t.create("ce_fresh", f"id {d.serial_pk}, unit_id BIGINT, fund VARCHAR(8), month DATE, late_from DATE, amount BIGINT")
         # every unit's debt at every month end, as reports.kpi.unit_debts reads it from the ledger
         t.create("ce_debt", "as_of DATE, unit_id BIGINT, outstanding BIGINT, late BIGINT, oldest DATE")
+        t.index("ce_debt_day", "ce_debt", "as_of")
         t.create("ce_acc", "unit_id BIGINT, fund VARCHAR(8), exact BIGINT")
         self.create_entry_table()
         t.create("ce_src", "unit_id BIGINT, ord BIGINT, payment_id BIGINT, source VARCHAR(40), amount BIGINT, day DATE")
@@ -735,21 +736,39 @@ def compute(engine: SetClose, through: Month, progress: bool = False) -> int:
     return len(months)
 
 
-def month_end_debts(engine: SetClose, through: Month) -> dict[date, list[Any]]:
-    """The units' debts at each month end the close computed (``ce_debt``), as ``reports.kpi.UnitDebt``."""
-    from sicollect.reports.kpi import unit_debt
+class MonthEndDebts(Mapping[date, list[Any]]):
+    """The units' debts at each month end the SQL close computed (``ce_debt``), as ``reports.kpi.UnitDebt``,
+    read one month end at a time when asked for (memory: one month end's units, not the whole close's).
+    Valid in the close's connection and transaction, where the work table lives."""
 
-    rows = engine.t.fetchall("""SELECT d.as_of, d.unit_id, u.status, d.outstanding, d.late, d.oldest
+    def __init__(self, days: list[date], dialect: Dialect) -> None:
+        self.days = days
+        self.d = dialect
+
+    def __getitem__(self, day: date) -> list[Any]:
+        from sicollect.reports.kpi import unit_debt
+
+        if day not in self.days:
+            raise KeyError(day)
+        with connection.cursor() as cur:
+            cur.execute(f"""SELECT d.unit_id, u.status, d.outstanding, d.late, d.oldest
 FROM ce_debt d JOIN registry_unit u ON u.id = d.unit_id
-WHERE d.outstanding <> 0 OR d.late <> 0 ORDER BY d.as_of, d.unit_id""")
-    out: dict[date, list[Any]] = {}
-    for as_of, unit_id, status, outstanding, late, oldest in rows:
-        day = as_of if isinstance(as_of, date) else date.fromisoformat(str(as_of)[:10])
-        out.setdefault(day, []).append(unit_debt(unit_id, status, outstanding, late, oldest, day))
+WHERE d.as_of = {self.d.date(day)} AND (d.outstanding <> 0 OR d.late <> 0) ORDER BY d.unit_id""")
+            return [unit_debt(unit_id, status, outstanding, late, oldest, day)
+                    for unit_id, status, outstanding, late, oldest in cur.fetchall()]
+
+    def __iter__(self) -> Iterator[date]:
+        return iter(self.days)
+
+    def __len__(self) -> int:
+        return len(self.days)
+
+
+def month_end_debts(engine: SetClose, through: Month) -> MonthEndDebts:
+    """The month ends the close computed debts for (see :class:`MonthEndDebts`)."""
     first = earliest(engine.t, engine.d, through.last_day)
-    for i in range(first.index if first else through.index + 1, through.index + 1):
-        out.setdefault(Month.from_index(i).last_day, [])
-    return out
+    start = first.index if first else through.index + 1
+    return MonthEndDebts([Month.from_index(i).last_day for i in range(start, through.index + 1)], engine.d)
 
 
 def run_close(through: Month, closed_through: Month | None = None, progress: bool = False,
