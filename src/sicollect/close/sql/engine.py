@@ -121,7 +121,7 @@ class SetClose:
     def create_tables(self, first: Month, through: Month) -> None:
         d, t = self.d, self.t
         for name in ("ce_rules", "ce_deadline", "ce_funds", "ce_months", "ce_monthend", "ce_item", "ce_credit",
-                     "ce_acc", "ce_entry", "ce_src", "ce_alloc", "ce_assess", "ce_pairs", "ce_adj", "ce_charge",
+                     "ce_acc", "ce_entry", "ce_src", "ce_alloc", "ce_assess", "ce_adj", "ce_charge",
                      "ce_left", "ce_new", "ce_dec", "ce_take", "ce_back", "ce_base", "ce_aff", "ce_g", "ce_rulew",
                      "ce_fresh", "ce_debt", "ce_round", "ce_touch", "ce_changed", "ce_prev"):
             t.drop(name)
