@@ -31,10 +31,12 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/close.py
 
 # The close at scale on PostgreSQL and on Spark (local): benchmarks/scale.py; DATABASE_URL must name an
-# empty PostgreSQL database, or unset: a throwaway cluster (scripts/bench-scale.sh, docs/scale.md). SCALE=bench for a quick run (2 × 1,000 units).
+# empty PostgreSQL database, or unset: a throwaway cluster (scripts/bench-scale.sh, docs/scale.md). SCALE=bench for a quick run (2 × 1,000 units);
+# THROUGH=2024-12 closes 12 months instead of 2.
 SCALE ?= region
+THROUGH ?= 2024-02
 bench-scale: $(STAMP)
-	bash scripts/bench-scale.sh --scale $(SCALE)
+	bash scripts/bench-scale.sh --scale $(SCALE) --through $(THROUGH)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache src/*.egg-info

@@ -2,7 +2,7 @@
 
     make bench-scale                                 # region scale: 100,000 units, 4,000,000 persons
     make bench-scale SCALE=bench                     # 2 provinces × 1,000 units (a quick run)
-    .venv/bin/python benchmarks/scale.py --scale bench [--no-spark] [--through 2025-12]
+    .venv/bin/python benchmarks/scale.py --scale bench [--no-spark] [--through 2024-02]
 
 Runs on DATABASE_URL=postgres://… (an empty database: the demo is generated into it with COPY);
 scripts/bench-scale.sh (what `make bench-scale` runs) starts a throwaway, tuned cluster when it is unset.
@@ -29,7 +29,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", default="region", choices=["bench", "region", "national"])
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--through", default="2025-12")
+    parser.add_argument("--through", default="2024-02")
     parser.add_argument("--no-spark", action="store_true", help="PostgreSQL only")
     parser.add_argument("--spark-memory", default="4g")
     args = parser.parse_args()
