@@ -123,7 +123,7 @@ class SetClose:
         for name in ("ce_rules", "ce_deadline", "ce_funds", "ce_months", "ce_monthend", "ce_item", "ce_credit",
                      "ce_acc", "ce_entry", "ce_src", "ce_alloc", "ce_assess", "ce_adj", "ce_charge",
                      "ce_left", "ce_new", "ce_dec", "ce_take", "ce_back", "ce_base", "ce_aff", "ce_g", "ce_rulew",
-                     "ce_fresh", "ce_debt", "ce_round", "ce_touch", "ce_changed", "ce_prev"):
+                     "ce_fresh", "ce_debt", "ce_round", "ce_touch", "ce_changed", "ce_prev", "ce_due"):
             t.drop(name)
         t.create("ce_funds", "fund VARCHAR(8), flag VARCHAR(4), prio INTEGER, pos INTEGER")
         t.insert("ce_funds", "VALUES " + _values(
@@ -285,24 +285,22 @@ SELECT unit_id, {self.m(period)}, fund, base, headcount, rate, amount FROM ce_pr
 WHERE unit_id NOT IN (SELECT unit_id FROM ce_changed)""")
         self.fill("ce_prev", "SELECT unit_id, month, fund, base, headcount, rate, amount FROM ce_assess")
         self.assessed = period
-        self.t.insert("ce_base", """SELECT a.unit_id, a.month, a.fund, a.base,
-       CASE WHEN a.amount <> 0 THEN dl.late_from END
-FROM ce_assess a JOIN registry_unit u ON u.id = a.unit_id
-JOIN ce_deadline dl ON dl.month = a.month AND dl.cycle = u.payment_cycle""", "unit_id, month, fund, base, first_late")
-        self.t.insert("ce_fresh", f"""SELECT a.unit_id, a.fund, a.month, dl.late_from, a.amount
-FROM ce_assess a JOIN registry_unit u ON u.id = a.unit_id
-JOIN ce_deadline dl ON dl.month = a.month AND dl.cycle = u.payment_cycle
-WHERE a.amount <> 0 AND dl.late_from > {self.dt(period.last_day)}""", FRESH_COLUMNS)
-        detail = d.json_object({"base": "a.base", "headcount": "a.headcount", "rate_ppm": "a.rate"})
-        self.t.insert("ce_entry", f"""
-SELECT a.unit_id, {self.m(period)}, {self.dt(period.first_day)}, 'due', a.fund, 'principal', a.month, dl.late_from,
-       NULL, '', a.amount, {detail}
-FROM ce_assess a JOIN registry_unit u ON u.id = a.unit_id
-JOIN ce_deadline dl ON dl.month = a.month AND dl.cycle = u.payment_cycle
-WHERE a.amount <> 0""")
-        self.new_items(f"""SELECT a.unit_id, a.fund, a.month, dl.late_from, a.amount, f.pos AS ord
+        # the dues with their late-from date (the unit's payment cycle) and the fund's place, joined once
+        self.fill("ce_due", """SELECT a.unit_id, a.month, a.fund, a.base, a.headcount, a.rate, a.amount, dl.late_from,
+       f.pos
 FROM ce_assess a JOIN registry_unit u ON u.id = a.unit_id JOIN ce_funds f ON f.fund = a.fund
-JOIN ce_deadline dl ON dl.month = a.month AND dl.cycle = u.payment_cycle WHERE a.amount > 0""", self.dt(period.first_day))
+JOIN ce_deadline dl ON dl.month = a.month AND dl.cycle = u.payment_cycle""")
+        self.t.insert("ce_base", "SELECT unit_id, month, fund, base, CASE WHEN amount <> 0 THEN late_from END FROM ce_due",
+                      "unit_id, month, fund, base, first_late")
+        self.t.insert("ce_fresh", f"""SELECT unit_id, fund, month, late_from, amount FROM ce_due
+WHERE amount <> 0 AND late_from > {self.dt(period.last_day)}""", FRESH_COLUMNS)
+        detail = d.json_object({"base": "base", "headcount": "headcount", "rate_ppm": "rate"})
+        self.t.insert("ce_entry", f"""
+SELECT unit_id, {self.m(period)}, {self.dt(period.first_day)}, 'due', fund, 'principal', month, late_from,
+       NULL, '', amount, {detail}
+FROM ce_due WHERE amount <> 0""")
+        self.new_items("SELECT unit_id, fund, month, late_from, amount, pos AS ord FROM ce_due WHERE amount > 0",
+                       self.dt(period.first_day))
 
     # --- interest ------------------------------------------------------------------------------------
     def _daily_terms(self, start: str, end: str, base: str) -> str:
@@ -319,38 +317,25 @@ JOIN ce_deadline dl ON dl.month = a.month AND dl.cycle = u.payment_cycle WHERE a
             terms.append(f"{base} * {r.rate_ppm} * {days}")
         return " + ".join(terms) if terms else "0"
 
-    def accrue(self, where: str, through_day: date) -> None:
-        """Daily interest of the principal items selected by ``where``, through ``through_day``."""
+    def accrue(self, where: str, until: str, rounds: str | None = None) -> None:
+        """Daily interest of the principal items selected by ``where``, through the day before ``until``
+        (SQL: a date; or ``r.day``, each unit's day, with ``rounds`` a query of unit_id, day as ``r``);
+        those items then accrue from ``until`` on."""
         d = self.d
-        start = d.greatest("i.acc_from", "i.late_from")
-        term = self._daily_terms(start, self.dt(through_day), "i.outstanding")
+        join = f"JOIN {rounds} r ON r.unit_id = i.unit_id" if rounds else ""
+        term = self._daily_terms(d.greatest("i.acc_from", "i.late_from"), d.minus_day(until), "i.outstanding")
         self.t.insert("ce_acc", f"""
-SELECT i.unit_id, i.fund, SUM({term}) FROM ce_item i
-WHERE i.kind = 'P' AND i.outstanding > 0 AND i.acc_from <= {self.dt(through_day)}
-  AND i.late_from <= {self.dt(through_day)} AND ({where})
+SELECT i.unit_id, i.fund, SUM({term}) FROM ce_item i {join}
+WHERE i.kind = 'P' AND i.outstanding > 0 AND i.acc_from < {until} AND i.late_from < {until} AND ({where})
 GROUP BY i.unit_id, i.fund""")
-        self.t.update("ce_item", {"acc_from": self.dt(through_day + DAY)},
-                      f"ce_item.kind = 'P' AND ce_item.acc_from <= {self.dt(through_day)} "
-                      f"AND ({where.replace('i.', 'ce_item.')})")
-
-    def accrue_to_round(self, where: str, k: int) -> None:
-        """:meth:`accrue` through the day before each unit's declaration day of round ``k``."""
-        d = self.d
-        rounds = f"(SELECT unit_id, day FROM ce_round WHERE k = {k})"
-        through = d.minus_day("r.day")
-        term = self._daily_terms(d.greatest("i.acc_from", "i.late_from"), through, "i.outstanding")
-        self.t.insert("ce_acc", f"""
-SELECT i.unit_id, i.fund, SUM({term}) FROM ce_item i JOIN {rounds} r ON r.unit_id = i.unit_id
-WHERE i.kind = 'P' AND i.outstanding > 0 AND i.acc_from < r.day AND i.late_from < r.day AND ({where})
-GROUP BY i.unit_id, i.fund""")
-        self.fill("ce_touch", f"""SELECT i.id, r.day FROM ce_item i JOIN {rounds} r ON r.unit_id = i.unit_id
-WHERE i.kind = 'P' AND i.acc_from < r.day AND ({where})""")
+        self.fill("ce_touch", f"""SELECT i.id, {until} AS day FROM ce_item i {join}
+WHERE i.kind = 'P' AND i.acc_from < {until} AND ({where})""")
         self.t.update("ce_item", {"acc_from": "t.day"}, "ce_item.id = t.id", source="ce_touch t")
 
     def month_end(self, period: Month) -> None:
         d = self.d
         last = period.last_day
-        self.accrue("1 = 1", last)
+        self.accrue("1 = 1", self.dt(last + DAY))
         rule = self.book.interest_on(last)
         if rule is not None and rule.kind == "monthly":
             self.t.insert("ce_acc", f"""
@@ -584,7 +569,7 @@ SELECT a.unit_id, a.fund, a.month, -a.delta AS amount, a.day FROM ce_adj a WHERE
             return
         where = ("EXISTS (SELECT 1 FROM ce_dec x WHERE x.unit_id = i.unit_id AND x.fund = i.fund "
                  "AND x.month = i.month)")
-        self.accrue_to_round(where, k)
+        self.accrue(where, "r.day", f"(SELECT unit_id, day FROM ce_round WHERE k = {k})")
         self.fill("ce_take", f"""
 WITH items AS (
   SELECT i.id, i.unit_id, i.fund, i.month, i.outstanding,
