@@ -742,6 +742,9 @@ WHERE d.as_of = {self.d.date(day)} AND (d.outstanding <> 0 OR d.late <> 0) ORDER
             return [unit_debt(unit_id, status, outstanding, late, oldest, day)
                     for unit_id, status, outstanding, late, oldest in cur.fetchall()]
 
+    def __contains__(self, day: object) -> bool:  # without reading the rows (Mapping's would)
+        return day in self.days
+
     def __iter__(self) -> Iterator[date]:
         return iter(self.days)
 
