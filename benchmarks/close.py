@@ -1,6 +1,7 @@
 """Benchmark of the monthly close on the `province` demo (10,000 units, 350,000 persons, 24 months).
 
     make bench                      # or: .venv/bin/python benchmarks/close.py [--scale small] [--keep DIR]
+                                    #     [--engine duckdb]
 
 In one run, on the same SQLite database (or DATABASE_URL):
   1. generate the province demo (not posted);
@@ -32,6 +33,9 @@ def main() -> None:
     parser.add_argument("--scale", default="province", choices=["small", "province"])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", help="directory for the SQLite database (default: a temporary one)")
+    parser.add_argument("--engine", default="sql", choices=["sql", "duckdb"],
+                        help="the set-based engine: the SQL steps on the database (default), or the same steps "
+                             "on DuckDB over copies of the tables, written back")
     args = parser.parse_args()
     os.environ.setdefault("SICOLLECT_VAR", args.keep or tempfile.mkdtemp(prefix="sicollect-bench-"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sicollect.settings")
@@ -72,6 +76,9 @@ def main() -> None:
     from sicollect.close import service
     from sicollect.close.sql import close_engine
 
+    if args.engine == "duckdb":
+        from sicollect.close.sql.duck import duckdb_close_engine as close_engine
+
     # The whole close, as `sicollect close --through 2025-12` runs it: the set-based steps, then the
     # aging of every unit at every month end (buckets and classes), in one transaction.
     t = time.perf_counter()
@@ -102,6 +109,7 @@ def main() -> None:
     print(f"{'reference':18} {rows / results['reference']:,.0f} rows/s, {results['reference entries']:,.0f} entries")
     if "set-based close" in results:
         sb = results["set-based close"]
+        print(f"{'set-based':18} engine {args.engine}")
         print(f"{'set-based':18} {rows / sb:,.0f} rows/s, {results['ledger rows']:,.0f} ledger rows")
         print("  steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in steps.items()))
         print(f"ratio reference / set-based: {results['reference'] / sb:8.1f}   (target ≥ 50)")

@@ -23,8 +23,15 @@ def _spark_engine() -> service.Engine:
     return spark_close_engine
 
 
+def _duckdb_engine() -> service.Engine:
+    from sicollect.close.sql.duck import duckdb_close_engine
+
+    return duckdb_close_engine
+
+
 #: --engine → the engine (imported when chosen: pyspark is only needed for spark)
-ENGINES = {"sql": _sql_engine, "spark": _spark_engine, "reference": lambda: service.reference_engine}
+ENGINES = {"sql": _sql_engine, "duckdb": _duckdb_engine, "spark": _spark_engine,
+           "reference": lambda: service.reference_engine}
 
 
 class Command(BaseCommand):
@@ -33,7 +40,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--through", required=True, help="YYYY-MM")
         parser.add_argument("--engine", choices=list(ENGINES), default="sql",
-                            help="sql: the set-based close (default); spark: the same steps on Apache Spark "
+                            help="sql: the set-based close (default); duckdb: the same steps on DuckDB (columnar, in the "
+                                 "process) over copies of the tables, written back; spark: the same steps on Apache Spark "
                                  "(local mode, or SICOLLECT_SPARK_MASTER) over a Parquet export, written back; "
                                  "reference: the per-unit calculator")
         parser.add_argument("--break-lock", action="store_true", help="remove the lock left by a dead close")

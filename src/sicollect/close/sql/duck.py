@@ -1,0 +1,320 @@
+"""The set-based close on DuckDB: the same SQL steps, run by a columnar engine inside the process.
+
+    sicollect close --through 2025-12 --engine duckdb
+
+The steps are engine.py's, spelled by :class:`DuckDialect`; the work tables are DuckDB tables (a
+fill is ``CREATE OR REPLACE TABLE … AS``, an index is not needed: DuckDB hashes its joins). The tables
+the close reads are copied in first (:func:`load_inputs`: PostgreSQL's COPY into a file DuckDB reads;
+SQLite's rows in batches, each converted column by column into Arrow; never a whole table in Python
+lists), and the result goes back in two parts:
+
+- ``ce_entry`` summed by ledger key in DuckDB, staged in the database's ``ce_entry`` (COPY on
+  PostgreSQL) and appended to the ledger as differences from what it holds, through the same
+  ``write_ledger`` as the SQL close (so closed months get their corrections in the open month and a
+  rerun appends nothing). When the ledger holds nothing up to the month closed (a first close), the
+  sums *are* the differences and are appended as they are, in one INSERT … SELECT.
+- ``ce_debt``, every unit's debt at every month end, into the database's work table of that name for
+  the aging (``engine.MonthEndDebts``), exactly as the SQL close leaves it.
+
+DuckDB works in memory up to ``SICOLLECT_DUCKDB_MEMORY`` (default 2GB) and spills to a temporary
+directory beyond it. The database stays the system of record: DuckDB holds copies for one close.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from typing import Any
+
+from django.db import connection
+
+from sicollect.core.months import Month
+from sicollect.rules.book import RuleBook, load_rulebook
+
+from .dialect import Dialect, dialect_for
+from .engine import CloseSummary, MonthEndDebts, SetClose, compute, month_end_debts
+from .tables import SqlTables
+
+#: Rows per batch when copying tables into DuckDB and results out of it (bounded memory).
+BATCH = 100_000
+
+#: The tables the close reads: their columns as the database holds them → the DuckDB type of each.
+INPUTS: dict[str, list[tuple[str, str]]] = {
+    "registry_unit": [("id", "BIGINT"), ("region", "INTEGER"), ("oadi_low_risk", "BOOLEAN"),
+                      ("payment_cycle", "INTEGER")],
+    "registry_participation": [("id", "BIGINT"), ("person_id", "BIGINT"), ("unit_id", "BIGINT"),
+                               ("from_month", "DATE"), ("to_month", "DATE"), ("wage", "BIGINT"),
+                               ("si", "BOOLEAN"), ("hi", "BOOLEAN"), ("ui", "BOOLEAN"), ("oadi", "BOOLEAN"),
+                               ("declared_on", "DATE"), ("retro_interest", "BOOLEAN")],
+    "contributions_payment": [("id", "BIGINT"), ("unit_id", "BIGINT"), ("paid_on", "DATE"), ("amount", "BIGINT")],
+}
+
+#: The ledger key, as write_ledger groups it.
+KEY = "unit_id, period, posted_on, kind, fund, target, month, late_from, payment_id, source"
+
+
+class DuckDialect(Dialect):
+    """DuckDB's SQL: PostgreSQL's spellings for dates and LEAST/GREATEST; ``//`` for integer division;
+    JSON as text."""
+
+    name = "duckdb"
+    json_type = "VARCHAR"
+    empty_json = "'{}'"
+
+    def idiv(self, numerator: str, denominator: str) -> str:
+        return f"CAST(({numerator}) // ({denominator}) AS BIGINT)"
+
+    def date_text(self, day: str) -> str:
+        return f"strftime({day}, '%Y-%m-%d')"
+
+    def json_object(self, pairs: dict[str, str]) -> str:
+        args = ", ".join(f"'{k}', {v}" for k, v in pairs.items())
+        return f"CAST(json_object({args}) AS VARCHAR)"
+
+    def json_max(self, column: str) -> str:
+        return f"MAX({column})"
+
+    def now(self) -> str:
+        return "now()"
+
+    def temp_table(self, name: str) -> str:
+        return f"CREATE TABLE {name}"
+
+
+class DuckTables(SqlTables):
+    """The close's table operations on a DuckDB connection (its cursor API is DB-API's)."""
+
+    def __init__(self, con: Any, dialect: Dialect) -> None:
+        super().__init__(con, dialect)
+        self.statements = 0
+
+    def execute(self, sql: str) -> None:
+        self.statements += 1
+        self.cur.execute(sql)
+
+    def scalar(self, sql: str) -> Any:
+        self.statements += 1
+        return super().scalar(sql)
+
+    def fetchall(self, sql: str) -> list[tuple[Any, ...]]:
+        self.statements += 1
+        return super().fetchall(sql)
+
+    def analyze(self, *tables: str) -> None:
+        """DuckDB keeps its statistics as it loads."""
+
+    def drop(self, name: str) -> None:
+        self.cur.execute(f"DROP TABLE IF EXISTS {name}")
+        self.cur.execute(f"DROP SEQUENCE IF EXISTS {name}_id")
+        self.created.discard(name)
+
+    def create(self, name: str, columns: str) -> None:
+        """A serial key (``BIGSERIAL PRIMARY KEY``) becomes a column numbered by a sequence of its own;
+        it is no primary key: DuckDB's UPDATE of a row in an indexed table is a delete and an insert."""
+        if "SERIAL PRIMARY KEY" in columns:
+            self.cur.execute(f"CREATE SEQUENCE {name}_id")
+            columns = columns.replace("BIGSERIAL PRIMARY KEY", f"BIGINT DEFAULT nextval('{name}_id')")
+        self.execute(f"CREATE TABLE {name} ({columns})")
+        self.created.add(name)
+
+    def index(self, name: str, table: str, columns: str) -> None:
+        """No index: the close's joins are hash joins, and an index would only slow its updates."""
+
+    def fill(self, name: str, select: str) -> None:
+        self.execute(f"CREATE OR REPLACE TABLE {name} AS {select}")
+        self.created.add(name)
+
+    def insert(self, name: str, select: str, columns: str | None = None) -> None:
+        self.statements += 1
+        super().insert(name, select, columns)
+
+    def clear(self, name: str) -> None:
+        self.execute(f"DELETE FROM {name}")
+
+    def update(self, name: str, sets: dict[str, str], where: str, source: str | None = None) -> None:
+        self.statements += 1
+        super().update(name, sets, where, source)
+
+    def delete(self, name: str, where: str) -> None:
+        self.execute(f"DELETE FROM {name} WHERE {where}")
+
+    def upsert(self, name: str, columns: str, key: str, select: str, sets: dict[str, str]) -> None:
+        self.statements += 1
+        super().upsert(name, columns, key, select, sets)
+
+
+def connect(memory: str | None = None, spill_dir: str | None = None, threads: int | None = None) -> Any:
+    import duckdb
+
+    con = duckdb.connect(":memory:")
+    con.execute(f"SET memory_limit = '{memory or os.environ.get('SICOLLECT_DUCKDB_MEMORY', '2GB')}'")
+    con.execute(f"SET temp_directory = '{spill_dir or tempfile.gettempdir()}'")
+    con.execute("SET preserve_insertion_order = false")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    return con
+
+
+# --- in -----------------------------------------------------------------------------------------------
+def _arrow_batch(rows: list[tuple[Any, ...]], names: list[str]) -> Any:
+    """Rows as an Arrow record batch, column by column (SQLite: dates as text, booleans as 0/1; the
+    casts happen in DuckDB)."""
+    import pyarrow as pa
+
+    columns = list(zip(*rows))
+    return pa.RecordBatch.from_arrays([pa.array(list(c)) if any(v is not None for v in c)
+                                       else pa.nulls(len(c), pa.string()) for c in columns], names=names)
+
+
+def load_inputs(con: Any, batch: int = BATCH, spill_dir: str | None = None) -> dict[str, int]:
+    """Copy the tables the close reads from the database into DuckDB. PostgreSQL: ``COPY … TO STDOUT``
+    into a file DuckDB reads in parallel; SQLite: ``batch`` rows at a time, each batch column by column
+    into Arrow. Returns the rows per table."""
+    counts = {}
+    for table, columns in INPUTS.items():
+        names = ", ".join(c for c, _ in columns)
+        con.execute(f"CREATE OR REPLACE TABLE {table} ({', '.join(f'{c} {t}' for c, t in columns)})")
+        if connection.vendor == "postgresql":
+            _load_by_copy(con, table, columns, spill_dir)
+        else:
+            _load_by_batches(con, table, columns, batch)
+        counts[table] = int(con.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+    return counts
+
+
+def _load_by_copy(con: Any, table: str, columns: list[tuple[str, str]], spill_dir: str | None) -> None:
+    names = ", ".join(c for c, _ in columns)
+    with tempfile.NamedTemporaryFile(dir=spill_dir, suffix=".tsv") as f, connection.cursor() as cur:
+        with cur.cursor.copy(f"COPY (SELECT {names} FROM {table}) TO STDOUT") as copy:
+            for block in copy:
+                f.write(block)
+        f.flush()
+        types = "{" + ", ".join(f"'{c}': '{t}'" for c, t in columns) + "}"
+        # PostgreSQL's text format: tab-separated, \N for NULL, t/f for booleans (no text columns here)
+        con.execute(f"INSERT INTO {table} SELECT * FROM read_csv('{f.name}', delim = '\t', header = false, "
+                    f"nullstr = '\\N', quote = '', escape = '', columns = {types})")
+
+
+def _load_by_batches(con: Any, table: str, columns: list[tuple[str, str]], batch: int) -> None:
+    from django.db import transaction
+
+    names = [c for c, _ in columns]
+    casts = ", ".join(f"CAST({c} AS {t})" for c, t in columns)
+    with transaction.atomic(), connection.chunked_cursor() as cur:
+        cur.execute(f"SELECT {', '.join(names)} FROM {table} ORDER BY id")
+        while rows := cur.fetchmany(batch):
+            con.register("__batch", _arrow_batch(rows, names))
+            con.execute(f"INSERT INTO {table} SELECT {casts} FROM __batch")
+            con.unregister("__batch")
+
+
+# --- out ----------------------------------------------------------------------------------------------
+def _batches(con: Any, sql: str, batch: int = BATCH) -> Any:
+    con.execute(sql)
+    while rows := con.fetchmany(batch):
+        yield rows
+
+
+def ledger_is_empty_through(through: Month) -> bool:
+    from sicollect.contributions.models import LedgerEntry
+
+    return not LedgerEntry.objects.filter(period__lte=through.first_day).exists()
+
+
+def write_back(con: Any, through: Month, closed: Month | None, book: RuleBook,
+               summary: CloseSummary | None = None) -> int:
+    """The close's entries into the ledger as differences, key by key; returns the rows appended."""
+    dialect = dialect_for(connection.vendor)
+    text = connection.vendor == "sqlite"  # SQLite keeps dates as ISO text
+    day = (lambda c: f"CAST({c} AS VARCHAR)") if text else (lambda c: c)
+    summed = (f"SELECT unit_id, {day('period')}, {day('posted_on')}, kind, fund, target, {day('month')}, "
+              f"{day('late_from')}, payment_id, source, CAST(SUM(amount) AS BIGINT), MAX(detail) "
+              f"FROM ce_entry GROUP BY {KEY} HAVING SUM(amount) <> 0 "
+              # in the order of the ledger's (unit, period) index: SQLite appends to its B-tree in order
+              f"ORDER BY unit_id, period, posted_on")
+    with connection.cursor() as cur:
+        engine = SetClose(book, dialect, SqlTables(cur, dialect))
+        engine.create_entry_table()
+        # staged in the database's ce_entry (no index: the fastest way in; straight into the indexed
+        # ledger is slower), then appended in one statement
+        t = time.perf_counter()
+        _copy_into(cur, "ce_entry", 12, _batches(con, summed))
+        if summary is not None:
+            summary.add("stage entries", time.perf_counter() - t)
+        if closed is None and ledger_is_empty_through(through):
+            # a first close: what the ledger lacks is everything the close computed, already summed by key
+            before = engine.scalar("SELECT COUNT(*) FROM contributions_ledgerentry")
+            cur.execute(f"""INSERT INTO contributions_ledgerentry ({KEY}, amount, detail, is_correction, for_period,
+  created_at)
+SELECT {KEY}, amount, COALESCE(detail, {dialect.empty_json}), {dialect.false}, NULL, {dialect.now()} FROM ce_entry""")
+            return int(engine.scalar("SELECT COUNT(*) FROM contributions_ledgerentry") - before)
+        return engine.write_ledger(through, closed)
+
+
+def _copy_into(cur: Any, table: str, width: int, batches: Any) -> None:
+    """Rows into ``table``: COPY on PostgreSQL, executemany on SQLite."""
+    for rows in batches:
+        if connection.vendor == "postgresql":
+            with cur.cursor.copy(f"COPY {table} FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            cur.executemany(f"INSERT INTO {table} VALUES ({', '.join(['%s'] * width)})", rows)
+
+
+def copy_debts(con: Any) -> None:
+    """``ce_debt`` (every unit's debt at every month end) into the database's work table of that name."""
+    dialect = dialect_for(connection.vendor)
+    day = "CAST(as_of AS VARCHAR)" if connection.vendor == "sqlite" else "as_of"
+    oldest = "CAST(oldest AS VARCHAR)" if connection.vendor == "sqlite" else "oldest"
+    with connection.cursor() as cur:
+        tables = SqlTables(cur, dialect)
+        tables.drop("ce_debt")
+        tables.create("ce_debt", "as_of DATE, unit_id BIGINT, outstanding BIGINT, late BIGINT, oldest DATE")
+        tables.index("ce_debt_day", "ce_debt", "as_of")
+        _copy_into(cur, "ce_debt", 5, _batches(
+            con, f"SELECT {day}, unit_id, CAST(outstanding AS BIGINT), CAST(late AS BIGINT), {oldest} FROM ce_debt"))
+
+
+def run_duckdb(through: Month, closed_through: Month | None = None, progress: bool = False,
+               book: RuleBook | None = None) -> CloseSummary:
+    """The close's steps on DuckDB over copies of the tables; the ledger's differences written back."""
+    book = book or load_rulebook()
+    with tempfile.TemporaryDirectory(prefix="sicollect-duckdb-") as spill:
+        con = connect(spill_dir=spill)
+        try:
+            t = time.perf_counter()
+            with connection.cursor() as cur:
+                # the statistics the database's own queries after the close plan with (aging, arrears),
+                # as the SQL close leaves them
+                SqlTables(cur, dialect_for(connection.vendor)).analyze(
+                    "registry_unit", "registry_participation", "contributions_payment")
+            load_inputs(con, spill_dir=spill)
+            load = time.perf_counter() - t
+            tables = DuckTables(con, DuckDialect())
+            engine = SetClose(book, DuckDialect(), tables)
+            engine.summary.add("load", load)
+            if not compute(engine, through, progress):
+                return CloseSummary()
+            t = time.perf_counter()
+            copy_debts(con)
+            engine.summary.add("stage debts", time.perf_counter() - t)
+            # read back from the database's ce_debt, as after the SQL close
+            days = month_end_debts(engine, through).days
+            engine.summary.debts = MonthEndDebts(days, dialect_for(connection.vendor))
+            t = time.perf_counter()
+            engine.summary.entries = write_back(con, through, closed_through, book, engine.summary)
+            engine.summary.add("write ledger", time.perf_counter() - t - engine.summary.seconds["stage entries"])
+            engine.summary.units = int(engine.scalar("SELECT COUNT(*) FROM registry_unit"))
+            engine.summary.statements = tables.statements
+            return engine.summary
+        finally:
+            con.close()
+
+
+def duckdb_close_engine(through: Month, closed_through: Month | None, progress: bool) -> CloseSummary:
+    """The engine hook of ``close.service.close``."""
+    return run_duckdb(through, closed_through, progress)
+
+
+__all__ = ["DuckDialect", "DuckTables", "duckdb_close_engine", "load_inputs", "run_duckdb"]
