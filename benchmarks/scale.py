@@ -1,14 +1,14 @@
-"""Benchmark at scale: the close on PostgreSQL and on Spark (local mode), on the same data.
+"""Benchmark at scale: the close on PostgreSQL, on DuckDB and on Spark (local mode), on the same data.
 
     make bench-scale                                 # region scale: 100,000 units, 4,000,000 persons
     make bench-scale SCALE=bench                     # 2 provinces × 1,000 units (a quick run)
-    .venv/bin/python benchmarks/scale.py --scale bench [--no-spark] [--through 2024-02]
+    .venv/bin/python benchmarks/scale.py --scale bench [--no-spark] [--no-duckdb] [--through 2024-02]
 
 Runs on DATABASE_URL=postgres://… (an empty database: the demo is generated into it with COPY);
 scripts/bench-scale.sh (what `make bench-scale` runs) starts a throwaway, tuned cluster when it is unset.
 Prints, for each engine: seconds per step, rows read per second, the ratio to a bare scan of the same
-rows, and peak memory of this process (the Spark JVM's heap is bounded by spark.driver.memory; the
-close never collects a table to Python); then an extrapolation to national scale (500,000 units,
+rows, and peak memory of this process (DuckDB's share is bounded by SICOLLECT_DUCKDB_MEMORY, the Spark
+JVM's heap by spark.driver.memory; the close never collects a table to Python); then an extrapolation to national scale (500,000 units,
 20,000,000 persons) with its assumptions.
 """
 from __future__ import annotations
@@ -30,7 +30,8 @@ def main() -> None:
     parser.add_argument("--scale", default="region", choices=["bench", "region", "national"])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--through", default="2024-02")
-    parser.add_argument("--no-spark", action="store_true", help="PostgreSQL only")
+    parser.add_argument("--no-spark", action="store_true", help="no Spark run")
+    parser.add_argument("--no-duckdb", action="store_true", help="no DuckDB run")
     parser.add_argument("--spark-memory", default="4g")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
@@ -44,6 +45,7 @@ def main() -> None:
 
     from sicollect.close import service
     from sicollect.close.sql import close_engine
+    from sicollect.close.sql.duck import run_duckdb
     from sicollect.close.sql.spark import export_tables, java_problem, run_spark, spark_session, write_back
     from sicollect.contributions.models import LedgerEntry
     from sicollect.core.months import Month
@@ -80,6 +82,16 @@ def main() -> None:
     r["ledger rows"] = LedgerEntry.objects.count()
     pg_steps = summary.seconds
 
+    # the same steps on DuckDB over copies of the tables; what it computes for the closed months is
+    # compared with the ledger the PostgreSQL close wrote (the rows it would correct: 0 when equal)
+    duck_steps: dict[str, float] = {}
+    if not args.no_duckdb:
+        t = time.perf_counter()
+        duck = run_duckdb(through, closed_through=through, progress=sys.stderr.isatty())
+        r["duckdb close"] = time.perf_counter() - t
+        r["duckdb differences"] = duck.entries
+        duck_steps = duck.seconds
+
     spark_steps: dict[str, float] = {}
     why = None if not args.no_spark else "--no-spark"
     why = why or java_problem()
@@ -109,6 +121,11 @@ def main() -> None:
     pg = r["postgresql close"]
     print(f"{'PostgreSQL close':22} {pg:9.1f} s  {rows / pg:,.0f} rows/s  ratio to bare scan {pg / r['bare scan']:,.0f}")
     print("  steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in pg_steps.items()))
+    if duck_steps:
+        dc = r["duckdb close"]
+        print(f"{'DuckDB close':22} {dc:9.1f} s  {rows / dc:,.0f} rows/s  ratio to bare scan {dc / r['bare scan']:,.0f}")
+        print("  steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in duck_steps.items()))
+        print(f"  DuckDB vs PostgreSQL: {r['duckdb differences']:,.0f} ledger rows differ (0: equal to the đồng)")
     if spark_steps:
         sc = spark_steps["spark close"]
         print(f"{'Spark close (local)':22} {sc:9.1f} s  {rows / sc:,.0f} rows/s  ratio to bare scan "

@@ -123,7 +123,7 @@ class SetClose:
         for name in ("ce_rules", "ce_deadline", "ce_funds", "ce_months", "ce_monthend", "ce_item", "ce_credit",
                      "ce_acc", "ce_entry", "ce_src", "ce_alloc", "ce_assess", "ce_adj", "ce_charge",
                      "ce_left", "ce_new", "ce_dec", "ce_take", "ce_back", "ce_base", "ce_aff", "ce_g", "ce_rulew",
-                     "ce_fresh", "ce_debt", "ce_round", "ce_touch", "ce_changed", "ce_prev", "ce_due"):
+                     "ce_fresh", "ce_debt", "ce_round", "ce_touch", "ce_changed", "ce_prev", "ce_due", "ce_late"):
             t.drop(name)
         t.create("ce_funds", "fund VARCHAR(8), flag VARCHAR(4), prio INTEGER, pos INTEGER")
         t.insert("ce_funds", "VALUES " + _values(
@@ -490,7 +490,7 @@ GROUP BY e.unit_id, e.month, f.fund"""
         # contribution is already in ce_base (the base in force), so the months' new bases are
         # that base plus these persons' differences, and the amounts are the bases × rate, rounded.
         self.fill("ce_aff", f"""SELECT DISTINCT p.unit_id, c.month, p.person_id, r.day
-FROM ce_round r CROSS JOIN registry_participation p CROSS JOIN ce_months c
+FROM ce_round r CROSS JOIN ce_late p CROSS JOIN ce_months c
 WHERE r.k = {k} AND p.declared_on = r.day AND p.unit_id = r.unit_id
   AND c.month >= p.from_month AND (p.to_month IS NULL OR c.month <= p.to_month) AND c.month < {self.m(period)}""")
         variants = {
@@ -603,11 +603,14 @@ FROM ce_back WHERE back > 0 GROUP BY unit_id, day""")
         rows reaching back into earlier months; returns the most such days of any unit (the rounds)."""
         lo, hi = self.dt(period.first_day), self.dt(min(period.last_day, cutoff))
         end = self.dt(min(period.last_day, cutoff) + DAY)
+        # the month's late rows, read once (by the declared_on index): every round reads them from here
+        self.fill("ce_late", f"""SELECT p.unit_id, p.person_id, p.declared_on, p.from_month, p.to_month
+FROM registry_participation p
+WHERE p.declared_on >= {lo} AND p.declared_on <= {hi} AND p.from_month < {self.m(period)}""")
         self.fill("ce_round", f"""
 SELECT unit_id, CAST(ROW_NUMBER() OVER (PARTITION BY unit_id ORDER BY day) AS INTEGER) AS k, day,
        COALESCE(LEAD(day) OVER (PARTITION BY unit_id ORDER BY day), {end}) AS next_day
-FROM (SELECT DISTINCT p.unit_id, p.declared_on AS day FROM registry_participation p
-      WHERE p.declared_on >= {lo} AND p.declared_on <= {hi} AND p.from_month < {self.m(period)}) x""")
+FROM (SELECT DISTINCT unit_id, declared_on AS day FROM ce_late) x""")
         return int(self.scalar("SELECT COALESCE(MAX(k), 0) FROM ce_round") or 0)
 
     def month(self, period: Month, cutoff: date) -> None:
