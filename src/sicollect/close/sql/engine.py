@@ -123,7 +123,7 @@ class SetClose:
         for name in ("ce_rules", "ce_deadline", "ce_funds", "ce_months", "ce_monthend", "ce_item", "ce_credit",
                      "ce_acc", "ce_entry", "ce_src", "ce_alloc", "ce_assess", "ce_adj", "ce_charge",
                      "ce_left", "ce_new", "ce_dec", "ce_take", "ce_back", "ce_base", "ce_aff", "ce_g", "ce_rulew",
-                     "ce_fresh", "ce_debt", "ce_round", "ce_touch", "ce_changed", "ce_prev", "ce_due", "ce_late"):
+                     "ce_fresh", "ce_debt", "ce_round", "ce_touch", "ce_changed", "ce_prev", "ce_due", "ce_late", "ce_prow"):
             t.drop(name)
         t.create("ce_funds", "fund VARCHAR(8), flag VARCHAR(4), prio INTEGER, pos INTEGER")
         t.insert("ce_funds", "VALUES " + _values(
@@ -469,7 +469,7 @@ FROM (
          ROW_NUMBER() OVER (PARTITION BY a.unit_id, a.month, a.person_id
                             ORDER BY CASE WHEN p.declared_on IS NULL THEN 0 ELSE 1 END DESC,
                                      p.declared_on DESC, p.from_month DESC, p.id DESC) AS rn
-  FROM ce_aff a JOIN registry_participation p
+  FROM ce_aff a JOIN ce_prow p
     ON p.person_id = a.person_id AND p.unit_id = a.unit_id AND p.from_month <= a.month
    AND (p.to_month IS NULL OR p.to_month >= a.month)
   WHERE {row_filter}
@@ -607,6 +607,11 @@ FROM ce_back WHERE back > 0 GROUP BY unit_id, day""")
         self.fill("ce_late", f"""SELECT p.unit_id, p.person_id, p.declared_on, p.from_month, p.to_month
 FROM registry_participation p
 WHERE p.declared_on >= {lo} AND p.declared_on <= {hi} AND p.from_month < {self.m(period)}""")
+        # every row of the persons those late rows belong to (their bases are assessed again, each round)
+        self.fill("ce_prow", """SELECT p.id, p.person_id, p.unit_id, p.from_month, p.to_month, p.wage, p.si, p.hi, p.ui,
+       p.oadi, p.declared_on, p.retro_interest
+FROM (SELECT DISTINCT unit_id, person_id FROM ce_late) l
+JOIN registry_participation p ON p.person_id = l.person_id AND p.unit_id = l.unit_id""")
         self.fill("ce_round", f"""
 SELECT unit_id, CAST(ROW_NUMBER() OVER (PARTITION BY unit_id ORDER BY day) AS INTEGER) AS k, day,
        COALESCE(LEAD(day) OVER (PARTITION BY unit_id ORDER BY day), {end}) AS next_day
