@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from django.core.management import call_command
 
 from sicollect.close import service
 from sicollect.close.models import ClosedMonth, UnitDebtState
@@ -19,8 +18,8 @@ from sicollect.core.months import Month
 from sicollect.registry.models import Unit
 
 from . import factories as f
-from .test_close_sql import (THROUGH, assert_month_end_debts_as_the_ledger_says, assert_same, ledger_by_key,
-                             reference_by_key)
+from .test_close_sql import (THROUGH, assert_month_end_debts_as_the_ledger_says, assert_same,
+                             demo_unposted, ledger_by_key, reference_by_key)  # noqa: F401 (a fixture)
 
 
 def test_duckdb_spells_what_differs() -> None:
@@ -72,18 +71,8 @@ def service_engine():  # type: ignore[no-untyped-def]
     return ENGINES["duckdb"]()
 
 
-@pytest.fixture(scope="module")
-def demo_unposted(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
-    with django_db_blocker.unblock():
-        call_command("demo", scale="small", seed=3, no_post=True)
-        yield
-        from .dbutil import wipe_demo
-
-        wipe_demo()
-
-
 @pytest.mark.django_db
-def test_demo_province_on_duckdb_is_equal_to_the_dong(demo_unposted) -> None:  # type: ignore[no-untyped-def]
+def test_demo_province_on_duckdb_is_equal_to_the_dong(demo_unposted) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     """Every unit × month × fund × kind of the demo province (200 units, 24 months): DuckDB vs the
     reference; the SQL close then appends nothing, nor does a DuckDB rerun."""
     summary = run_duckdb(THROUGH)

@@ -29,7 +29,8 @@ from sicollect.core.months import Month
 
 SCHEMES = ("si_compulsory", "si_voluntary", "si_total", "ui", "hi", "oadi", "persons")
 
-COVERED_SQL = """
+#: Each person's declaration in force per unit in the month (``rn = 1``), declared by the date.
+DECL_SQL = """
 WITH decl AS (
   SELECT p.person_id, p.si, p.ui, p.hi, p.oadi, p.wage, u.office_id, u.officer_id,
          ROW_NUMBER() OVER (PARTITION BY p.person_id, p.unit_id
@@ -38,7 +39,9 @@ WITH decl AS (
   FROM registry_participation p JOIN registry_unit u ON u.id = p.unit_id
   WHERE p.from_month <= %(m)s AND (p.to_month IS NULL OR p.to_month >= %(m)s)
     AND (p.declared_on IS NULL OR p.declared_on <= %(d)s)
-), comp AS (
+)"""
+
+COVERED_SQL = DECL_SQL + """, comp AS (
   SELECT * FROM decl WHERE rn = 1 AND wage > 0
 ), raw AS (
   SELECT person_id, 'si_compulsory' AS scheme, office_id, officer_id, 'unit' AS via, CAST(NULL AS BIGINT) AS home FROM comp WHERE si
@@ -61,16 +64,7 @@ WITH decl AS (
 #: The same covered persons as ``COVERED_SQL``, one row per route with a 0/1 flag per scheme instead of
 #: one row per scheme: counting them is one grouping by (key, person), not seven COUNT(DISTINCT …)
 #: (on the province demo 0.7 s instead of 1.9 s a count). ``home``: the household's commune.
-FLAGS_SQL = """
-WITH decl AS (
-  SELECT p.person_id, p.si, p.ui, p.hi, p.oadi, p.wage, u.office_id, u.officer_id,
-         ROW_NUMBER() OVER (PARTITION BY p.person_id, p.unit_id
-                            ORDER BY CASE WHEN p.declared_on IS NULL THEN 0 ELSE 1 END DESC,
-                                     p.declared_on DESC, p.from_month DESC, p.id DESC) AS rn
-  FROM registry_participation p JOIN registry_unit u ON u.id = p.unit_id
-  WHERE p.from_month <= %(m)s AND (p.to_month IS NULL OR p.to_month >= %(m)s)
-    AND (p.declared_on IS NULL OR p.declared_on <= %(d)s)
-), flags AS (
+FLAGS_SQL = DECL_SQL + """, flags AS (
   SELECT person_id, office_id, officer_id, 'unit' AS via, CAST(NULL AS BIGINT) AS home,
          CASE WHEN si THEN 1 ELSE 0 END AS sc, 0 AS sv, CASE WHEN ui THEN 1 ELSE 0 END AS ui,
          CASE WHEN hi THEN 1 ELSE 0 END AS hi, CASE WHEN oadi THEN 1 ELSE 0 END AS oadi

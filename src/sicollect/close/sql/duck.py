@@ -16,7 +16,7 @@ lists), and the result goes back in two parts:
 - ``ce_debt``, every unit's debt at every month end, into the database's work table of that name for
   the aging (``engine.MonthEndDebts``), exactly as the SQL close leaves it.
 
-DuckDB works in memory up to ``SICOLLECT_DUCKDB_MEMORY`` (default 1GB) and spills to a temporary
+DuckDB works in memory up to ``SICOLLECT_DUCKDB_MEMORY`` (default 2GB) and spills to a temporary
 directory beyond it. The database stays the system of record: DuckDB holds copies for one close.
 """
 from __future__ import annotations
@@ -147,7 +147,7 @@ def connect(memory: str | None = None, spill_dir: str | None = None, threads: in
     import duckdb
 
     con = duckdb.connect(":memory:")
-    con.execute(f"SET memory_limit = '{memory or os.environ.get('SICOLLECT_DUCKDB_MEMORY', '1GB')}'")
+    con.execute(f"SET memory_limit = '{memory or os.environ.get('SICOLLECT_DUCKDB_MEMORY', '2GB')}'")
     con.execute(f"SET temp_directory = '{spill_dir or tempfile.gettempdir()}'")
     con.execute("SET preserve_insertion_order = false")
     if threads:
