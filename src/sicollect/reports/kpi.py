@@ -77,25 +77,9 @@ class Scope:
         return f"{alias}.office_id IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
-def _scalar(sql: str, params: list[Any]) -> int:
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        row = cur.fetchone()
-    return int(row[0] or 0) if row else 0
-
-
-def collected(scope: Scope, first: date, last: date) -> int:
-    """Σ payments.amount received ``first`` … ``last`` by units in scope."""
-    where, params = scope.unit_filter()
-    return _scalar(
-        "SELECT SUM(p.amount) FROM contributions_payment p JOIN registry_unit u ON u.id = p.unit_id "
-        f"WHERE p.paid_on >= %s AND p.paid_on <= %s AND {where}",
-        [first.isoformat(), last.isoformat(), *params],
-    )
-
-
 def collected_many(scope: Scope, ranges: list[tuple[date, date]]) -> list[int]:
-    """:func:`collected` for several ranges of days, in one pass over the payments of their span."""
+    """Σ payments.amount received by units in scope in each of ``ranges`` (first, last day), in one pass
+    over the payments of their span."""
     where, params = scope.unit_filter()
     # the whole province: every payment, no join to the units
     join = "JOIN registry_unit u ON u.id = p.unit_id" if params else ""

@@ -82,23 +82,8 @@ class DuckDialect(Dialect):
 
 
 class DuckTables(SqlTables):
-    """The close's table operations on a DuckDB connection (its cursor API is DB-API's)."""
-
-    def __init__(self, con: Any, dialect: Dialect) -> None:
-        super().__init__(con, dialect)
-        self.statements = 0
-
-    def execute(self, sql: str) -> None:
-        self.statements += 1
-        self.cur.execute(sql)
-
-    def scalar(self, sql: str) -> Any:
-        self.statements += 1
-        return super().scalar(sql)
-
-    def fetchall(self, sql: str) -> list[tuple[Any, ...]]:
-        self.statements += 1
-        return super().fetchall(sql)
+    """The close's table operations on a DuckDB connection (its cursor API is DB-API's): the SQL
+    statements of :class:`SqlTables`, but for these."""
 
     def analyze(self, *tables: str) -> None:
         """DuckDB keeps its statistics as it loads."""
@@ -114,33 +99,15 @@ class DuckTables(SqlTables):
         if "SERIAL PRIMARY KEY" in columns:
             self.cur.execute(f"CREATE SEQUENCE {name}_id")
             columns = columns.replace("BIGSERIAL PRIMARY KEY", f"BIGINT DEFAULT nextval('{name}_id')")
-        self.execute(f"CREATE TABLE {name} ({columns})")
+        self.cur.execute(f"CREATE TABLE {name} ({columns})")
         self.created.add(name)
 
     def index(self, name: str, table: str, columns: str) -> None:
         """No index: the close's joins are hash joins, and an index would only slow its updates."""
 
     def fill(self, name: str, select: str) -> None:
-        self.execute(f"CREATE OR REPLACE TABLE {name} AS {select}")
+        self.cur.execute(f"CREATE OR REPLACE TABLE {name} AS {select}")
         self.created.add(name)
-
-    def insert(self, name: str, select: str, columns: str | None = None) -> None:
-        self.statements += 1
-        super().insert(name, select, columns)
-
-    def clear(self, name: str) -> None:
-        self.execute(f"DELETE FROM {name}")
-
-    def update(self, name: str, sets: dict[str, str], where: str, source: str | None = None) -> None:
-        self.statements += 1
-        super().update(name, sets, where, source)
-
-    def delete(self, name: str, where: str) -> None:
-        self.execute(f"DELETE FROM {name} WHERE {where}")
-
-    def upsert(self, name: str, columns: str, key: str, select: str, sets: dict[str, str]) -> None:
-        self.statements += 1
-        super().upsert(name, columns, key, select, sets)
 
 
 def connect(memory: str | None = None, spill_dir: str | None = None, threads: int | None = None) -> Any:
@@ -291,8 +258,7 @@ def run_duckdb(through: Month, closed_through: Month | None = None, progress: bo
                     "registry_unit", "registry_participation", "contributions_payment")
             load_inputs(con, spill_dir=spill)
             load = time.perf_counter() - t
-            tables = DuckTables(con, DuckDialect())
-            engine = SetClose(book, DuckDialect(), tables)
+            engine = SetClose(book, DuckDialect(), DuckTables(con, DuckDialect()))
             engine.summary.add("load", load)
             if not compute(engine, through, progress):
                 return CloseSummary()
@@ -306,7 +272,6 @@ def run_duckdb(through: Month, closed_through: Month | None = None, progress: bo
             engine.summary.entries = write_back(con, through, closed_through, book, engine.summary)
             engine.summary.add("write ledger", time.perf_counter() - t - engine.summary.seconds["stage entries"])
             engine.summary.units = int(engine.scalar("SELECT COUNT(*) FROM registry_unit"))
-            engine.summary.statements = tables.statements
             return engine.summary
         finally:
             con.close()
