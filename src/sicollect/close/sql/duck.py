@@ -110,15 +110,13 @@ class DuckTables(SqlTables):
         self.created.add(name)
 
 
-def connect(memory: str | None = None, spill_dir: str | None = None, threads: int | None = None) -> Any:
+def connect(spill_dir: str) -> Any:
     import duckdb
 
     con = duckdb.connect(":memory:")
-    con.execute(f"SET memory_limit = '{memory or os.environ.get('SICOLLECT_DUCKDB_MEMORY', '2GB')}'")
-    con.execute(f"SET temp_directory = '{spill_dir or tempfile.gettempdir()}'")
+    con.execute(f"SET memory_limit = '{os.environ.get('SICOLLECT_DUCKDB_MEMORY', '2GB')}'")
+    con.execute(f"SET temp_directory = '{spill_dir}'")
     con.execute("SET preserve_insertion_order = false")
-    if threads:
-        con.execute(f"SET threads = {int(threads)}")
     return con
 
 
@@ -139,7 +137,6 @@ def load_inputs(con: Any, batch: int = BATCH, spill_dir: str | None = None) -> d
     into Arrow. Returns the rows per table."""
     counts = {}
     for table, columns in INPUTS.items():
-        names = ", ".join(c for c, _ in columns)
         con.execute(f"CREATE OR REPLACE TABLE {table} ({', '.join(f'{c} {t}' for c, t in columns)})")
         if connection.vendor == "postgresql":
             _load_by_copy(con, table, columns, spill_dir)
@@ -182,6 +179,11 @@ def _batches(con: Any, sql: str, batch: int = BATCH) -> Any:
         yield rows
 
 
+def _db_date(column: str) -> str:
+    """A DuckDB date column as the database takes it back (SQLite keeps dates as ISO text)."""
+    return f"CAST({column} AS VARCHAR)" if connection.vendor == "sqlite" else column
+
+
 def ledger_is_empty_through(through: Month) -> bool:
     from sicollect.contributions.models import LedgerEntry
 
@@ -192,8 +194,7 @@ def write_back(con: Any, through: Month, closed: Month | None, book: RuleBook,
                summary: CloseSummary | None = None) -> int:
     """The close's entries into the ledger as differences, key by key; returns the rows appended."""
     dialect = dialect_for(connection.vendor)
-    text = connection.vendor == "sqlite"  # SQLite keeps dates as ISO text
-    day = (lambda c: f"CAST({c} AS VARCHAR)") if text else (lambda c: c)
+    day = _db_date
     summed = (f"SELECT unit_id, {day('period')}, {day('posted_on')}, kind, fund, target, {day('month')}, "
               f"{day('late_from')}, payment_id, source, CAST(SUM(amount) AS BIGINT), MAX(detail) "
               f"FROM ce_entry GROUP BY {KEY} HAVING SUM(amount) <> 0 "
@@ -231,16 +232,14 @@ def _copy_into(cur: Any, table: str, width: int, batches: Any) -> None:
 
 def copy_debts(con: Any) -> None:
     """``ce_debt`` (every unit's debt at every month end) into the database's work table of that name."""
-    dialect = dialect_for(connection.vendor)
-    day = "CAST(as_of AS VARCHAR)" if connection.vendor == "sqlite" else "as_of"
-    oldest = "CAST(oldest AS VARCHAR)" if connection.vendor == "sqlite" else "oldest"
     with connection.cursor() as cur:
-        tables = SqlTables(cur, dialect)
+        tables = SqlTables(cur, dialect_for(connection.vendor))
         tables.drop("ce_debt")
         tables.create("ce_debt", "as_of DATE, unit_id BIGINT, outstanding BIGINT, late BIGINT, oldest DATE")
         tables.index("ce_debt_day", "ce_debt", "as_of")
         _copy_into(cur, "ce_debt", 5, _batches(
-            con, f"SELECT {day}, unit_id, CAST(outstanding AS BIGINT), CAST(late AS BIGINT), {oldest} FROM ce_debt"))
+            con, f"SELECT {_db_date('as_of')}, unit_id, CAST(outstanding AS BIGINT), CAST(late AS BIGINT), "
+                 f"{_db_date('oldest')} FROM ce_debt"))
 
 
 def run_duckdb(through: Month, closed_through: Month | None = None, progress: bool = False,
