@@ -102,3 +102,89 @@ class MonthEndDebt(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["as_of", "office"], name="month_end_debt_day")]
+
+
+class CloseState(models.Model):
+    """Where the set-based close left off: its work tables at the end of ``month`` (the last month it
+    closed), kept in the ``close_state_*`` tables below, so the next month's close starts from there
+    instead of recomputing every month since the first.
+
+    ``fingerprint`` is a SHA-256 of every input the close read for months up to ``month`` (the
+    participation rows declared by then, the payments paid by then, the units they belong to, the
+    rules in force); ``ledger_max_id`` the last ledger row then. The next close resumes only when both
+    still hold (close.sql.engine.resume_state); otherwise it recomputes from the first month, as a
+    change to a closed month's data needs (its corrections go into the open month).
+    """
+
+    month = models.DateField(unique=True)
+    seq = models.BigIntegerField()
+    fingerprint = models.CharField(max_length=64)
+    ledger_max_id = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class CloseStateItem(models.Model):
+    """An item still owed at the state's month end (ce_item: principal P or interest I)."""
+
+    unit_id = models.BigIntegerField()
+    fund = models.CharField(max_length=8)
+    kind = models.CharField(max_length=1)
+    month = models.DateField()
+    late_from = models.DateField(null=True)
+    seq = models.BigIntegerField()
+    outstanding = models.BigIntegerField()
+    acc_from = models.DateField(null=True)
+
+    class Meta:
+        db_table = "close_state_item"
+
+
+class CloseStateCredit(models.Model):
+    """A unit's credit at the state's month end (ce_credit)."""
+
+    unit_id = models.BigIntegerField()
+    amount = models.BigIntegerField()
+
+    class Meta:
+        db_table = "close_state_credit"
+
+
+class CloseStateBase(models.Model):
+    """The base in force per unit × month × fund and the month's first late-from date (ce_base)."""
+
+    unit_id = models.BigIntegerField()
+    month = models.DateField()
+    fund = models.CharField(max_length=8)
+    base = models.BigIntegerField()
+    first_late = models.DateField(null=True)
+
+    class Meta:
+        db_table = "close_state_base"
+
+
+class CloseStateFresh(models.Model):
+    """Dues and adjustments not late yet at the state's month end (ce_fresh)."""
+
+    unit_id = models.BigIntegerField()
+    fund = models.CharField(max_length=8)
+    month = models.DateField()
+    late_from = models.DateField()
+    amount = models.BigIntegerField()
+
+    class Meta:
+        db_table = "close_state_fresh"
+
+
+class CloseStatePrev(models.Model):
+    """The state month's assessment per unit × fund (ce_prev), carried to units that did not change."""
+
+    unit_id = models.BigIntegerField()
+    month = models.DateField()
+    fund = models.CharField(max_length=8)
+    base = models.BigIntegerField()
+    headcount = models.BigIntegerField()
+    rate = models.BigIntegerField()
+    amount = models.BigIntegerField()
+
+    class Meta:
+        db_table = "close_state_prev"

@@ -43,11 +43,13 @@ class CloseSummary:
     amounts: dict[str, int] = field(default_factory=dict)  # ledger kind → đồng posted in the closed months
     arrears: dict[str, Any] = field(default_factory=dict)  # cases synced, steps proposed (arrears app)
     note: str = ""  # e.g. the lock of a dead close was broken
+    resumed_from: str = ""  # the closed month whose saved state the engine started from ("": from the first month)
 
     def as_dict(self) -> dict[str, Any]:
         return {"months": self.months, "units": self.units, "entries": self.entries,
                 "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
-                "debt_state_changes": self.debt_state_changes, "amounts": self.amounts, "arrears": self.arrears}
+                "debt_state_changes": self.debt_state_changes, "amounts": self.amounts, "arrears": self.arrears,
+                "resumed_from": self.resumed_from}
 
 
 def holder_name() -> str:
@@ -248,6 +250,8 @@ def close(through: Month, engine: Engine = reference_engine, progress: bool = Fa
             if steps:
                 summary.entries = int(result.entries)
                 summary.seconds.update(steps)
+                resumed = getattr(result, "resumed_from", None)
+                summary.resumed_from = str(resumed) if resumed else ""
             else:
                 summary.entries = int(result or 0)
                 summary.seconds["ledger"] = time.perf_counter() - t0

@@ -53,6 +53,7 @@ open month with ``for_period`` set), so a rerun appends nothing.
 """
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -72,6 +73,16 @@ DAY = timedelta(days=1)
 FUND_ORDER = list(Fund)  # the calculator's order of funds when it posts dues and adjustments
 FRESH_COLUMNS = "unit_id, fund, month, late_from, amount"
 ITEM_COLUMNS = "unit_id, fund, kind, month, late_from, seq, outstanding, acc_from"
+PREV_COLUMNS = "unit_id, month, fund, base, headcount, rate, amount"
+#: the work tables a close leaves for the next one (see :class:`sicollect.close.models.CloseState`):
+#: work table → (state table, its columns; in ``id`` order where the work table has one)
+STATE_TABLES = {
+    "ce_item": ("close_state_item", ITEM_COLUMNS),
+    "ce_credit": ("close_state_credit", "unit_id, amount"),
+    "ce_base": ("close_state_base", "unit_id, month, fund, base, first_late"),
+    "ce_fresh": ("close_state_fresh", FRESH_COLUMNS),
+    "ce_prev": ("close_state_prev", PREV_COLUMNS),
+}
 FLAGS = {Fund.SI_LT: "si", Fund.SI_ST: "si", Fund.OADI: "oadi", Fund.HI: "hi", Fund.UI: "ui"}
 
 
@@ -82,6 +93,7 @@ class CloseSummary:
     entries: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
     statements: int = 0  # SQL statements run (Spark: each is at least one job)
+    resumed_from: Month | None = None  # the closed month whose saved state the close started from
     debts: Mapping[date, list[Any]] | None = None  # month end → reports.kpi.UnitDebt of every unit owing
 
     def add(self, step: str, seconds: float) -> None:
@@ -102,6 +114,7 @@ class SetClose:
         self.t = tables
         self.seq = 0
         self.assessed: Month | None = None  # the last month assessed (its dues are in ce_prev)
+        self.start: Month | None = None  # the first month computed (after the state's month when resumed)
         self.summary = CloseSummary()
 
     # --- plumbing -------------------------------------------------------------------------
@@ -649,9 +662,29 @@ WHERE p.paid_on >= r.day AND p.paid_on < r.next_day""")
         self.month_end(period)
         self.summary.add("interest", time.perf_counter() - t)
 
+    # --- the state a close leaves for the next ------------------------------------------------------
+    def save_state(self) -> None:
+        """Replace the saved state by the work tables as they are now (after the last month computed)."""
+        for work, (state, columns) in STATE_TABLES.items():
+            self.t.execute(("TRUNCATE " if self.d.name == "postgresql" else "DELETE FROM ") + state)
+            order = " ORDER BY id" if work in ("ce_item", "ce_fresh") else ""
+            self.t.insert(state, f"SELECT {columns} FROM {work}{order}", columns)
+
+    def load_state(self, month: Month, seq: int) -> None:
+        """Start from the state saved at the end of ``month`` (the work tables just created, empty)."""
+        self.t.create("ce_prev", "unit_id BIGINT, month DATE, fund VARCHAR(8), base BIGINT, headcount BIGINT, "
+                      "rate BIGINT, amount BIGINT")
+        for work, (state, columns) in STATE_TABLES.items():
+            order = " ORDER BY id" if work in ("ce_item", "ce_fresh") else ""
+            self.t.insert(work, f"SELECT {columns} FROM {state}{order}", columns)
+        self.assessed = month
+        self.seq = seq
+
     # --- writing the ledger ------------------------------------------------------------------------------
-    def write_ledger(self, through: Month, closed: Month | None) -> int:
-        """Append to the ledger what differs, key by key, from what it holds (see posting.py)."""
+    def write_ledger(self, through: Month, closed: Month | None, resumed: bool = False) -> int:
+        """Append to the ledger what differs, key by key, from what it holds (see posting.py).
+        ``resumed``: the close started from the state of the closed months, whose data did not change
+        (resume_state checked it), so they need no corrections and ``ce_entry`` holds none of them."""
         d = self.d
         key = "period, posted_on, kind, fund, target, month, late_from, payment_id, source"
         rkey = "kind, fund, target, month, late_from, payment_id, source"
@@ -674,7 +707,7 @@ FROM (
 ) x
 GROUP BY unit_id, {key}
 HAVING SUM(amount) <> 0""")
-        if closed:
+        if closed and not resumed:
             opening = closed + 1
             self.t.execute(f"""INSERT INTO contributions_ledgerentry
   (unit_id, {key}, amount, detail, is_correction, for_period, created_at)
@@ -703,16 +736,23 @@ def earliest(tables: Any, dialect: Dialect, cutoff: date) -> Month | None:
     return Month.of(value)
 
 
-def compute(engine: SetClose, through: Month, progress: bool = False) -> int:
+def compute(engine: SetClose, through: Month, progress: bool = False, resume: Any = None) -> int:
     """Run every month from the first with data through ``through``: the result is in ``ce_entry``.
-    Returns the number of months (0: no data)."""
+    ``resume``: a :class:`~sicollect.close.models.CloseState` to start from (the months after its
+    month only). Returns the number of months computed (0: no data)."""
     first = earliest(engine.t, engine.d, through.last_day)
     if first is None:
         return 0
     t = time.perf_counter()
-    engine.create_tables(first, through)
+    engine.create_tables(first, through)  # rules and deadlines from the first month: adjustments reach back
+    engine.start = first
+    if resume is not None:
+        state_month = Month.of(resume.month)
+        engine.load_state(state_month, resume.seq)
+        engine.start = state_month + 1
+        engine.summary.resumed_from = state_month
     engine.summary.add("setup", time.perf_counter() - t)
-    months = [Month.from_index(i) for i in range(first.index, through.index + 1)]
+    months = [Month.from_index(i) for i in range(engine.start.index, through.index + 1)]
     bar = None
     if progress:
         from tqdm import tqdm
@@ -762,26 +802,101 @@ WHERE d.as_of = {self.d.date(day)} AND (d.outstanding <> 0 OR d.late <> 0) ORDER
 
 def month_end_debts(engine: SetClose, through: Month) -> MonthEndDebts:
     """The month ends the close computed debts for (see :class:`MonthEndDebts`)."""
-    first = earliest(engine.t, engine.d, through.last_day)
+    first = engine.start or earliest(engine.t, engine.d, through.last_day)
     start = first.index if first else through.index + 1
     return MonthEndDebts([Month.from_index(i).last_day for i in range(start, through.index + 1)], engine.d)
 
 
+# --- resuming from the last close ---------------------------------------------------------------------
+def inputs_fingerprint(tables: SqlTables, book: RuleBook, first: Month, upto: Month) -> str:
+    """SHA-256 of everything the close reads for the months ``first`` … ``upto``: the participation rows
+    declared by ``upto``'s end (or never dated), the payments paid by then, their units' region, payment
+    cycle and risk class, and the rules of those months (floors, caps, rates, deadlines, interest)."""
+    d = tables.d
+    last = d.date(upto.last_day)
+    known = f"COALESCE(p.declared_on, {d.date(date(1, 1, 1))}) <= {last}"
+    h = hashlib.sha256()
+    for sql in (
+        f"""SELECT p.id, p.unit_id, p.person_id, p.from_month, p.to_month, p.wage, p.si, p.hi, p.ui, p.oadi,
+       p.declared_on, p.retro_interest FROM registry_participation p WHERE {known} ORDER BY p.id""",
+        f"SELECT p.id, p.unit_id, p.amount, p.paid_on FROM contributions_payment p WHERE p.paid_on <= {last} ORDER BY p.id",
+        f"""SELECT u.id, u.region, u.payment_cycle, u.oadi_low_risk FROM registry_unit u
+WHERE u.id IN (SELECT p.unit_id FROM registry_participation p WHERE {known})
+   OR u.id IN (SELECT p.unit_id FROM contributions_payment p WHERE p.paid_on <= {last}) ORDER BY u.id""",
+    ):
+        h.update(sql.encode())
+        for rows in tables.batches(sql):
+            h.update(repr(rows).encode())
+    for i in range(first.index, upto.index + 1):
+        m = Month.from_index(i)
+        h.update(repr((str(m), [(book.floor(r, m), [book.cap(f, r, m) for f in Fund]) for r in (1, 2, 3, 4)],
+                       [(book.rate_ppm(f, m), book.rate_ppm(f, m, low_risk=True)) for f in Fund],
+                       [book.deadline(c, m) for c in (1, 3, 6)], book.interest_on(m.last_day))).encode())
+    h.update(repr(book.interest).encode())
+    return h.hexdigest()
+
+
+def resume_state(tables: SqlTables, book: RuleBook, closed: Month | None) -> Any:
+    """The saved state to start from, when there is one for ``closed`` (the last closed month) and
+    nothing the close read for the closed months has changed since it was saved: no input row added,
+    changed or removed (fingerprint), no ledger row for a closed month written since. Else None: the
+    close recomputes every month and books what changed in the open month."""
+    from sicollect.close.models import CloseState
+
+    if closed is None:
+        return None
+    state = CloseState.objects.filter(month=closed.first_day).first()
+    if state is None:
+        return None
+    later = tables.scalar(f"""SELECT COUNT(*) FROM contributions_ledgerentry
+WHERE id > {int(state.ledger_max_id)} AND COALESCE(for_period, period) <= {tables.d.date(closed.first_day)}""")
+    if later:
+        return None
+    first = earliest(tables, tables.d, closed.last_day)
+    if first is None or inputs_fingerprint(tables, book, first, closed) != state.fingerprint:
+        return None
+    return state
+
+
+def save_state(engine: SetClose, through: Month) -> None:
+    """Keep the work tables as the month ``through`` left them, for the next month's close."""
+    from sicollect.close.models import CloseState
+
+    engine.save_state()
+    first = earliest(engine.t, engine.d, through.last_day)
+    assert first is not None  # the close computed at least one month
+    CloseState.objects.all().delete()
+    CloseState.objects.create(
+        month=through.first_day, seq=engine.seq,
+        fingerprint=inputs_fingerprint(engine.t, engine.book, first, through),
+        ledger_max_id=int(engine.scalar("SELECT COALESCE(MAX(id), 0) FROM contributions_ledgerentry") or 0))
+
+
 def run_close(through: Month, closed_through: Month | None = None, progress: bool = False,
-              book: RuleBook | None = None) -> CloseSummary:
-    """Compute every month from the first through ``through`` for all units; write the ledger's differences."""
+              book: RuleBook | None = None, resume: bool = True) -> CloseSummary:
+    """Compute every open month through ``through`` for all units; write the ledger's differences.
+
+    With ``resume`` (default) and a saved state for ``closed_through`` whose inputs did not change, the
+    close starts from it (the open months only); else from the first month with data. Either way it
+    saves its state at ``through`` for the next close."""
     book = book or load_rulebook()
     dialect = dialect_for(connection.vendor)
     with connection.cursor() as cur:
         tables = SqlTables(cur, dialect)
         tables.analyze("registry_unit", "registry_participation", "contributions_payment")
         engine = SetClose(book, dialect, tables)
-        if not compute(engine, through, progress):
+        t = time.perf_counter()
+        state = resume_state(tables, book, closed_through) if resume else None
+        engine.summary.add("resume check", time.perf_counter() - t)
+        if not compute(engine, through, progress, resume=state):
             return CloseSummary()
         engine.summary.debts = month_end_debts(engine, through)
         t = time.perf_counter()
-        engine.summary.entries = engine.write_ledger(through, closed_through)
+        engine.summary.entries = engine.write_ledger(through, closed_through, resumed=state is not None)
         engine.summary.add("write ledger", time.perf_counter() - t)
+        t = time.perf_counter()
+        save_state(engine, through)
+        engine.summary.add("save state", time.perf_counter() - t)
         engine.summary.units = int(engine.scalar("SELECT COUNT(*) FROM registry_unit"))
         return engine.summary
 

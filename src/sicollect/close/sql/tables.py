@@ -35,6 +35,12 @@ class SqlTables:
         self.cur.execute(sql)
         return list(self.cur.fetchall())
 
+    def batches(self, sql: str, size: int = 20_000) -> Any:
+        """The rows of ``sql``, ``size`` at a time (for reading a large table without holding it)."""
+        self.cur.execute(sql)
+        while rows := self.cur.fetchmany(size):
+            yield rows
+
     def analyze(self, *tables: str) -> None:
         """Refresh the planner's statistics of the tables the close reads (SQLite has none until
         ANALYZE runs once, and then picks the unit index over the person index for the adjustments)."""

@@ -59,6 +59,9 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         if summary.note:
             self.stdout.write(summary.note)
+        if summary.resumed_from:
+            self.stdout.write(f"started from the state saved at the close of {summary.resumed_from} "
+                              "(nothing it read for the closed months has changed since)")
         self.stdout.write(f"closed {summary.months[0]} … {summary.months[-1]}: {summary.units} units, "
                           f"{format_vnd(summary.entries)} ledger rows, {summary.debt_state_changes} bucket/class changes")
         for kind, amount in summary.amounts.items():

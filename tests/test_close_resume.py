@@ -1,0 +1,111 @@
+"""A close starts from the state the last close saved, when nothing it read for the closed months changed.
+
+The monthly close of one more month then computes that month only, not every month since the first;
+the ledger it writes is the same, to the đồng, as the per-unit reference's. Any change to what the
+closed months read (a payment dated in one, a declaration in force in one, a unit's payment cycle, a
+ledger row posted for one) sends the close back to the first month, so the change is booked in the
+open month as a correction, exactly as without the saved state.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+from django.db import transaction
+
+from sicollect.close import service
+from sicollect.close.models import CloseState, CloseStateItem
+from sicollect.close.sql import close_engine, run_close
+from sicollect.contributions.models import LedgerEntry
+from sicollect.core.months import Month
+from sicollect.registry.models import Participation, Unit
+
+from . import factories as f
+from .test_close_sql import assert_same, demo_unposted, ledger_by_key, reference_by_key  # noqa: F401
+
+
+def full_engine(through: Month, closed: Month | None, progress: bool) -> Any:
+    return run_close(through, closed, progress, resume=False)
+
+
+@pytest.mark.django_db
+def test_monthly_closes_resume_and_write_the_reference_ledger(demo_unposted) -> None:  # type: ignore[no-untyped-def]
+    """Three closes (2024-12, 2025-06, 2025-12): the second and third start from the saved state and
+    compute only their own months; the ledger equals the reference key by key, as one close would."""
+    first = service.close(Month(2024, 12), engine=close_engine)
+    assert first.resumed_from == ""
+    state = CloseState.objects.get()
+    assert state.month == date(2024, 12, 1) and CloseStateItem.objects.exists()
+    second = service.close(Month(2025, 6), engine=close_engine)
+    assert second.resumed_from == "2024-12"
+    assert second.months == [str(Month(2025, m)) for m in range(1, 7)]
+    assert not LedgerEntry.objects.filter(for_period__isnull=False).exists()  # nothing to correct
+    third = service.close(Month(2025, 12), engine=close_engine)
+    assert third.resumed_from == "2025-06"
+    assert CloseState.objects.get().month == date(2025, 12, 1)
+    assert_same(ledger_by_key(), reference_by_key(Month(2025, 12)))
+
+
+def _payment_dated_in_a_closed_month(u: Unit) -> None:
+    f.payment(u, date(2024, 11, 20), 1_000_000, payment_id="LATE-RECORDED")
+
+
+def _wage_raised_in_a_closed_month(u: Unit) -> None:
+    row = Participation.objects.filter(unit=u, from_month__lte=date(2024, 6, 1)).order_by("id").first()
+    assert row is not None
+    Participation.objects.filter(pk=row.pk).update(wage=row.wage + 1_000_000)
+
+
+def _payment_cycle_changed(u: Unit) -> None:
+    Unit.objects.filter(pk=u.pk).update(payment_cycle=3 if u.payment_cycle != 3 else 1)
+
+
+def _ledger_row_for_a_closed_month(u: Unit) -> None:
+    LedgerEntry.objects.create(unit=u, period=date(2025, 1, 1), posted_on=date(2025, 1, 2), kind="adjustment",
+                               fund="HI", target="principal", month=date(2024, 10, 1), source="by hand",
+                               amount=1_000, for_period=date(2024, 12, 1))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("change", [_payment_dated_in_a_closed_month, _wage_raised_in_a_closed_month,
+                                    _payment_cycle_changed, _ledger_row_for_a_closed_month])
+def test_a_change_to_a_closed_month_recomputes_from_the_first(demo_unposted, change: Callable[[Unit], None]) -> None:  # type: ignore[no-untyped-def]
+    """After the data of a closed month changed, the next close does not resume: it writes what a
+    close without any saved state writes (the difference booked in the open month)."""
+    service.close(Month(2024, 12), engine=close_engine)
+    u = Unit.objects.filter(participations__from_month__lte=date(2024, 6, 1)).order_by("code").first()
+    assert u is not None
+    change(u)
+    with transaction.atomic():
+        sid = transaction.savepoint()
+        service.close(Month(2025, 3), engine=full_engine)
+        want = ledger_by_key()
+        transaction.savepoint_rollback(sid)
+    summary = service.close(Month(2025, 3), engine=close_engine)
+    assert summary.resumed_from == ""
+    assert ledger_by_key() == want
+    if change is _payment_dated_in_a_closed_month:
+        corrections = LedgerEntry.objects.filter(unit=u, for_period=date(2024, 12, 1), period=date(2025, 1, 1))
+        assert corrections.filter(kind="payment").exists()
+
+
+@pytest.mark.django_db
+def test_a_new_unit_and_open_month_data_still_resume(demo_unposted) -> None:  # type: ignore[no-untyped-def]
+    """A unit registered after the close, declaring from the open month, and payments in the open month
+    change nothing the closed months read: the close resumes, and its ledger equals a full close's."""
+    service.close(Month(2024, 12), engine=close_engine)
+    u = f.unit("NEW0001", office=Unit.objects.order_by("code").first().office)  # type: ignore[union-attr]
+    p = f.person("7900000999")
+    f.participation(u, p, "2025-01", None, 8_000_000, declared_on=date(2025, 1, 5))
+    f.payment(u, date(2025, 2, 10), 500_000)
+    with transaction.atomic():
+        sid = transaction.savepoint()
+        service.close(Month(2025, 2), engine=full_engine)
+        want = ledger_by_key()
+        transaction.savepoint_rollback(sid)
+    summary = service.close(Month(2025, 2), engine=close_engine)
+    assert summary.resumed_from == "2024-12"
+    assert ledger_by_key() == want
+    assert sum(e.amount for e in LedgerEntry.objects.filter(unit=u, kind="due")) > 0
