@@ -8,8 +8,14 @@ In one run, on the same SQLite database (or DATABASE_URL):
   2. the set-based close through 2025-12 (`sicollect close`: ledger, interest, aging, classes);
   3. the per-unit reference calculator over every unit (computed in memory, not written);
   4. a bare scan: one aggregate query over the same rows the close reads;
-  5. the KPI report as of 2025-12-31.
-Prints rows/s, the ratios reference / set-based and set-based / bare scan, and peak memory.
+  5. the KPI report as of 2025-12-31;
+  6. the ledger write floor: the close's ledger rows inserted again, from a staged copy, into the
+     emptied ledger (rolled back): what writing them costs with nothing computed, the least any
+     close that writes its ledger can take;
+  7. the next month's close (2026-01) as an office runs it each month, twice: recomputing every
+     month from the first (rolled back), then from the state the close through 2025-12 saved.
+Prints rows/s, the ratios reference / set-based and set-based / bare scan, the best ratios the
+write floor leaves, and peak memory.
 Targets (issue 4): set-based ≥ 50× faster than the reference, within 5× of the bare scan,
 peak memory < 2 GiB, KPI report < 2 s.
 """
@@ -22,6 +28,7 @@ import sys
 import tempfile
 import time
 from datetime import date
+from typing import Any
 
 
 def peak_mib() -> float:
@@ -55,7 +62,7 @@ def main() -> None:
     through = Month(2025, 12)
     print(f"database: {connection.vendor} ({os.environ.get('DATABASE_URL') or os.environ['SICOLLECT_VAR']})")
     call_command("migrate", verbosity=0)
-    results: dict[str, float] = {}
+    results: dict[str, Any] = {}
     if not Unit.objects.exists():
         t = time.perf_counter()
         call_command("demo", scale=args.scale, seed=args.seed, no_post=True)
@@ -100,8 +107,13 @@ def main() -> None:
         kpi(date(2025, 12, 31))
         results["kpi report"] = time.perf_counter() - t
 
+    if LedgerEntry.objects.exists():
+        results["write floor"] = write_floor()
+        results.update(next_month(close_engine, args.engine))
+
     print()
-    for key in ("generate", "bare scan", "set-based close", "reference", "kpi report"):
+    for key in ("generate", "bare scan", "set-based close", "reference", "kpi report", "write floor",
+                "next, from first", "next, resumed"):
         if key in results:
             print(f"{key:18} {results[key]:9.2f} s")
     rows = n_part + n_pay
@@ -114,9 +126,65 @@ def main() -> None:
         print("  steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in steps.items()))
         print(f"ratio reference / set-based: {results['reference'] / sb:8.1f}   (target ≥ 50)")
         print(f"ratio set-based / bare scan: {sb / results['bare scan']:8.1f}   (target ≤ 5)")
+        if "write floor" in results:
+            floor = results["write floor"]
+            print(f"write floor: {floor:.2f} s for {results['ledger rows']:,.0f} rows → any close that writes this "
+                  f"ledger: reference / close ≤ {results['reference'] / floor:.1f}, "
+                  f"close / bare scan ≥ {floor / results['bare scan']:.1f}")
+        if "next, resumed" in results:
+            print(f"next month (2026-01): {results['next, from first']:.2f} s from the first month, "
+                  f"{results['next, resumed']:.2f} s {results['next, how']}")
     else:
         print("set-based close: engine not available in this build")
     print(f"peak memory: {peak_mib():,.0f} MiB   (target < 2048)")
+
+
+def write_floor() -> float:
+    """Seconds to insert the ledger's rows again, from a staged copy, into the emptied ledger table (its
+    indexes kept), in the order the close writes them; all rolled back."""
+    from django.db import connection, transaction
+
+    cols = ("unit_id, period, posted_on, kind, fund, target, month, late_from, payment_id, source, amount, "
+            "detail, is_correction, for_period, created_at")
+    with transaction.atomic():
+        sid = transaction.savepoint()
+        with connection.cursor() as cur:
+            cur.execute(f"CREATE TEMP TABLE bench_staged AS SELECT {cols} FROM contributions_ledgerentry")
+            cur.execute("DELETE FROM contributions_ledgerentry")
+            t = time.perf_counter()
+            cur.execute(f"INSERT INTO contributions_ledgerentry ({cols}) SELECT {cols} FROM bench_staged "
+                        "ORDER BY unit_id, period")
+            seconds = time.perf_counter() - t
+        transaction.savepoint_rollback(sid)
+    with connection.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS bench_staged")
+    return seconds
+
+
+def next_month(engine, name: str) -> dict[str, float | str]:  # type: ignore[no-untyped-def]
+    """The close of 2026-01 after 2025-12: recomputing from the first month (rolled back), then as
+    ``sicollect close`` runs it (the SQL engine resumes from the saved state; the others recompute)."""
+    from django.db import transaction
+
+    from sicollect.close import service
+    from sicollect.close.sql import run_close
+    from sicollect.core.months import Month
+
+    def from_first(through, closed, progress):  # type: ignore[no-untyped-def]
+        return run_close(through, closed, progress, resume=False)
+
+    nxt = Month(2026, 1)
+    with transaction.atomic():
+        sid = transaction.savepoint()
+        t = time.perf_counter()
+        service.close(nxt, engine=from_first if name == "sql" else engine)
+        full = time.perf_counter() - t
+        transaction.savepoint_rollback(sid)
+    t = time.perf_counter()
+    summary = service.close(nxt, engine=engine)
+    resumed = time.perf_counter() - t
+    how = (f"from the state of {summary.resumed_from}" if summary.resumed_from else "(this engine recomputes)")
+    return {"next, from first": full, "next, resumed": resumed, "next, how": how}
 
 
 if __name__ == "__main__":

@@ -188,3 +188,18 @@ class CloseStatePrev(models.Model):
 
     class Meta:
         db_table = "close_state_prev"
+
+
+class CloseStatePerson(models.Model):
+    """A person's row in force at the state's month, per unit, when it has a wage (ce_pbase)."""
+
+    unit_id = models.BigIntegerField()
+    person_id = models.BigIntegerField()
+    wage = models.BigIntegerField()
+    si = models.BooleanField()
+    hi = models.BooleanField()
+    ui = models.BooleanField()
+    oadi = models.BooleanField()
+
+    class Meta:
+        db_table = "close_state_person"

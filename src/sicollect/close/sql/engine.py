@@ -74,6 +74,9 @@ FUND_ORDER = list(Fund)  # the calculator's order of funds when it posts dues an
 FRESH_COLUMNS = "unit_id, fund, month, late_from, amount"
 ITEM_COLUMNS = "unit_id, fund, kind, month, late_from, seq, outstanding, acc_from"
 PREV_COLUMNS = "unit_id, month, fund, base, headcount, rate, amount"
+PERSON_COLUMNS = "unit_id, person_id, wage, si, hi, ui, oadi"
+PERSON_COLUMNS_TYPED = ("unit_id BIGINT, person_id BIGINT, wage BIGINT, si BOOLEAN, hi BOOLEAN, ui BOOLEAN, "
+                        "oadi BOOLEAN")
 #: the work tables a close leaves for the next one (see :class:`sicollect.close.models.CloseState`):
 #: work table → (state table, its columns; in ``id`` order where the work table has one)
 STATE_TABLES = {
@@ -82,7 +85,9 @@ STATE_TABLES = {
     "ce_base": ("close_state_base", "unit_id, month, fund, base, first_late"),
     "ce_fresh": ("close_state_fresh", FRESH_COLUMNS),
     "ce_prev": ("close_state_prev", PREV_COLUMNS),
+    "ce_pbase": ("close_state_person", PERSON_COLUMNS),
 }
+ORDERED_STATE = ("ce_item", "ce_fresh", "ce_pbase")
 FLAGS = {Fund.SI_LT: "si", Fund.SI_ST: "si", Fund.OADI: "oadi", Fund.HI: "hi", Fund.UI: "ui"}
 
 
@@ -136,7 +141,8 @@ class SetClose:
         for name in ("ce_rules", "ce_deadline", "ce_funds", "ce_months", "ce_monthend", "ce_item", "ce_credit",
                      "ce_acc", "ce_entry", "ce_src", "ce_alloc", "ce_assess", "ce_adj", "ce_charge",
                      "ce_left", "ce_new", "ce_dec", "ce_take", "ce_back", "ce_base", "ce_aff", "ce_g", "ce_rulew",
-                     "ce_fresh", "ce_debt", "ce_round", "ce_touch", "ce_changed", "ce_prev", "ce_due", "ce_late", "ce_prow"):
+                     "ce_fresh", "ce_debt", "ce_round", "ce_touch", "ce_changed", "ce_prev", "ce_due", "ce_late", "ce_prow", "ce_pbase", "ce_chp",
+                     "ce_eff"):
             t.drop(name)
         t.create("ce_funds", "fund VARCHAR(8), flag VARCHAR(4), prio INTEGER, pos INTEGER")
         t.insert("ce_funds", "VALUES " + _values(
@@ -182,6 +188,10 @@ class SetClose:
                  "month DATE, late_from DATE, seq BIGINT, outstanding BIGINT, acc_from DATE")
         t.index("ce_item_unit", "ce_item", "unit_id")
         t.create("ce_credit", "unit_id BIGINT PRIMARY KEY, amount BIGINT")
+        # each person's row in force in the month last assessed (with a wage), per unit: the dues of a
+        # month are summed from here; only the persons whose rows start, end or are declared change it
+        t.create("ce_pbase", f"id {d.serial_pk}, {PERSON_COLUMNS_TYPED}")
+        t.index("ce_pbase_key", "ce_pbase", "unit_id, person_id")
         # the base in force per unit × month × fund (dues, then every adjustment), for adjustments
         # first_late: the earliest late-from date of the month's dues and adjustments (the ledger's
         # MIN(late_from) of the group), from which the month-end debts are aged
@@ -210,43 +220,50 @@ class SetClose:
         self.t.create("ce_entry", self.ENTRY_COLUMNS.format(json=self.d.json_type))
 
     # --- assessment --------------------------------------------------------------------------
-    def assess_sql(self, pairs: str, row_filter: str) -> str:
-        """Assessment per (unit, month, fund) for the (unit_id, month) pairs of ``pairs``."""
+    def effective_sql(self, period: Month, pairs: str | None, row_filter: str) -> str:
+        """The row in force in ``period`` for each (unit, person), as the calculator picks it (the latest
+        declaration, then the latest start, then the latest row), when it has a wage: for every pair, or
+        for those of ``pairs`` (a table of unit_id, person_id)."""
+        join = f"JOIN {pairs} c ON c.unit_id = p.unit_id AND c.person_id = p.person_id" if pairs else ""
+        return f"""SELECT {PERSON_COLUMNS} FROM (
+  SELECT p.unit_id, p.person_id, p.wage, p.si, p.hi, p.ui, p.oadi,
+         ROW_NUMBER() OVER (PARTITION BY p.unit_id, p.person_id
+                            ORDER BY CASE WHEN p.declared_on IS NULL THEN 0 ELSE 1 END DESC,
+                                     p.declared_on DESC, p.from_month DESC, p.id DESC) AS rn
+  FROM registry_participation p {join}
+  WHERE p.from_month <= {self.m(period)} AND (p.to_month IS NULL OR p.to_month >= {self.m(period)}) AND {row_filter}
+) e WHERE e.rn = 1 AND e.wage > 0"""
+
+    def assess_sql(self, period: Month, units: str | None) -> str:
+        """Assessment per (unit, fund) for ``period`` from the persons' rows in force (``ce_pbase``), for
+        every unit or those of ``units`` (a query of unit_id): wages clamped to the month's floor and
+        each fund's cap, summed per unit × fund, × rate, rounded once."""
         d = self.d
         sums = ", ".join(
             f"SUM(CASE WHEN e.{FLAGS[f]} THEN {d.least(d.greatest('e.wage', 'w.floor'), f'w.cap{i}')} ELSE 0 END) AS b{i}, "
             f"SUM(CASE WHEN e.{FLAGS[f]} THEN 1 ELSE 0 END) AS n{i}"
             for i, f in enumerate(FUND_ORDER))
+        where = f"WHERE e.unit_id IN ({units})" if units else ""
 
         def pick(prefix: str) -> str:
             return "CASE f.pos " + " ".join(f"WHEN {i} THEN b.{prefix}{i}" for i in range(len(FUND_ORDER))) + " END"
 
         return f"""
-WITH pm AS ({pairs}),
-eff AS (
-  SELECT pm.unit_id, pm.month, p.wage, p.si, p.hi, p.ui, p.oadi,
-         ROW_NUMBER() OVER (PARTITION BY pm.unit_id, pm.month, p.person_id
-                            ORDER BY CASE WHEN p.declared_on IS NULL THEN 0 ELSE 1 END DESC,
-                                     p.declared_on DESC, p.from_month DESC, p.id DESC) AS rn
-  FROM pm JOIN registry_participation p
-    ON p.unit_id = pm.unit_id AND p.from_month <= pm.month AND (p.to_month IS NULL OR p.to_month >= pm.month)
-  WHERE {row_filter}
-),
-base AS (
-  SELECT e.unit_id, e.month, u.region, u.oadi_low_risk AS low, {sums}
-  FROM eff e JOIN registry_unit u ON u.id = e.unit_id
-  JOIN ce_rulew w ON w.month = e.month AND w.region = u.region
-  WHERE e.rn = 1 AND e.wage > 0
-  GROUP BY e.unit_id, e.month, u.region, u.oadi_low_risk
+WITH base AS (
+  SELECT e.unit_id, u.region, u.oadi_low_risk AS low, {sums}
+  FROM ce_pbase e JOIN registry_unit u ON u.id = e.unit_id
+  JOIN ce_rulew w ON w.month = {self.m(period)} AND w.region = u.region
+  {where}
+  GROUP BY e.unit_id, u.region, u.oadi_low_risk
 ),
 per_fund AS (
-  SELECT b.unit_id, b.month, b.region, b.low, f.fund, {pick('b')} AS base, {pick('n')} AS headcount
+  SELECT b.unit_id, b.region, b.low, f.fund, {pick('b')} AS base, {pick('n')} AS headcount
   FROM base b CROSS JOIN ce_funds f
 )
-SELECT x.unit_id, x.month, x.fund, x.base, x.headcount,
+SELECT x.unit_id, {self.m(period)} AS month, x.fund, x.base, x.headcount,
        CASE WHEN x.low THEN r.rate_low ELSE r.rate END AS rate,
        {d.idiv("x.base * (CASE WHEN x.low THEN r.rate_low ELSE r.rate END) + 500000", "1000000")} AS amount
-FROM per_fund x JOIN ce_rules r ON r.month = x.month AND r.region = x.region AND r.fund = x.fund
+FROM per_fund x JOIN ce_rules r ON r.month = {self.m(period)} AND r.region = x.region AND r.fund = x.fund
 WHERE x.headcount > 0
 """
 
@@ -273,25 +290,36 @@ FROM ({source}) s""", ITEM_COLUMNS)
         return [r for r in (1, 2, 3, 4) if terms(r, before) != terms(r, period)]
 
     def dues(self, period: Month) -> None:
-        """Assess every unit for ``period``. A unit's dues are last month's, relabelled, unless one of
-        its rows starts this month, ended last month or was declared this month, or the rules of its
-        region changed: only those units (about a third a month) are assessed afresh."""
+        """Assess every unit for ``period``. Each person's row in force is kept in ``ce_pbase``; it is
+        looked up again only for the persons one of whose rows starts this month, ended last month or
+        was declared this month (a few per cent a month). A unit's dues are last month's, relabelled,
+        unless one of its persons changed or the rules of its region did: only those units (about a
+        third a month) are summed again, from ``ce_pbase``."""
         d = self.d
         # COALESCE rather than IS NULL OR …: the same rows, but SQLite then reads each unit's rows by
         # the (unit, from_month) index instead of nearly the whole table through the declared_on one.
         row_filter = f"COALESCE(p.declared_on, {self.dt(date(1, 1, 1))}) <= {self.dt(period.last_day)}"
-        everyone = f"SELECT id AS unit_id, {self.m(period)} AS month FROM registry_unit"
         regions = self.rules_changed(period)
-        if self.assessed is None or len(regions) == 4:
-            self.fill("ce_assess", self.assess_sql(everyone, row_filter))
+        if self.assessed is None:
+            self.t.insert("ce_pbase", self.effective_sql(period, None, row_filter), PERSON_COLUMNS)
         else:
+            # the persons whose row in force can differ from last month's: a row starts, one ended,
+            # or one was declared this month (rows declared later are not known yet)
             before = Month.from_index(period.index - 1)
+            self.fill("ce_chp", f"""SELECT DISTINCT p.unit_id, p.person_id FROM registry_participation p
+WHERE p.from_month = {self.m(period)} OR p.to_month = {self.m(before)}
+   OR (p.declared_on > {self.dt(before.last_day)} AND p.declared_on <= {self.dt(period.last_day)})""")
+            self.fill("ce_eff", self.effective_sql(period, "ce_chp", row_filter))
+            self.t.delete("ce_pbase", """ce_pbase.id IN (SELECT b.id FROM ce_chp c JOIN ce_pbase b
+  ON b.unit_id = c.unit_id AND b.person_id = c.person_id)""")
+            self.t.insert("ce_pbase", f"SELECT {PERSON_COLUMNS} FROM ce_eff", PERSON_COLUMNS)
+        if self.assessed is None or len(regions) == 4:
+            self.fill("ce_assess", self.assess_sql(period, None))
+        else:
             in_regions = (f" UNION SELECT id FROM registry_unit WHERE region IN ({', '.join(map(str, regions))})"
                           if regions else "")
-            self.fill("ce_changed", f"""SELECT DISTINCT p.unit_id FROM registry_participation p
-WHERE p.from_month = {self.m(period)} OR p.to_month = {self.m(before)}
-   OR (p.declared_on > {self.dt(before.last_day)} AND p.declared_on <= {self.dt(period.last_day)}){in_regions}""")
-            fresh = self.assess_sql(everyone + " WHERE id IN (SELECT unit_id FROM ce_changed)", row_filter)
+            self.fill("ce_changed", f"SELECT DISTINCT unit_id FROM ce_chp{in_regions}")
+            fresh = self.assess_sql(period, "SELECT unit_id FROM ce_changed")
             self.fill("ce_assess", f"""{fresh}
 UNION ALL
 SELECT unit_id, {self.m(period)}, fund, base, headcount, rate, amount FROM ce_prev
@@ -667,7 +695,7 @@ WHERE p.paid_on >= r.day AND p.paid_on < r.next_day""")
         """Replace the saved state by the work tables as they are now (after the last month computed)."""
         for work, (state, columns) in STATE_TABLES.items():
             self.t.execute(("TRUNCATE " if self.d.name == "postgresql" else "DELETE FROM ") + state)
-            order = " ORDER BY id" if work in ("ce_item", "ce_fresh") else ""
+            order = " ORDER BY id" if work in ORDERED_STATE else ""
             self.t.insert(state, f"SELECT {columns} FROM {work}{order}", columns)
 
     def load_state(self, month: Month, seq: int) -> None:
@@ -675,7 +703,7 @@ WHERE p.paid_on >= r.day AND p.paid_on < r.next_day""")
         self.t.create("ce_prev", "unit_id BIGINT, month DATE, fund VARCHAR(8), base BIGINT, headcount BIGINT, "
                       "rate BIGINT, amount BIGINT")
         for work, (state, columns) in STATE_TABLES.items():
-            order = " ORDER BY id" if work in ("ce_item", "ce_fresh") else ""
+            order = " ORDER BY id" if work in ORDERED_STATE else ""
             self.t.insert(work, f"SELECT {columns} FROM {state}{order}", columns)
         self.assessed = month
         self.seq = seq
@@ -811,22 +839,29 @@ def month_end_debts(engine: SetClose, through: Month) -> MonthEndDebts:
 def inputs_fingerprint(tables: SqlTables, book: RuleBook, first: Month, upto: Month) -> str:
     """SHA-256 of everything the close reads for the months ``first`` … ``upto``: the participation rows
     declared by ``upto``'s end (or never dated), the payments paid by then, their units' region, payment
-    cycle and risk class, and the rules of those months (floors, caps, rates, deadlines, interest)."""
+    cycle and risk class, and the rules of those months (floors, caps, rates, deadlines, interest).
+    SQLite: the rows themselves, read in id order; PostgreSQL: per query the count and the sum of a 64-bit
+    hash of each row, computed in the server (region scale: millions of rows not sent to Python)."""
     d = tables.d
     last = d.date(upto.last_day)
     known = f"COALESCE(p.declared_on, {d.date(date(1, 1, 1))}) <= {last}"
     h = hashlib.sha256()
-    for sql in (
-        f"""SELECT p.id, p.unit_id, p.person_id, p.from_month, p.to_month, p.wage, p.si, p.hi, p.ui, p.oadi,
-       p.declared_on, p.retro_interest FROM registry_participation p WHERE {known} ORDER BY p.id""",
-        f"SELECT p.id, p.unit_id, p.amount, p.paid_on FROM contributions_payment p WHERE p.paid_on <= {last} ORDER BY p.id",
-        f"""SELECT u.id, u.region, u.payment_cycle, u.oadi_low_risk FROM registry_unit u
+    for columns, rows in (
+        ("p.id, p.unit_id, p.person_id, p.from_month, p.to_month, p.wage, p.si, p.hi, p.ui, p.oadi, p.declared_on, "
+         "p.retro_interest", f"registry_participation p WHERE {known}"),
+        ("p.id, p.unit_id, p.amount, p.paid_on", f"contributions_payment p WHERE p.paid_on <= {last}"),
+        ("u.id, u.region, u.payment_cycle, u.oadi_low_risk", f"""registry_unit u
 WHERE u.id IN (SELECT p.unit_id FROM registry_participation p WHERE {known})
-   OR u.id IN (SELECT p.unit_id FROM contributions_payment p WHERE p.paid_on <= {last}) ORDER BY u.id""",
+   OR u.id IN (SELECT p.unit_id FROM contributions_payment p WHERE p.paid_on <= {last})"""),
     ):
+        if d.name == "postgresql":
+            # in the server: a 64-bit hash per row, summed (the same for the same rows, in any order)
+            sql = f"SELECT COUNT(*), SUM(hashtextextended(ROW({columns})::text, 0)) FROM {rows}"
+        else:
+            sql = f"SELECT {columns} FROM {rows} ORDER BY 1"
         h.update(sql.encode())
-        for rows in tables.batches(sql):
-            h.update(repr(rows).encode())
+        for batch in tables.batches(sql):
+            h.update(repr(batch).encode())
     for i in range(first.index, upto.index + 1):
         m = Month.from_index(i)
         h.update(repr((str(m), [(book.floor(r, m), [book.cap(f, r, m) for f in Fund]) for r in (1, 2, 3, 4)],
