@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from sicollect.arrears.cases import debts, debts_from_rows
 from sicollect.close.sql import run_close
 from sicollect.reports.kpi import Scope, unit_debts, unit_debts_many
 from sicollect.close.sql.dialect import PostgresDialect, SqliteDialect
@@ -98,6 +99,10 @@ def test_demo_province_closed_both_ways_is_equal_to_the_dong(demo_unposted) -> N
     assert len(have) > 40_000
     assert_same(have, reference_by_key())
     assert_month_end_debts_as_the_ledger_says(summary.debts, 24)
+    # the arrears cases are synced from the close's own month-end debts: the ledger query's, row for row
+    for day in (date(2024, 6, 30), date(2025, 12, 31)):
+        computed = debts_from_rows(summary.debts.rows(day))  # type: ignore[union-attr]
+        assert computed == debts(day) and sum(1 for d in computed.values() if d.late) > 5
     assert run_close(THROUGH).entries == 0  # a rerun appends nothing
 
     # The close ages every unit at every month end in one pass over the ledger: the same debts,

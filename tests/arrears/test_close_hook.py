@@ -37,8 +37,8 @@ def test_a_failure_after_the_arrears_step_leaves_no_case_behind(monkeypatch: pyt
     hi_unit()
     real = cases.after_close
 
-    def then_fail(as_of: date) -> dict[str, object]:
-        real(as_of)
+    def then_fail(as_of: date, owed: object = None) -> dict[str, object]:
+        real(as_of, owed)  # type: ignore[arg-type]
         assert Case.objects.count() == 1
         raise RuntimeError("disk full")
 

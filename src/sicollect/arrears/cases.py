@@ -22,6 +22,7 @@ outstanding total is 1,800,000 and the case shows class II.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -29,6 +30,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from sicollect.close.aging import class_of, load_bands, months_late
+from sicollect.core.bulk import update_rows
 from sicollect.reports.kpi import DEBT_SQL, Scope
 
 from .models import Case, CaseEvent, CaseStep, Commitment, CommitmentStatus, StepStatus
@@ -70,7 +72,12 @@ def debts(as_of: date, scope: Scope | None = None, unit_ids: list[int] | None = 
     x = as_of.isoformat()
     with connection.cursor() as cur:
         cur.execute(DEBT_SQL.format(where=where), [x, x, *params])
-        rows = cur.fetchall()
+        return debts_from_rows(cur.fetchall())
+
+
+def debts_from_rows(rows: Iterable[tuple[Any, ...]]) -> dict[int, Debt]:
+    """``Debt`` per unit from rows of (unit_id, status, outstanding, late, oldest late-from date), as the
+    ledger's debt query gives them or the close computed them (``MonthEndDebts.rows``)."""
     return {
         unit_id: Debt(unit_id, status, int(out or 0), int(late or 0), _as_date(oldest))
         for unit_id, status, out, late, oldest in rows
@@ -91,12 +98,14 @@ class SyncSummary:
         return dict(self.__dict__)
 
 
-def sync(as_of: date) -> SyncSummary:
-    """Open, update and close cases from the ledger as of ``as_of`` (idempotent)."""
+def sync(as_of: date, owed: dict[int, Debt] | None = None) -> SyncSummary:
+    """Open, update and close cases from the ledger as of ``as_of`` (idempotent). ``owed``: every unit's
+    debt on that day when the caller has it (the close computed it); else read from the ledger."""
     _, classes = load_bands()
     summary = SyncSummary()
     with transaction.atomic():
-        owed = debts(as_of)
+        if owed is None:
+            owed = debts(as_of)
         open_cases = {c.unit_id: c for c in Case.objects.select_for_update().filter(closed_on__isnull=True)}
         new: list[Case] = []
         changed: list[Case] = []
@@ -130,10 +139,10 @@ def sync(as_of: date) -> SyncSummary:
                 closing.append((case, "paid"))
         Case.objects.bulk_create(new)
         fields = ["as_of", "late_amount", "outstanding", "months_late", "days_late", "debt_class", "max_late_amount"]
-        Case.objects.bulk_update(changed, fields, batch_size=500)
+        update_rows(Case, changed, fields)
         for case, reason in closing:
             case.closed_on, case.close_reason = as_of, reason
-        Case.objects.bulk_update([c for c, _ in closing], [*fields, "closed_on", "close_reason"], batch_size=500)
+        update_rows(Case, [c for c, _ in closing], [*fields, "closed_on", "close_reason"])
         closed_ids = [c.pk for c, _ in closing]
         CaseStep.objects.filter(case_id__in=closed_ids, status=StepStatus.PROPOSED).update(status=StepStatus.CANCELLED)
         Commitment.objects.filter(case_id__in=closed_ids, status=CommitmentStatus.ACTIVE).update(
@@ -173,13 +182,14 @@ def _drop_paid_disclosures(as_of: date, closed_case_ids: list[int]) -> None:
     remove_closed(as_of, closed_case_ids)
 
 
-def after_close(as_of: date) -> dict[str, Any]:
-    """What the monthly close runs at the end of its transaction: sync cases, check commitments,
-    propose the next steps. Returns the three summaries."""
+def after_close(as_of: date, owed: dict[int, Debt] | None = None) -> dict[str, Any]:
+    """What the monthly close runs at the end of its transaction: sync cases (from ``owed``, the debts
+    the close computed for ``as_of``, when given), check commitments, propose the next steps. Returns
+    the three summaries."""
     from .commitments import check_commitments
     from .ladder import propose
 
-    synced = sync(as_of)
+    synced = sync(as_of, owed)
     checked = check_commitments(as_of)
     proposed = propose(as_of)
     return {"cases": synced.as_dict(), "commitments": checked, "proposals": proposed.as_dict()}

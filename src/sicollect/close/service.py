@@ -213,15 +213,19 @@ def amounts_posted(months: list[Month]) -> dict[str, int]:
     return {r["kind"]: int(r["total"]) for r in rows}
 
 
-def after_close_hooks(as_of: date) -> dict[str, Any]:
-    """Work that follows the close inside its transaction: the arrears cases and ladder proposals."""
+def after_close_hooks(as_of: date, computed: Any = None) -> dict[str, Any]:
+    """Work that follows the close inside its transaction: the arrears cases and ladder proposals.
+    ``computed``: the engine's month-end debts (``close.sql.engine.MonthEndDebts``), read for ``as_of``
+    instead of querying the whole ledger again."""
     from django.apps import apps
 
     if not apps.is_installed("sicollect.arrears"):
         return {}
-    from sicollect.arrears.cases import after_close
+    from sicollect.arrears.cases import after_close, debts_from_rows
 
-    return after_close(as_of)
+    rows = getattr(computed, "rows", None)
+    owed = debts_from_rows(rows(as_of)) if rows is not None and as_of in computed else None
+    return after_close(as_of, owed)
 
 
 Engine = Callable[[Month, Month | None, bool], Any]
@@ -265,7 +269,7 @@ def close(through: Month, engine: Engine = reference_engine, progress: bool = Fa
             summary.months = [str(m) for m in months]
             summary.amounts = amounts_posted(months)
             t0 = time.perf_counter()
-            summary.arrears = after_close_hooks(through.last_day)
+            summary.arrears = after_close_hooks(through.last_day, getattr(result, "debts", None))
             summary.seconds["arrears"] = time.perf_counter() - t0
             for m in months:
                 ClosedMonth.objects.create(month=m, summary=summary.as_dict())

@@ -809,14 +809,19 @@ class MonthEndDebts(Mapping[date, list[Any]]):
     def __getitem__(self, day: date) -> list[Any]:
         from sicollect.reports.kpi import unit_debt
 
+        return [unit_debt(unit_id, status, outstanding, late, oldest, day)
+                for unit_id, status, outstanding, late, oldest in self.rows(day)]
+
+    def rows(self, day: date) -> list[tuple[Any, ...]]:
+        """(unit_id, status, outstanding, late, oldest late-from date) of every unit owing at ``day``'s
+        end: the rows of the ledger's debt query (``reports.kpi.DEBT_SQL``) on that day."""
         if day not in self.days:
             raise KeyError(day)
         with connection.cursor() as cur:
             cur.execute(f"""SELECT d.unit_id, u.status, d.outstanding, d.late, d.oldest
 FROM ce_debt d JOIN registry_unit u ON u.id = d.unit_id
 WHERE d.as_of = {self.d.date(day)} AND (d.outstanding <> 0 OR d.late <> 0) ORDER BY d.unit_id""")
-            return [unit_debt(unit_id, status, outstanding, late, oldest, day)
-                    for unit_id, status, outstanding, late, oldest in cur.fetchall()]
+            return list(cur.fetchall())
 
     def __contains__(self, day: object) -> bool:  # without reading the rows (Mapping's would)
         return day in self.days
