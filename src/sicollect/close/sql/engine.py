@@ -87,7 +87,9 @@ STATE_TABLES = {
     "ce_prev": ("close_state_prev", PREV_COLUMNS),
     "ce_pbase": ("close_state_person", PERSON_COLUMNS),
 }
-ORDERED_STATE = ("ce_item", "ce_fresh", "ce_pbase")
+#: the order a work table is saved in (its index's, so that loading it back appends to the index)
+STATE_ORDER = {"ce_item": "id", "ce_credit": "unit_id", "ce_base": "unit_id, month, fund", "ce_fresh": "id",
+               "ce_prev": "unit_id, fund", "ce_pbase": "unit_id, person_id"}
 FLAGS = {Fund.SI_LT: "si", Fund.SI_ST: "si", Fund.OADI: "oadi", Fund.HI: "hi", Fund.UI: "ui"}
 
 
@@ -695,16 +697,14 @@ WHERE p.paid_on >= r.day AND p.paid_on < r.next_day""")
         """Replace the saved state by the work tables as they are now (after the last month computed)."""
         for work, (state, columns) in STATE_TABLES.items():
             self.t.execute(("TRUNCATE " if self.d.name == "postgresql" else "DELETE FROM ") + state)
-            order = " ORDER BY id" if work in ORDERED_STATE else ""
-            self.t.insert(state, f"SELECT {columns} FROM {work}{order}", columns)
+            self.t.insert(state, f"SELECT {columns} FROM {work} ORDER BY {STATE_ORDER[work]}", columns)
 
     def load_state(self, month: Month, seq: int) -> None:
         """Start from the state saved at the end of ``month`` (the work tables just created, empty)."""
         self.t.create("ce_prev", "unit_id BIGINT, month DATE, fund VARCHAR(8), base BIGINT, headcount BIGINT, "
                       "rate BIGINT, amount BIGINT")
         for work, (state, columns) in STATE_TABLES.items():
-            order = " ORDER BY id" if work in ORDERED_STATE else ""
-            self.t.insert(work, f"SELECT {columns} FROM {state}{order}", columns)
+            self.t.insert(work, f"SELECT {columns} FROM {state} ORDER BY id", columns)
         self.assessed = month
         self.seq = seq
 
@@ -843,30 +843,33 @@ def month_end_debts(engine: SetClose, through: Month) -> MonthEndDebts:
 # --- resuming from the last close ---------------------------------------------------------------------
 def inputs_fingerprint(tables: SqlTables, book: RuleBook, first: Month, upto: Month) -> str:
     """SHA-256 of everything the close reads for the months ``first`` … ``upto``: the participation rows
-    declared by ``upto``'s end (or never dated), the payments paid by then, their units' region, payment
-    cycle and risk class, and the rules of those months (floors, caps, rates, deadlines, interest).
-    SQLite: the rows themselves, read in id order; PostgreSQL: per query the count and the sum of a 64-bit
+    declared by ``upto``'s end (or never dated) with their units' region, payment cycle and risk class,
+    the payments paid by then, and the rules of those months (floors, caps, rates, deadlines, interest).
+    SQLite: the rows as text, in id order; PostgreSQL: per query the count and the sum of a 64-bit
     hash of each row, computed in the server (region scale: millions of rows not sent to Python)."""
     d = tables.d
     last = d.date(upto.last_day)
     known = f"COALESCE(p.declared_on, {d.date(date(1, 1, 1))}) <= {last}"
     h = hashlib.sha256()
     for columns, rows in (
+        # each row with its unit's region, payment cycle and risk class (what the dues read of the unit)
         ("p.id, p.unit_id, p.person_id, p.from_month, p.to_month, p.wage, p.si, p.hi, p.ui, p.oadi, p.declared_on, "
-         "p.retro_interest", f"registry_participation p WHERE {known}"),
+         "p.retro_interest, u.region, u.payment_cycle, u.oadi_low_risk",
+         f"registry_participation p JOIN registry_unit u ON u.id = p.unit_id WHERE {known}"),
         ("p.id, p.unit_id, p.amount, p.paid_on", f"contributions_payment p WHERE p.paid_on <= {last}"),
-        ("u.id, u.region, u.payment_cycle, u.oadi_low_risk", f"""registry_unit u
-WHERE u.id IN (SELECT p.unit_id FROM registry_participation p WHERE {known})
-   OR u.id IN (SELECT p.unit_id FROM contributions_payment p WHERE p.paid_on <= {last})"""),
     ):
         if d.name == "postgresql":
             # in the server: a 64-bit hash per row, summed (the same for the same rows, in any order)
             sql = f"SELECT COUNT(*), SUM(hashtextextended(ROW({columns})::text, 0)) FROM {rows}"
         else:
-            sql = f"SELECT {columns} FROM {rows} ORDER BY 1"
+            # SQLite has no hash function: each row as one line of text, all lines as one string, in id
+            # order (fetching the rows as tuples costs ~10× more: every date is parsed)
+            line = " || '|' || ".join(f"COALESCE(CAST({c.strip()} AS TEXT), '~')" for c in columns.split(","))
+            sql = f"SELECT group_concat(line, char(10)) FROM (SELECT {line} AS line FROM {rows} ORDER BY p.id)"
         h.update(sql.encode())
         for batch in tables.batches(sql):
-            h.update(repr(batch).encode())
+            for row in batch:
+                h.update((row[0] if isinstance(row[0], str) else repr(row)).encode())
     for i in range(first.index, upto.index + 1):
         m = Month.from_index(i)
         h.update(repr((str(m), [(book.floor(r, m), [book.cap(f, r, m) for f in Fund]) for r in (1, 2, 3, 4)],
