@@ -30,6 +30,16 @@ def full_engine(through: Month, closed: Month | None, progress: bool) -> Any:
     return run_close(through, closed, progress, resume=False)
 
 
+def ledger_of_a_full_close(through: Month) -> dict[tuple[Any, ...], int]:
+    """The ledger a close through ``through`` without any saved state would leave (rolled back)."""
+    with transaction.atomic():
+        sid = transaction.savepoint()
+        service.close(through, engine=full_engine)
+        want = ledger_by_key()
+        transaction.savepoint_rollback(sid)
+    return want
+
+
 @pytest.mark.django_db
 def test_monthly_closes_resume_and_write_the_reference_ledger(demo_unposted) -> None:  # type: ignore[no-untyped-def]
     """Three closes (2024-12, 2025-06, 2025-12): the second and third start from the saved state and
@@ -78,11 +88,7 @@ def test_a_change_to_a_closed_month_recomputes_from_the_first(demo_unposted, cha
     u = Unit.objects.filter(participations__from_month__lte=date(2024, 6, 1)).order_by("code").first()
     assert u is not None
     change(u)
-    with transaction.atomic():
-        sid = transaction.savepoint()
-        service.close(Month(2025, 3), engine=full_engine)
-        want = ledger_by_key()
-        transaction.savepoint_rollback(sid)
+    want = ledger_of_a_full_close(Month(2025, 3))
     summary = service.close(Month(2025, 3), engine=close_engine)
     assert summary.resumed_from == ""
     assert ledger_by_key() == want
@@ -100,11 +106,7 @@ def test_a_new_unit_and_open_month_data_still_resume(demo_unposted) -> None:  # 
     p = f.person("7900000999")
     f.participation(u, p, "2025-01", None, 8_000_000, declared_on=date(2025, 1, 5))
     f.payment(u, date(2025, 2, 10), 500_000)
-    with transaction.atomic():
-        sid = transaction.savepoint()
-        service.close(Month(2025, 2), engine=full_engine)
-        want = ledger_by_key()
-        transaction.savepoint_rollback(sid)
+    want = ledger_of_a_full_close(Month(2025, 2))
     summary = service.close(Month(2025, 2), engine=close_engine)
     assert summary.resumed_from == "2024-12"
     assert ledger_by_key() == want

@@ -74,11 +74,13 @@ FUND_ORDER = list(Fund)  # the calculator's order of funds when it posts dues an
 FRESH_COLUMNS = "unit_id, fund, month, late_from, amount"
 ITEM_COLUMNS = "unit_id, fund, kind, month, late_from, seq, outstanding, acc_from"
 PREV_COLUMNS = "unit_id, month, fund, base, headcount, rate, amount"
+PREV_COLUMNS_TYPED = ("unit_id BIGINT, month DATE, fund VARCHAR(8), base BIGINT, headcount BIGINT, rate BIGINT, "
+                      "amount BIGINT")
 PERSON_COLUMNS = "unit_id, person_id, wage, si, hi, ui, oadi"
 PERSON_COLUMNS_TYPED = ("unit_id BIGINT, person_id BIGINT, wage BIGINT, si BOOLEAN, hi BOOLEAN, ui BOOLEAN, "
                         "oadi BOOLEAN")
 #: the work tables a close leaves for the next one (see :class:`sicollect.close.models.CloseState`):
-#: work table → (state table, its columns; in ``id`` order where the work table has one)
+#: work table → (state table, its columns)
 STATE_TABLES = {
     "ce_item": ("close_state_item", ITEM_COLUMNS),
     "ce_credit": ("close_state_credit", "unit_id, amount"),
@@ -298,8 +300,8 @@ FROM ({source}) s""", ITEM_COLUMNS)
         unless one of its persons changed or the rules of its region did: only those units (about a
         third a month) are summed again, from ``ce_pbase``."""
         d = self.d
-        # COALESCE rather than IS NULL OR …: the same rows, but SQLite then reads each unit's rows by
-        # the (unit, from_month) index instead of nearly the whole table through the declared_on one.
+        # COALESCE rather than IS NULL OR …: the same rows, but SQLite then reads the persons' rows by
+        # their own index instead of nearly the whole table through the declared_on one.
         row_filter = f"COALESCE(p.declared_on, {self.dt(date(1, 1, 1))}) <= {self.dt(period.last_day)}"
         regions = self.rules_changed(period)
         if self.assessed is None:
@@ -701,8 +703,7 @@ WHERE p.paid_on >= r.day AND p.paid_on < r.next_day""")
 
     def load_state(self, month: Month, seq: int) -> None:
         """Start from the state saved at the end of ``month`` (the work tables just created, empty)."""
-        self.t.create("ce_prev", "unit_id BIGINT, month DATE, fund VARCHAR(8), base BIGINT, headcount BIGINT, "
-                      "rate BIGINT, amount BIGINT")
+        self.t.create("ce_prev", PREV_COLUMNS_TYPED)
         for work, (state, columns) in STATE_TABLES.items():
             self.t.insert(work, f"SELECT {columns} FROM {state} ORDER BY id", columns)
         self.assessed = month
