@@ -80,11 +80,13 @@ def test_kpi_of_a_hand_built_province() -> None:
     Revenue: 3,200,000 + 1,000,000 received in 2025 = 4,200,000 of a 200,000,000 plan = 2.10 %;
     1,000,000 of it in October (change vs previous month); same period 2024: D's 3,200,000.
 
-    Debt (principal): A owes Sep + Oct 6,400,000 − 1,000,000 = 5,400,000, none late (Sep due 31 Oct).
-    B owes Jul–Oct 12,800,000; Jul (due 31 Aug) and Aug (due 30 Sep) are late: 6,400,000;
+    Debt (principal): a month's dues are owed from its close (RULES.md §4), so on 15 Oct October's are not
+    owed yet. A's 3,200,000 of 20 Aug waited as credit and paid August at its close; A owes Sep
+    3,200,000 − 1,000,000 = 2,200,000, none late (Sep due 31 Oct).
+    B owes Jul–Sep 9,600,000; Jul (due 31 Aug) and Aug (due 30 Sep) are late: 6,400,000;
     oldest late 31 Aug → 15 Oct = 1 whole month: bucket 1–3, class II.
     C owes Jan–Mar 9,600,000, all late; 31 Jan → 15 Oct = 8 months, missing → class IV.1, bucket 6–12.
-    Total 27,800,000 = 13.90 % of plan; interest-bearing 16,000,000 = 8.00 %; 2 units late, 1 by ≥ 2 months.
+    Total 21,400,000 = 10.70 % of plan; interest-bearing 16,000,000 = 8.00 %; 2 units late, 1 by ≥ 2 months.
     A year earlier (15 Oct 2024) nothing was owed: 0.00 % of the 2024 plan.
 
     Participants in Oct 2025: A's and B's persons (C's left in March): SI 2, UI 2, HI 2; at the end
@@ -98,7 +100,7 @@ def test_kpi_of_a_hand_built_province() -> None:
         "change_vs_last_year": 1_000_000, "change_vs_previous_month": 1_000_000,
     }
     debt = data["debt"]
-    assert debt["outstanding_total"] == 27_800_000 and debt["outstanding_pct_of_plan"] == 13.90
+    assert debt["outstanding_total"] == 21_400_000 and debt["outstanding_pct_of_plan"] == 10.70
     assert debt["interest_bearing"] == 16_000_000 and debt["interest_bearing_pct_of_plan"] == 8.00
     assert (debt["units_late"], debt["units_late_2_months_or_more"]) == (2, 1)
     assert debt["by_bucket"]["1-3"] == {"units": 1, "amount": 6_400_000}
@@ -119,11 +121,11 @@ def test_kpi_of_a_hand_built_province() -> None:
 
 @pytest.mark.django_db
 def test_kpi_of_one_grassroots_office_counts_only_its_units() -> None:
-    """HL holds A and D: 4,200,000 of its 50,000,000 plan = 8.40 %; debt 5,400,000, none late."""
+    """HL holds A and D: 4,200,000 of its 50,000,000 plan = 8.40 %; debt 2,200,000 (A's September), none late."""
     build_province()
     data = kpi(date(2025, 10, 15), Office.objects.get(code="HL"))
     assert data["revenue"]["pct_of_plan"] == 8.40
-    assert data["debt"]["outstanding_total"] == 5_400_000 and data["debt"]["interest_bearing"] == 0
+    assert data["debt"]["outstanding_total"] == 2_200_000 and data["debt"]["interest_bearing"] == 0
     assert data["participants"]["si_compulsory"]["count"] == 1
 
 

@@ -44,11 +44,12 @@ def test_statement_of_the_declaring_month_shows_the_adjustment_and_its_interest(
     assert s["funds"]["SI"]["assessed"] == 0
     assert s["total"]["closing_principal"] == 810_000
     assert s["headcount"] == {"opening": 1, "closing": 1}
-    # Interest for the days before the declaration (to 14 Oct) and after it (15 … 31 Oct, 17 days).
+    # The raise is booked at the close of October (RULES.md §4): it bears interest on its full amount
+    # from each month's own deadline through the close, July 1 Sep … 31 Oct (61 days), August
+    # 1 … 31 Oct (31 days); one line per contribution month.
     lines = interest_lines(u, Month(2025, 10))
-    assert sorted((ln["month"], ln["from"], ln["days"], ln["base"]) for ln in lines) == [
-        ("2025-07", "2025-09-01", 44, 90_000), ("2025-07", "2025-10-15", 17, 90_000),
-        ("2025-08", "2025-10-01", 14, 90_000), ("2025-08", "2025-10-15", 17, 90_000),
+    assert sorted((ln["month"], ln["from"], ln["to"], ln["days"], ln["base"]) for ln in lines) == [
+        ("2025-07", "2025-09-01", "2025-10-31", 61, 90_000), ("2025-08", "2025-10-01", "2025-10-31", 31, 90_000),
     ]
 
 

@@ -128,6 +128,10 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Imports and the close write in bulk; wait for a lock rather than fail at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
+    # A transaction takes the write lock when it begins, not at its first write: a writer that reads
+    # before it writes (posting reads the ledger, then appends its differences) cannot be overtaken by
+    # another one between the two, and waits for it instead of failing with "database is locked".
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -9,21 +9,30 @@ The month, step by step
 -----------------------
 For each statement month P, in order of date:
 
-1. On the first day of P the **dues** of contribution month P are posted, one
-   entry per fund (see :mod:`.assessment`), each late from the day after its
-   deadline (``RuleBook.deadline``).
-2. On the day a late **declaration** was made (a participation row declared
-   after the months it covers), the difference it makes to each earlier month
-   is posted as an **adjustment** of that month. It is late from that month's
-   own deadline when the row says ``retro_interest``, otherwise from the
-   deadline of month P. Interest for the days it was already late before it
-   was declared is charged in P.
-3. On the day a **payment** arrives it is applied in the legal order of Decree
+1. On the day a **payment** arrives it is applied in the legal order of Decree
    233/2025 Art. 7.4: HI → UI → SI short-term (OĐ-TS) → OADI → SI long-term
-   (HT-TT); within a fund interest before principal, oldest month first.
-   What is left is a **credit** of the unit, applied the same way as soon as
-   something new is owed (next month's dues, an adjustment, an interest charge).
-4. On the last day of P the month's **interest** is charged per fund (below).
+   (HT-TT); within a fund interest before principal, oldest month first, to
+   what is owed that day: the dues, adjustments and interest booked at earlier
+   closes. What is left is a **credit** of the unit.
+2. At the **close** of P (its last day) the month's bill is booked
+   (RULES.md §4, "When dues are owed"): the **dues** of contribution month P,
+   one entry per fund (see :mod:`.assessment`), each late from the day after
+   its deadline (``RuleBook.deadline``); then, for each day of P on which a
+   late **declaration** was made (a participation row declared after the
+   months it covers), in order, the difference it makes to each earlier month
+   as an **adjustment** of that month. An adjustment is late from that month's
+   own deadline when the row says ``retro_interest``, otherwise from the
+   deadline of month P; one late from its own deadline bears interest on its
+   full amount up to the close that books it (it could not be paid before).
+3. The credit then pays what was just booked, in the same legal order (the
+   close day bears interest only on what is still unpaid after it, as on the
+   day of a payment).
+4. The month's **interest** is charged per fund (below), and credit pays it.
+
+Why the close and not the first day: with a fund-major legal order, booking
+P's dues on its first day would let a payment made in P + 1 for P's bill go to
+P + 1's HI and UI first, leaving part of P unpaid at its deadline: an employer
+who paid its bill exactly and on time would bear interest.
 
 Interest
 --------
@@ -222,6 +231,14 @@ class _Calculator:
                 continue
             days = (b - a).days
             self.accrued[fund] += base * rule.rate_ppm * days
+            before = (a - DAY).isoformat()
+            same = next((s for s in reversed(self.segments[fund])
+                         if s["to"] == before and s["regime"] == "daily" and s["month"] == str(month)
+                         and s["base"] == base and s["rate_ppm"] == rule.rate_ppm), None)
+            if same is not None:  # the same principal on the next days (accrual is cut at the close): one line
+                same["days"] += days
+                same["to"] = (b - DAY).isoformat()
+                continue
             self.segments[fund].append({
                 "month": str(month), "regime": "daily", "base": base, "rate_ppm": rule.rate_ppm,
                 "days": days, "from": a.isoformat(), "to": (b - DAY).isoformat(),
@@ -298,7 +315,7 @@ class _Calculator:
 
     # --- declarations ---------------------------------------------------------------------
     def post_dues(self, month: Month) -> None:
-        on = month.first_day
+        on = month.last_day  # booked at the close of the month (RULES.md §4)
         # Rows declared during the month count for it; later ones are adjustments.
         known = [r for r in self.rows if not r.is_late_for(month)]
         late_from = self.deadline(month) + DAY
@@ -307,8 +324,9 @@ class _Calculator:
                             detail=_assessment_detail(a)))
             self.add_item(fund, month, late_from, a.amount, on)
 
-    def post_adjustments(self, declared_on: date, first: Month) -> None:
-        """The effect of the rows declared on ``declared_on`` on the months before it."""
+    def post_adjustments(self, declared_on: date, first: Month, on: date) -> None:
+        """The effect of the rows declared on ``declared_on`` on the months before it, booked on ``on``
+        (the close of the month they were declared in)."""
         period = Month.of(declared_on)
         todays = [r for r in self.rows if r.declared_on == declared_on]
         months = sorted({m for r in todays for m in _months_of(r, first, period - 1)})
@@ -329,12 +347,12 @@ class _Calculator:
                     delta = (b.amount if b else 0) - (a.amount if a else 0)
                     if not delta:
                         continue
-                    self.post(Entry(period, declared_on, ADJUSTMENT, fund.value, PRINCIPAL, month, delta,
+                    self.post(Entry(period, on, ADJUSTMENT, fund.value, PRINCIPAL, month, delta,
                                     late_from=late_from, source=f"declared {declared_on.isoformat()}",
                                     detail={"declared_on": declared_on.isoformat(), "retro_interest": retro,
                                             "base_before": a.base if a else 0, "base_after": b.base if b else 0,
                                             "rate_ppm": (b or a).rate_ppm}))  # type: ignore[union-attr]
-                    self.add_item(fund, month, late_from, delta, declared_on)
+                    self.add_item(fund, month, late_from, delta, on)
 
     # --- state -----------------------------------------------------------------------------
     def snapshot(self) -> dict[Fund, Balance]:
@@ -378,29 +396,27 @@ def calculate(
     p_i = d_i = 0
     for index in range(first.index, through.index + 1):
         period = Month.from_index(index)
-        events: list[tuple[date, int, object]] = [(period.first_day, 0, None)]
-        while d_i < len(declarations) and declarations[d_i] <= period.last_day:
-            events.append((declarations[d_i], 1, declarations[d_i]))
-            d_i += 1
-        while p_i < len(pays) and pays[p_i].paid_on <= period.last_day:
-            events.append((pays[p_i].paid_on, 2, pays[p_i]))
-            p_i += 1
-        events.sort(key=lambda e: (e[0], e[1]))
+        close = period.last_day
         cursor = period.first_day
-        for on, order, payload in events:
-            calc.accrue(cursor, on - DAY)
-            cursor = on
-            if order == 0:
-                calc.post_dues(period)
-                calc.apply_credit(on)
-            elif order == 1:
-                calc.post_adjustments(payload, first)  # type: ignore[arg-type]
-                calc.apply_credit(on)
-            else:
-                calc.receive(payload)  # type: ignore[arg-type]
-        calc.accrue(cursor, period.last_day)
+        # Payments in the month pay what is already owed (earlier months' dues and interest); nothing
+        # new is owed before the close (RULES.md §4, "When dues are owed").
+        while p_i < len(pays) and pays[p_i].paid_on <= close:
+            payment = pays[p_i]
+            calc.accrue(cursor, payment.paid_on - DAY)
+            cursor = payment.paid_on
+            calc.receive(payment)
+            p_i += 1
+        calc.accrue(cursor, close - DAY)
+        # The close: the month's dues and the late declarations made in it are booked, then the
+        # credit (money received earlier) pays them, then the month's interest is charged.
+        calc.post_dues(period)
+        while d_i < len(declarations) and declarations[d_i] <= close:
+            calc.post_adjustments(declarations[d_i], first, close)
+            d_i += 1
+        calc.apply_credit(close)
+        calc.accrue(close, close)
         calc.charge_interest(period)
-        calc.apply_credit(period.last_day)
+        calc.apply_credit(close)
         balances[period] = calc.snapshot()
         credit[period] = calc.credit
     # Stable sort: within a day and kind, entries stay in the order they were made

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from sicollect.core.months import Month
@@ -104,6 +104,34 @@ def post_units(
 
 
 def _post_batch(units: list[Unit], through: Month, book: RuleBook, result: PostResult, closed: Month | None) -> None:
+    """Append the batch's differences, under a lock on its units: two posters at once never both append
+    the same difference (the second reads the ledger after the first has written it)."""
+    with transaction.atomic():
+        lock_units([u.pk for u in units])
+        new_rows = differences(units, through, book, closed)
+        LedgerEntry.objects.bulk_create(new_rows, batch_size=2000)
+    result.units += len(units)
+    result.appended += len(new_rows)
+    result.corrections += sum(1 for r in new_rows if r.is_correction)
+
+
+def lock_units(ids: list[int]) -> None:
+    """Take the posting lock on ``ids`` until the end of the transaction. PostgreSQL: the units' rows
+    ``FOR UPDATE``, in id order (no deadlock between two posters of overlapping batches). SQLite has
+    one writer at a time: a transaction takes the write lock at ``BEGIN IMMEDIATE`` (settings:
+    ``transaction_mode``), before it reads the ledger."""
+    if connection.vendor == "postgresql" and ids:
+        list(Unit.objects.filter(pk__in=ids).order_by("pk").select_for_update().values_list("pk", flat=True))
+
+
+def differences(units: list[Unit], through: Month, book: RuleBook | None = None,
+                closed: Month | None | bool = True) -> list[LedgerEntry]:
+    """The ledger rows (not saved) that posting ``units`` through ``through`` would append: what the
+    reference calculation finds that the ledger does not hold yet, key by key. Reading only."""
+    if closed is True:
+        closed = last_closed_month()
+    closed = closed or None
+    book = book or load_rulebook()
     ids = [u.pk for u in units]
     rows: dict[int, list[Row]] = defaultdict(list)
     for p in Participation.objects.filter(unit_id__in=ids):
@@ -145,11 +173,7 @@ def _post_batch(units: list[Unit], through: Month, book: RuleBook, result: PostR
                 if delta:
                     full = (opening, opening.first_day, *key)
                     new_rows.append(_row(unit, full, delta, True, details.get(key, {"reversal": True}), closed))
-        result.units += 1
-    result.appended += len(new_rows)
-    result.corrections += sum(1 for r in new_rows if r.is_correction)
-    with transaction.atomic():
-        LedgerEntry.objects.bulk_create(new_rows, batch_size=2000)
+    return new_rows
 
 
 def _row(unit: Unit, key: tuple[Any, ...], amount: int, correction: bool, detail: dict[str, Any],

@@ -15,16 +15,14 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from django.db.models import Case, Q, Sum, Value, When
-
-from sicollect.core.money import format_vnd
+from sicollect.core.money import PPM, format_vnd
 from sicollect.core.months import Month
 from sicollect.registry.models import Participation, Unit
 from sicollect.rules.funds import STATEMENT_COLUMNS
 
 from .assessment import headcount
 from .models import EntryKind, LedgerEntry, Target
-from .posting import row_of
+from .posting import differences, last_closed_month, row_of
 
 KEYS = (
     "opening_principal", "opening_interest", "assessed", "adjusted", "interest_charged",
@@ -56,89 +54,133 @@ class FundFigures:
         )
 
 
-_PRINCIPAL = Q(kind__in=[EntryKind.DUE, EntryKind.ADJUSTMENT]) | Q(kind=EntryKind.PAYMENT, target=Target.PRINCIPAL)
-_INTEREST = Q(kind=EntryKind.INTEREST) | Q(kind=EntryKind.PAYMENT, target=Target.INTEREST)
+#: a ledger row as the statement reads it
+ROW_FIELDS = ("period", "kind", "fund", "target", "amount", "for_period", "source")
 
 
-def _sums(qs: Any, *fields: str) -> dict[tuple[Any, ...], int]:
-    if "late" in fields:
-        # corrections of closed months posted in this month count as adjustments
-        qs = qs.annotate(late=Case(When(for_period__isnull=False, then=Value(True)), default=Value(False)))
-    return {tuple(r[f] for f in fields): r["total"] for r in qs.values(*fields).annotate(total=Sum("amount"))}
+def _ledger_rows(unit: Unit, period: Month) -> tuple[list[tuple[Any, ...]], bool]:
+    """The unit's ledger rows through ``period``, and whether the month is provisional: not closed yet,
+    so what posting would append now (payments and declarations recorded since) is added, in memory.
+    Reading never writes the ledger."""
+    rows = list(LedgerEntry.objects.filter(unit=unit, period__lte=period).values_list(*ROW_FIELDS))
+    closed = last_closed_month()
+    if closed is not None and period <= closed:
+        return rows, False
+    pending = [r for r in differences([unit], period, closed=closed) if r.period <= period]
+    return rows + [tuple(getattr(r, f) for f in ROW_FIELDS) for r in pending], True
+
+
+def figures(rows: list[tuple[Any, ...]], period: Month) -> tuple[dict[str, FundFigures], dict[str, int]]:
+    """Per fund, the C12-TS figures of ``period`` from ledger rows (``ROW_FIELDS``) through it, and the
+    unit's credit (opening, received, applied, closing)."""
+    per_fund: dict[str, FundFigures] = defaultdict(FundFigures)
+    credit = {"opening": 0, "received": 0, "applied": 0}
+    for row_period, kind, fund, target, amount, for_period, source in rows:
+        if kind == EntryKind.CREDIT:
+            if row_period < period:
+                credit["opening"] += amount
+            elif row_period == period:
+                credit["applied" if source == "applied" else "received"] += -amount if source == "applied" else amount
+            continue
+        f = per_fund[fund]
+        principal = kind in (EntryKind.DUE, EntryKind.ADJUSTMENT) or (
+            kind == EntryKind.PAYMENT and target == Target.PRINCIPAL)
+        if row_period < period:
+            if principal:
+                f.opening_principal += amount
+            else:
+                f.opening_interest += amount
+        if principal:
+            f.closing_principal += amount
+        else:
+            f.closing_interest += amount
+        if row_period != period:
+            continue
+        if kind == EntryKind.DUE and for_period is None:
+            f.assessed += amount
+        elif kind in (EntryKind.DUE, EntryKind.ADJUSTMENT):  # corrections of closed months count as adjustments
+            f.adjusted += amount
+        elif kind == EntryKind.INTEREST:
+            f.interest_charged += amount
+        elif target == Target.PRINCIPAL:
+            f.paid_principal -= amount
+        else:
+            f.paid_interest -= amount
+    credit["closing"] = credit["opening"] + credit["received"] - credit["applied"]
+    return per_fund, credit
 
 
 def statement(unit: Unit, period: Month) -> dict[str, Any]:
-    """The C12-TS figures of ``unit`` for ``period`` as a plain dict (the JSON shape)."""
-    ledger = LedgerEntry.objects.filter(unit=unit)
-    before = ledger.filter(period__lt=period)
-    through = ledger.filter(period__lte=period)
-    opening_p = _sums(before.filter(_PRINCIPAL), "fund")
-    opening_i = _sums(before.filter(_INTEREST), "fund")
-    closing_p = _sums(through.filter(_PRINCIPAL), "fund")
-    closing_i = _sums(through.filter(_INTEREST), "fund")
-    moves = _sums(ledger.filter(period=period).exclude(kind=EntryKind.CREDIT), "fund", "kind", "target", "late")
-    per_fund: dict[str, FundFigures] = defaultdict(FundFigures)
-    for (fund,), v in opening_p.items():
-        per_fund[fund].opening_principal = v
-    for (fund,), v in opening_i.items():
-        per_fund[fund].opening_interest = v
-    for (fund,), v in closing_p.items():
-        per_fund[fund].closing_principal = v
-    for (fund,), v in closing_i.items():
-        per_fund[fund].closing_interest = v
-    for (fund, kind, target, late), v in moves.items():
-        f = per_fund[fund]
-        if kind == EntryKind.DUE and not late:
-            f.assessed += v
-        elif kind in (EntryKind.DUE, EntryKind.ADJUSTMENT):
-            f.adjusted += v
-        elif kind == EntryKind.INTEREST:
-            f.interest_charged += v
-        elif target == Target.PRINCIPAL:
-            f.paid_principal -= v
-        else:
-            f.paid_interest -= v
+    """The C12-TS figures of ``unit`` for ``period`` as a plain dict (the JSON shape). A month not closed
+    yet is ``provisional``: computed from the ledger and, in memory, what posting would add to it."""
+    rows, provisional = _ledger_rows(unit, period)
+    per_fund, credit = figures(rows, period)
     columns: dict[str, dict[str, int]] = {}
     total = FundFigures()
     for column, funds in STATEMENT_COLUMNS.items():
-        figures = FundFigures()
+        col = FundFigures()
         for fund in funds:
-            figures.add(per_fund.get(fund.value, FundFigures()))
-        total.add(figures)
-        columns[column] = asdict(figures)
-    credit_before = before.filter(kind=EntryKind.CREDIT).aggregate(s=Sum("amount"))["s"] or 0
-    credit_moves = _sums(ledger.filter(period=period, kind=EntryKind.CREDIT), "source")
-    received = sum(v for (src,), v in credit_moves.items() if src != "applied")
-    applied = -credit_moves.get(("applied",), 0)
-    rows = [row_of(p) for p in Participation.objects.filter(unit=unit)]
+            col.add(per_fund.get(fund.value, FundFigures()))
+        total.add(col)
+        columns[column] = asdict(col)
+    persons = [row_of(p) for p in Participation.objects.filter(unit=unit)]
     known = period.last_day
     return {
         "unit": unit.code,
         "period": str(period),
+        "provisional": provisional,
         "funds": columns,
         "total": asdict(total),
         "headcount": {
-            "opening": headcount(rows, period - 1, known),  # type: ignore[arg-type]
-            "closing": headcount(rows, period, known),
+            "opening": headcount(persons, period - 1, known),  # type: ignore[arg-type]
+            "closing": headcount(persons, period, known),
         },
-        "credit": {
-            "opening": credit_before,
-            "received": received,
-            "applied": applied,
-            "closing": credit_before + received - applied,
-        },
+        "credit": credit,
     }
 
 
 def interest_lines(unit: Unit, period: Month) -> list[dict[str, Any]]:
-    """The segments behind the month's interest charges: base, rate, days, regime."""
-    lines = []
+    """The lines behind the month's interest charges, one per fund × contribution month × regime × days
+    range: fund, month, regime, base (the late principal), rate, from, to, days and the amount in đồng.
+    A charge's lines add up exactly to it (see :func:`explain`). A correction of a closed month's
+    interest is one line of its own (regime ``correction``)."""
+    charges: dict[tuple[str, bool], list[tuple[int, dict[str, Any], Any]]] = defaultdict(list)
     for e in LedgerEntry.objects.filter(unit=unit, period=period, kind=EntryKind.INTEREST).order_by("fund", "id"):
-        parts = e.detail.get("parts") or [e.detail]
-        for part in parts:
-            for seg in part.get("segments", []):
-                lines.append({"fund": e.fund, **seg})
+        charges[(e.fund, e.for_period is not None)].append((e.amount, e.detail, e.for_period))
+    closed = last_closed_month()
+    if closed is None or period > closed:
+        for r in differences([unit], period, closed=closed):
+            if r.period == period and r.kind == EntryKind.INTEREST:
+                charges[(r.fund, r.for_period is not None)].append((r.amount, r.detail, r.for_period))
+    lines: list[dict[str, Any]] = []
+    for (fund, correction), rows in sorted(charges.items()):
+        if correction:
+            for amount, _detail, for_period in rows:
+                lines.append({"fund": fund, "month": str(for_period), "regime": "correction", "base": 0,
+                              "rate_ppm": 0, "days": 0, "from": "", "to": "", "amount": amount})
+            continue
+        amount = sum(a for a, _d, _f in rows)
+        detail = rows[-1][1] or {}  # the last row describes the whole charge (posting writes it so)
+        segments = [seg for part in (detail.get("parts") or [detail]) for seg in part.get("segments", [])]
+        lines.extend({"fund": fund, **line} for line in explain(segments, amount))
     return lines
+
+
+def explain(segments: list[dict[str, Any]], amount: int) -> list[dict[str, Any]]:
+    """The lines of one interest charge of ``amount`` đồng from its segments, each with its exact value
+    (base × rate × days, or base × rate for a month end of the monthly regime, in đồng × 10⁻⁶) and an
+    amount in đồng. The charge is the exact sum rounded half up once; the lines' amounts are that sum's
+    shares by largest remainder, so that they add up to the charge exactly: e.g. 105,850 × 0.03 % × 31
+    = 984.405 and 200,000 × 0.03 % × 31 = 1,860 make 2,844.405 → 2,844, shown as 984 and 1,860."""
+    exact = [s["base"] * s["rate_ppm"] * (s["days"] if s["regime"] == "daily" else 1) for s in segments]
+    out = [{**s, "exact_ppm": x, "amount": x // PPM} for s, x in zip(segments, exact)]
+    if not out:
+        return out
+    short = amount - sum(line["amount"] for line in out)
+    order = sorted(range(len(out)), key=lambda i: (-(exact[i] % PPM), i))
+    for n in range(abs(short)):
+        out[order[n % len(out)]]["amount"] += 1 if short > 0 else -1
+    return out
 
 
 _LABELS = {
@@ -159,7 +201,8 @@ def render_text(data: dict[str, Any], unit: Unit, lines: list[dict[str, Any]]) -
     cols = [*STATEMENT_COLUMNS, "total"]
     out = [
         "THÔNG BÁO KẾT QUẢ ĐÓNG BHXH, BHYT, BHTN (C12-TS)",
-        f"Đơn vị: {unit.code} {unit.name}    Tháng: {data['period']}",
+        f"Đơn vị: {unit.code} {unit.name}    Tháng: {data['period']}"
+        + ("    (TẠM TÍNH: tháng chưa khóa sổ)" if data.get("provisional") else ""),
         f"Lao động: đầu kỳ {data['headcount']['opening']}, cuối kỳ {data['headcount']['closing']}",
         "",
         f"{'':44}" + "".join(f"{c:>16}" for c in ["BHXH", "BHYT", "BHTN", "TNLĐ-BNN", "Tổng"]),
@@ -173,8 +216,13 @@ def render_text(data: dict[str, Any], unit: Unit, lines: list[dict[str, Any]]) -
                f"đã trừ {format_vnd(c['applied'])}, cuối kỳ {format_vnd(c['closing'])}")
     if lines:
         out.append("")
-        out.append("Chi tiết lãi chậm đóng (quỹ, tháng đóng, chế độ, căn cứ, lãi suất, số ngày):")
+        out.append("Chi tiết lãi chậm đóng (quỹ, tháng đóng, chế độ, số tiền chậm đóng, lãi suất, số ngày, từ … đến, "
+                   "tiền lãi):")
         for ln in lines:
+            if ln["regime"] == "correction":
+                out.append(f"  {ln['fund']:6} {ln['month']}  điều chỉnh lãi tháng đã khóa sổ {format_vnd(ln['amount']):>14}")
+                continue
             out.append(f"  {ln['fund']:6} {ln['month']}  {ln['regime']:7} {format_vnd(ln['base']):>14}  "
-                       f"{ln['rate_ppm'] / 10_000:.4f}%  {ln['days']:>4} ngày  {ln['from']} … {ln['to']}")
+                       f"{ln['rate_ppm'] / 10_000:.4f}%  {ln['days']:>4} ngày  {ln['from']} … {ln['to']}  "
+                       f"{format_vnd(ln['amount']):>12}")
     return "\n".join(out)

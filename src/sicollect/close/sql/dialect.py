@@ -46,6 +46,11 @@ class Dialect:
     def json_max(self, column: str) -> str:
         return f"MAX({column}::text)::jsonb"
 
+    def json_array_agg(self, pairs: dict[str, str]) -> str:
+        """An aggregate: the group's rows as a JSON array of objects, to be a value of :meth:`json_object`."""
+        args = ", ".join(f"'{k}', {v}" for k, v in pairs.items())
+        return f"jsonb_agg(jsonb_build_object({args}))"
+
     def now(self) -> str:
         return "now()"
 
@@ -97,6 +102,10 @@ class SqliteDialect(Dialect):
     def json_max(self, column: str) -> str:
         return f"MAX({column})"
 
+    def json_array_agg(self, pairs: dict[str, str]) -> str:
+        args = ", ".join(f"'{k}', {v}" for k, v in pairs.items())
+        return f"json_group_array(json_object({args}))"
+
     def now(self) -> str:
         return "strftime('%Y-%m-%d %H:%M:%f', 'now')"
 
@@ -127,6 +136,10 @@ class SparkDialect(Dialect):
 
     def json_max(self, column: str) -> str:
         return f"MAX({column})"
+
+    def json_array_agg(self, pairs: dict[str, str]) -> str:
+        args = ", ".join(f"'{k}', {v}" for k, v in pairs.items())
+        return f"collect_list(named_struct({args}))"
 
     def now(self) -> str:
         return "current_timestamp()"

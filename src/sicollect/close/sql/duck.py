@@ -74,6 +74,10 @@ class DuckDialect(Dialect):
     def json_max(self, column: str) -> str:
         return f"MAX({column})"
 
+    def json_array_agg(self, pairs: dict[str, str]) -> str:
+        args = ", ".join(f"'{k}', {v}" for k, v in pairs.items())
+        return f"json_group_array(json_object({args}))"
+
     def now(self) -> str:
         return "now()"
 

@@ -5,36 +5,32 @@ walks *all* units through the same months with SQL over whole tables. The
 steps are the calculator's, in the same order, so the two produce the same
 ledger to the đồng (``tests/test_close_sql.py`` compares them key by key):
 
-for each month P:
-  1. **dues** — one ``INSERT … SELECT`` assesses the units: the declaration in
-     force per person (``ROW_NUMBER`` over person × unit by declaration order),
-     wages clamped to floor and cap, summed per unit × fund, rounded once. A unit
-     none of whose rows starts in P, ended in P − 1 or was declared in P, in a
-     region whose rules did not change, owes what it owed in P − 1: only the
-     others (about a third) are assessed afresh. Each due becomes a principal
-     *item* (fund, contribution month, late-from date).
-  2. **credit** — units holding credit pay their new dues from it (allocation below).
-  3. **rounds** — a unit's events in P are its payments and its late declarations
-     (rows declared in P for earlier months); only a declaration changes what it
-     owes. Round 0 allocates every unit's payments before its first declaration
-     day (all of them for most units); round k takes each unit's k-th declaration
-     day, for all such units at once, then their payments until the next one. The
-     number of rounds is the most declaration days one unit has in P (a handful),
-     not the days of the month.
-     a. **adjustments** (round k): the months a late declaration changes are assessed
-        three times (before it, with its rows without retro interest, with all of them);
-        the differences become adjustment items, late from the month's own
-        deadline (retro) or the declaring month's; interest for the days they were
-        already late is added to the month's interest; decreases reduce the
-        month's newest items and what was already paid goes back to credit; then
-        credit again for those units;
-     b. **payments**: allocation in the legal order by window functions. Owed
-        items of a unit, ordered HI → UI → OĐ-TS → OADI → HT-TT, interest before
-        principal, oldest first, get cumulative ranges ``[S − outstanding, S)``;
-        the round's payments in the order paid (day, then as recorded) get
-        ``[Q − amount, Q)``; a payment pays an item the overlap of the two ranges.
-        What no item takes is credit.
-  4. **month end** — daily interest is accrued lazily: an item's days are added
+for each month P (RULES.md §4: a month's dues are owed from its close, its last day):
+  1. **payments** — every payment of P pays what earlier closes booked, in one
+     allocation in the legal order by window functions. Owed items of a unit,
+     ordered HI → UI → OĐ-TS → OADI → HT-TT, interest before principal, oldest
+     first, get cumulative ranges ``[S − outstanding, S)``; the month's payments
+     in the order paid (day, then as recorded) get ``[Q − amount, Q)``; a payment
+     pays an item the overlap of the two ranges. What no item takes is credit.
+  2. **dues**, booked at the close — one ``INSERT … SELECT`` assesses the units:
+     the declaration in force per person (``ROW_NUMBER`` over person × unit by
+     declaration order), wages clamped to floor and cap, summed per unit × fund,
+     rounded once. A unit none of whose rows starts in P, ended in P − 1 or was
+     declared in P, in a region whose rules did not change, owes what it owed in
+     P − 1: only the others (about a third) are assessed afresh. Each due becomes
+     a principal *item* (fund, contribution month, late-from date).
+  3. **adjustments**, booked at the close, one round per declaration day: round k
+     takes each unit's k-th day in P with rows declared for earlier months, for all
+     such units at once (the rounds are the most declaration days one unit has in
+     P, a handful). The months a declaration changes are assessed three times
+     (before it, with its rows without retro interest, with all of them); the
+     differences become adjustment items, late from the month's own deadline
+     (retro) or the declaring month's; interest on their full amount for the days
+     they were already late before the close is added to the month's interest;
+     decreases reduce the month's newest items and what was already paid goes
+     back to credit.
+  4. **credit** — units holding credit pay what was just booked.
+  5. **month end** — daily interest is accrued lazily: an item's days are added
      (outstanding × days × rate, split at regime changes) only when its
      outstanding changes or the month ends, which gives the same exact sum as
      day-by-day accrual (a part paid on day d adds its days up to d − 1 when it
@@ -92,6 +88,9 @@ STATE_TABLES = {
 #: the order a work table is saved in (its index's, so that loading it back appends to the index)
 STATE_ORDER = {"ce_item": "id", "ce_credit": "unit_id", "ce_base": "unit_id, month, fund", "ce_fresh": "id",
                "ce_prev": "unit_id, fund", "ce_pbase": "unit_id, person_id"}
+ACC_COLUMNS = "unit_id, fund, exact, month, regime, base, rate, d_from, d_to, days"
+ACC_COLUMNS_TYPED = ("unit_id BIGINT, fund VARCHAR(8), exact BIGINT, month DATE, regime VARCHAR(8), base BIGINT, "
+                     "rate BIGINT, d_from DATE, d_to DATE, days INTEGER")
 FLAGS = {Fund.SI_LT: "si", Fund.SI_ST: "si", Fund.OADI: "oadi", Fund.HI: "hi", Fund.UI: "ui"}
 
 
@@ -207,11 +206,13 @@ class SetClose:
         # every unit's debt at every month end, as reports.kpi.unit_debts reads it from the ledger
         t.create("ce_debt", "as_of DATE, unit_id BIGINT, outstanding BIGINT, late BIGINT, oldest DATE")
         t.index("ce_debt_day", "ce_debt", "as_of")
-        t.create("ce_acc", "unit_id BIGINT, fund VARCHAR(8), exact BIGINT")
+        # the month's interest, one row per line that makes it (the charge's explanation, RULES.md §4 and
+        # docs/domain.md): exact = base × rate × days (daily) or base × rate (a monthly-regime month end)
+        t.create("ce_acc", ACC_COLUMNS_TYPED)
         self.create_entry_table()
         t.create("ce_src", "unit_id BIGINT, ord BIGINT, payment_id BIGINT, source VARCHAR(40), amount BIGINT, day DATE")
         # a unit's days with a late declaration in the month being closed, one round per day (see month())
-        t.create("ce_round", "unit_id BIGINT, k INTEGER, day DATE, next_day DATE")
+        t.create("ce_round", "unit_id BIGINT, k INTEGER, day DATE")
         t.index("ce_round_k", "ce_round", "k, unit_id")
 
     #: the columns of ``ce_entry``, the close's result (one row per ledger amount, before summing by key)
@@ -341,39 +342,45 @@ JOIN ce_deadline dl ON dl.month = a.month AND dl.cycle = u.payment_cycle""")
 WHERE amount <> 0 AND late_from > {self.dt(period.last_day)}""", FRESH_COLUMNS)
         detail = d.json_object({"base": "base", "headcount": "headcount", "rate_ppm": "rate"})
         self.t.insert("ce_entry", f"""
-SELECT unit_id, {self.m(period)}, {self.dt(period.first_day)}, 'due', fund, 'principal', month, late_from,
+SELECT unit_id, {self.m(period)}, {self.dt(period.last_day)}, 'due', fund, 'principal', month, late_from,
        NULL, '', amount, {detail}
 FROM ce_due WHERE amount <> 0""")
         self.new_items("SELECT unit_id, fund, month, late_from, amount, pos AS ord FROM ce_due WHERE amount > 0",
-                       self.dt(period.first_day))
+                       self.dt(period.last_day))
 
     # --- interest ------------------------------------------------------------------------------------
-    def _daily_terms(self, start: str, end: str, base: str) -> str:
-        """SQL for Σ over daily regimes of base × rate × days of [start, end] in the regime."""
+    def _daily_lines(self, start: str, end: str, base: str) -> list[tuple[int, str, str, str]]:
+        """Per daily regime: (rate, first day, last day, days) of [start, end] in the regime (SQL)."""
         d = self.d
         rules = self.book.interest
-        terms = []
+        out = []
         for i, r in enumerate(rules):
             if r.kind != "daily":
                 continue
             lo = d.greatest(start, self.dt(r.valid_from))
             hi = end if i + 1 == len(rules) else d.least(end, self.dt(rules[i + 1].valid_from - DAY))
-            days = d.greatest(f"{d.days(hi, lo)} + 1", "0")
-            terms.append(f"{base} * {r.rate_ppm} * {days}")
-        return " + ".join(terms) if terms else "0"
+            out.append((r.rate_ppm, lo, hi, d.greatest(f"{d.days(hi, lo)} + 1", "0")))
+        return out
 
-    def accrue(self, where: str, until: str, rounds: str | None = None) -> None:
+    def accrue_lines(self, start: str, end: str, base: str, month: str, source: str, alias: str) -> None:
+        """Daily interest lines into ``ce_acc``: ``base`` late on each day of [start, end], for the rows of
+        ``source`` (SQL after SELECT …: FROM, joins and WHERE; ``alias``: the table with the unit and fund)."""
+        for rate, lo, hi, days in self._daily_lines(start, end, base):
+            self.t.insert("ce_acc", f"""
+SELECT * FROM (
+  SELECT {alias}.unit_id, {alias}.fund, {base} * {rate} * {days} AS exact, {month} AS month, 'daily' AS regime, {base} AS base,
+         {rate} AS rate, {lo} AS d_from, {hi} AS d_to, {days} AS days
+  {source}
+) x WHERE x.days > 0 AND x.base > 0""", ACC_COLUMNS)
+
+    def accrue(self, where: str, until: str) -> None:
         """Daily interest of the principal items selected by ``where``, through the day before ``until``
-        (SQL: a date; or ``r.day``, each unit's day, with ``rounds`` a query of unit_id, day as ``r``);
-        those items then accrue from ``until`` on."""
+        (SQL: a date); those items then accrue from ``until`` on."""
         d = self.d
-        join = f"JOIN {rounds} r ON r.unit_id = i.unit_id" if rounds else ""
-        term = self._daily_terms(d.greatest("i.acc_from", "i.late_from"), d.minus_day(until), "i.outstanding")
-        self.t.insert("ce_acc", f"""
-SELECT i.unit_id, i.fund, SUM({term}) FROM ce_item i {join}
-WHERE i.kind = 'P' AND i.outstanding > 0 AND i.acc_from < {until} AND i.late_from < {until} AND ({where})
-GROUP BY i.unit_id, i.fund""")
-        self.fill("ce_touch", f"""SELECT i.id, {until} AS day FROM ce_item i {join}
+        self.accrue_lines(d.greatest("i.acc_from", "i.late_from"), d.minus_day(until), "i.outstanding", "i.month",
+                          f"""FROM ce_item i
+  WHERE i.kind = 'P' AND i.outstanding > 0 AND i.acc_from < {until} AND i.late_from < {until} AND ({where})""", "i")
+        self.fill("ce_touch", f"""SELECT i.id, {until} AS day FROM ce_item i
 WHERE i.kind = 'P' AND i.acc_from < {until} AND ({where})""")
         self.t.update("ce_item", {"acc_from": "t.day"}, "ce_item.id = t.id", source="ce_touch t")
 
@@ -384,14 +391,18 @@ WHERE i.kind = 'P' AND i.acc_from < {until} AND ({where})""")
         rule = self.book.interest_on(last)
         if rule is not None and rule.kind == "monthly":
             self.t.insert("ce_acc", f"""
-SELECT unit_id, fund, SUM(outstanding * {rule.rate_ppm}) FROM ce_item
+SELECT unit_id, fund, outstanding * {rule.rate_ppm}, month, 'monthly', outstanding, {rule.rate_ppm}, late_from,
+       {self.dt(last)}, {d.days(self.dt(last), 'late_from')} + 1 FROM ce_item
 WHERE kind = 'P' AND outstanding > 0 AND late_from <= {self.dt(last)}
-  AND {d.days(self.dt(last), 'late_from')} + 1 >= {rule.min_days_late}
-GROUP BY unit_id, fund""")
+  AND {d.days(self.dt(last), 'late_from')} + 1 >= {rule.min_days_late}""", ACC_COLUMNS)
+        segment = d.json_array_agg({"month": d.date_text("month"), "regime": "regime", "base": "base",
+                                    "rate_ppm": "rate", "from": d.date_text("d_from"), "to": d.date_text("d_to"),
+                                    "days": "days"})
         self.fill("ce_charge", f"""
-SELECT unit_id, fund, SUM(exact) AS exact, {d.idiv('SUM(exact) + 500000', '1000000')} AS amount
+SELECT unit_id, fund, SUM(exact) AS exact, {d.idiv('SUM(exact) + 500000', '1000000')} AS amount,
+       {d.json_object({"exact_ppm": "SUM(exact)", "segments": segment})} AS detail
 FROM ce_acc GROUP BY unit_id, fund""")
-        detail = d.json_object({"exact_ppm": "exact"})
+        detail = "detail"
         self.t.insert("ce_entry", f"""
 SELECT unit_id, {self.m(period)}, {self.dt(last)}, 'interest', fund, 'interest', {self.m(period)}, NULL, NULL, '',
        amount, {detail}
@@ -451,11 +462,9 @@ SELECT o.id AS item_id, o.unit_id, o.fund, o.kind, o.month, s.payment_id, s.sour
        {d.least('o.s_end', 's.q_end')} - {d.greatest('o.s_end - o.outstanding', 's.q_end - s.amount')} AS amount
 FROM owed o JOIN src s ON s.unit_id = o.unit_id
 WHERE {d.least('o.s_end', 's.q_end')} > {d.greatest('o.s_end - o.outstanding', 's.q_end - s.amount')}""")
-        paid_days = self._daily_terms(d.greatest("i.acc_from", "i.late_from"), d.minus_day("a.day"), "a.amount")
-        self.t.insert("ce_acc", f"""
-SELECT i.unit_id, i.fund, SUM({paid_days}) FROM ce_alloc a JOIN ce_item i ON i.id = a.item_id
-WHERE i.kind = 'P' AND i.acc_from < a.day AND i.late_from < a.day
-GROUP BY i.unit_id, i.fund""")
+        self.accrue_lines(d.greatest("i.acc_from", "i.late_from"), d.minus_day("a.day"), "a.amount", "i.month",
+                          """FROM ce_alloc a JOIN ce_item i ON i.id = a.item_id
+  WHERE i.kind = 'P' AND i.acc_from < a.day AND i.late_from < a.day""", "i")
         self.t.insert("ce_entry", f"""
 SELECT unit_id, {self.m(period)}, day, 'payment', fund,
        CASE WHEN kind = 'I' THEN 'interest' ELSE 'principal' END, month, NULL, payment_id, source, -amount, NULL
@@ -478,22 +487,17 @@ FROM ce_left WHERE source = 'credit' AND amount - left_over > 0""")
 SELECT unit_id, SUM(CASE WHEN source = 'credit' THEN -(amount - left_over) ELSE left_over END) FROM ce_left WHERE 1 = 1
 GROUP BY unit_id""", {"amount": "{t}.amount + excluded.amount"})
 
-    def apply_credit(self, on: date, rounds: str | None = None) -> None:
-        """Units holding credit pay what they owe from it on ``on``; with ``rounds`` (a query of
-        unit_id, day) only those units, each on its day."""
+    def apply_credit(self, on: date) -> None:
+        """Units holding credit pay what they owe from it on ``on``."""
         self.t.clear("ce_src")
-        if rounds is None:
-            self.t.insert("ce_src", f"""SELECT unit_id, 0, NULL, 'credit', amount, {self.dt(on)} FROM ce_credit c
+        self.t.insert("ce_src", f"""SELECT unit_id, 0, NULL, 'credit', amount, {self.dt(on)} FROM ce_credit c
 WHERE amount > 0""")
-        else:
-            self.t.insert("ce_src", f"""SELECT c.unit_id, 0, NULL, 'credit', c.amount, r.day FROM ce_credit c
-JOIN ({rounds}) r ON r.unit_id = c.unit_id WHERE c.amount > 0""")
         if self.scalar("SELECT COUNT(*) FROM ce_src"):
             self.allocate(Month.of(on))
 
     def payments(self, period: Month, window: str) -> None:
-        """Allocate the payments of ``period`` that ``window`` keeps (over ``p``, the payment, and ``r``,
-        the unit's round row when it has one), per unit in the order paid (day, then as recorded)."""
+        """Allocate the payments of ``period`` that ``window`` keeps (over ``p``, the payment), per unit in
+        the order paid (day, then as recorded)."""
         self.t.clear("ce_src")
         self.t.insert("ce_src", f"""SELECT p.unit_id, ROW_NUMBER() OVER (PARTITION BY p.unit_id ORDER BY p.paid_on, p.id),
        p.id, '', p.amount, p.paid_on FROM contributions_payment p {window}""")
@@ -577,7 +581,7 @@ SELECT g.unit_id, g.month, g.fund, 1, g.d1, dm.late_from, r.day FROM ce_g g
         day_text = d.date_text("day")
         detail = d.json_object({"declared_on": day_text, "retro_interest": "step"})
         self.t.insert("ce_entry", f"""
-SELECT unit_id, {self.m(period)}, day, 'adjustment', fund, 'principal', month, late_from, NULL,
+SELECT unit_id, {self.m(period)}, {self.dt(period.last_day)}, 'adjustment', fund, 'principal', month, late_from, NULL,
        'declared ' || {day_text}, delta, {detail}
 FROM ce_adj""")
         self.t.upsert("ce_base", "unit_id, month, fund, base, first_late", "unit_id, month, fund", """
@@ -588,33 +592,37 @@ SELECT unit_id, month, fund, 0, MIN(late_from) FROM ce_adj WHERE 1 = 1 GROUP BY 
 WHERE late_from > {self.dt(period.last_day)}""", FRESH_COLUMNS)
         for step in (0, 1):
             self._apply_adjustments(period, k, step)
-        self.apply_credit(period.first_day, rounds)
 
     def _apply_adjustments(self, period: Month, k: int, step: int) -> None:
+        """Round ``k``'s differences of ``step`` (0: rows without retro interest, 1: with it), booked at the
+        close of ``period`` (RULES.md §4): increases become items owed from the close, with interest for
+        the days they were already late before it on their full amount; decreases come off the month's
+        newest items, and what was already paid goes back to credit."""
         d = self.d
+        close = self.dt(period.last_day)
         # increases: new items, with interest for the days already late before the declaration
         self.fill("ce_new", f"""
-SELECT a.unit_id, a.fund, a.month, a.late_from, a.delta AS amount, a.day FROM ce_adj a
+SELECT a.unit_id, a.fund, a.month, a.late_from, a.delta AS amount, {close} AS day FROM ce_adj a
 WHERE a.step = {step} AND a.delta > 0""")
         if self.scalar("SELECT COUNT(*) FROM ce_new"):
-            catch_daily = self._daily_terms("n.late_from", d.minus_day("n.day"), "n.amount")
+            self.accrue_lines("n.late_from", d.minus_day("n.day"), "n.amount", "n.month",
+                              "FROM ce_new n WHERE n.late_from < n.day", "n")
             self.t.insert("ce_acc", f"""
-SELECT n.unit_id, n.fund, SUM({catch_daily}) FROM ce_new n WHERE n.late_from < n.day GROUP BY n.unit_id, n.fund""")
-            self.t.insert("ce_acc", f"""
-SELECT n.unit_id, n.fund, SUM(n.amount * e.rate) FROM ce_new n JOIN ce_monthend e
-  ON e.day >= n.late_from AND e.day < n.day AND {d.days('e.day', 'n.late_from')} + 1 >= e.min_days
-GROUP BY n.unit_id, n.fund""")
+SELECT n.unit_id, n.fund, n.amount * e.rate, n.month, 'monthly', n.amount, e.rate, n.late_from, e.day,
+       {d.days('e.day', 'n.late_from')} + 1
+FROM ce_new n JOIN ce_monthend e
+  ON e.day >= n.late_from AND e.day < n.day AND {d.days('e.day', 'n.late_from')} + 1 >= e.min_days""", ACC_COLUMNS)
             self.new_items("""SELECT n.unit_id, n.fund, n.month, n.late_from, n.amount, n.day,
   ROW_NUMBER() OVER (PARTITION BY n.unit_id ORDER BY n.month, f.pos) AS ord
 FROM ce_new n JOIN ce_funds f ON f.fund = n.fund""", "s.day")
         # decreases: off the month's newest items first; what was paid goes back to credit
         self.fill("ce_dec", f"""
-SELECT a.unit_id, a.fund, a.month, -a.delta AS amount, a.day FROM ce_adj a WHERE a.step = {step} AND a.delta < 0""")
+SELECT a.unit_id, a.fund, a.month, -a.delta AS amount, {close} AS day FROM ce_adj a WHERE a.step = {step} AND a.delta < 0""")
         if not self.scalar("SELECT COUNT(*) FROM ce_dec"):
             return
         where = ("EXISTS (SELECT 1 FROM ce_dec x WHERE x.unit_id = i.unit_id AND x.fund = i.fund "
                  "AND x.month = i.month)")
-        self.accrue(where, "r.day", f"(SELECT unit_id, day FROM ce_round WHERE k = {k})")
+        self.accrue(where, close)
         self.fill("ce_take", f"""
 WITH items AS (
   SELECT i.id, i.unit_id, i.fund, i.month, i.outstanding,
@@ -647,7 +655,6 @@ FROM ce_back WHERE back > 0 GROUP BY unit_id, day""")
         """Fill ``ce_round`` with each unit's days in ``period`` (through ``cutoff``) on which it declared
         rows reaching back into earlier months; returns the most such days of any unit (the rounds)."""
         lo, hi = self.dt(period.first_day), self.dt(min(period.last_day, cutoff))
-        end = self.dt(min(period.last_day, cutoff) + DAY)
         # the month's late rows, read once (by the declared_on index): every round reads them from here
         self.fill("ce_late", f"""SELECT p.unit_id, p.person_id, p.declared_on, p.from_month, p.to_month
 FROM registry_participation p
@@ -657,40 +664,32 @@ WHERE p.declared_on >= {lo} AND p.declared_on <= {hi} AND p.from_month < {self.m
        p.oadi, p.declared_on, p.retro_interest
 FROM (SELECT DISTINCT unit_id, person_id FROM ce_late) l
 JOIN registry_participation p ON p.person_id = l.person_id AND p.unit_id = l.unit_id""")
-        self.fill("ce_round", f"""
-SELECT unit_id, CAST(ROW_NUMBER() OVER (PARTITION BY unit_id ORDER BY day) AS INTEGER) AS k, day,
-       COALESCE(LEAD(day) OVER (PARTITION BY unit_id ORDER BY day), {end}) AS next_day
+        self.fill("ce_round", """
+SELECT unit_id, CAST(ROW_NUMBER() OVER (PARTITION BY unit_id ORDER BY day) AS INTEGER) AS k, day
 FROM (SELECT DISTINCT unit_id, declared_on AS day FROM ce_late) x""")
         return int(self.scalar("SELECT COALESCE(MAX(k), 0) FROM ce_round") or 0)
 
     def month(self, period: Month, cutoff: date) -> None:
-        """One month for every unit. A unit's events in the month are its payments and its late
-        declarations; only a declaration changes what it owes, so the payments between two of its
-        declaration days are allocated together. Round 0: every unit's payments before its first
-        declaration day (all of them for most units); round k: each unit's k-th declaration day, then
-        its payments until the next one. The number of rounds is the most declaration days one unit
-        has in the month, not the days of the month."""
-        t = time.perf_counter()
-        self.dues(period)
-        self.apply_credit(period.first_day)
-        self.summary.add("dues", time.perf_counter() - t)
+        """One month for every unit (RULES.md §4, "When dues are owed"). The month's payments pay what
+        earlier closes booked, all in one allocation (nothing new is owed before the close). At the close
+        (the month's last day) the month's dues are booked, then each unit's late declarations of the
+        month, one round per declaration day (round k: every unit's k-th day, in the same statements);
+        the credit pays them, and the month's interest is charged. The number of rounds is the most
+        declaration days one unit has in the month, not the days of the month."""
         lo, hi = self.dt(period.first_day), self.dt(min(period.last_day, cutoff))
         t = time.perf_counter()
+        self.payments(period, f"WHERE p.paid_on >= {lo} AND p.paid_on <= {hi}")
+        self.summary.add("payments", time.perf_counter() - t)
+        t = time.perf_counter()
+        self.dues(period)
+        self.summary.add("dues", time.perf_counter() - t)
+        t = time.perf_counter()
         rounds = self.declaration_rounds(period, cutoff)
+        for k in range(1, rounds + 1):
+            self.adjustments(period, k)
         self.summary.add("adjustments", time.perf_counter() - t)
         t = time.perf_counter()
-        self.payments(period, f"""LEFT JOIN ce_round r ON r.unit_id = p.unit_id AND r.k = 1
-WHERE p.paid_on >= {lo} AND p.paid_on <= {hi} AND (r.day IS NULL OR p.paid_on < r.day)""")
-        self.summary.add("payments", time.perf_counter() - t)
-        for k in range(1, rounds + 1):
-            t = time.perf_counter()
-            self.adjustments(period, k)
-            self.summary.add("adjustments", time.perf_counter() - t)
-            t = time.perf_counter()
-            self.payments(period, f"""JOIN ce_round r ON r.unit_id = p.unit_id AND r.k = {k}
-WHERE p.paid_on >= r.day AND p.paid_on < r.next_day""")
-            self.summary.add("payments", time.perf_counter() - t)
-        t = time.perf_counter()
+        self.apply_credit(period.last_day)
         self.month_end(period)
         self.summary.add("interest", time.perf_counter() - t)
 

@@ -6,14 +6,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from sicollect.contributions.posting import post_unit
 from sicollect.contributions.statement import interest_lines, render_text, statement
 
 from ._common import month_arg, unit_arg
 
 
 class Command(BaseCommand):
-    help = "The monthly statement of a unit (C12-TS). The unit's ledger is brought up to date first."
+    help = ("The monthly statement of a unit (C12-TS), read from the ledger; a month not closed yet is "
+            "shown as provisional (what posting would add is computed in memory, nothing is written).")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("unit")
@@ -23,7 +23,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         unit = unit_arg(opts["unit"])
         period = month_arg(opts["period"], "--period")
-        post_unit(unit, period)
         data = statement(unit, period)
         if opts["format"] == "json":
             self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
