@@ -19,3 +19,32 @@ def wipe_demo() -> None:
         else:
             for table in tables:
                 cur.execute(f"DELETE FROM {table}")
+
+
+def assert_every_interest_charge_explained(minimum: int = 1) -> int:
+    """For every interest charge in the ledger (unit × month × fund, corrections of closed months apart), the
+    lines that explain it: their exact sum rounded half up once is the charge, and the lines' đồng amounts
+    (``contributions.statement.explain``) add up to it exactly. Returns the number of charges checked."""
+    from collections import defaultdict
+
+    from sicollect.contributions.models import LedgerEntry
+    from sicollect.contributions.statement import explain
+    from sicollect.core.money import PPM, round_half_up
+
+    charges: dict[tuple[object, ...], list[tuple[int, dict]]] = defaultdict(list)  # type: ignore[type-arg]
+    for unit_id, period, fund, amount, detail in (
+            LedgerEntry.objects.filter(kind="interest", for_period__isnull=True)
+            .order_by("id").values_list("unit_id", "period", "fund", "amount", "detail")):
+        charges[(unit_id, period, fund)].append((amount, detail))
+    checked = 0
+    for key, rows in charges.items():
+        amount = sum(a for a, _ in rows)
+        detail = rows[-1][1]
+        segments = [s for part in (detail.get("parts") or [detail]) for s in part.get("segments", [])]
+        lines = explain(segments, amount)
+        assert segments, (key, detail)
+        assert round_half_up(sum(line["exact_ppm"] for line in lines), PPM) == amount, (key, segments)
+        assert sum(line["amount"] for line in lines) == amount, key
+        checked += 1
+    assert checked >= minimum
+    return checked

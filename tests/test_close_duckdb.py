@@ -18,6 +18,7 @@ from sicollect.core.months import Month
 from sicollect.registry.models import Unit
 
 from . import factories as f
+from .dbutil import assert_every_interest_charge_explained
 from .test_close_sql import (THROUGH, assert_month_end_debts_as_the_ledger_says, assert_same,
                              demo_unposted, ledger_by_key, reference_by_key)  # noqa: F401 (a fixture)
 
@@ -81,5 +82,6 @@ def test_demo_province_on_duckdb_is_equal_to_the_dong(demo_unposted) -> None:  #
     assert len(have) > 40_000
     assert_same(have, reference_by_key())
     assert_month_end_debts_as_the_ledger_says(summary.debts, 24)
+    assert_every_interest_charge_explained(minimum=20)  # every charge's lines add up to it
     assert run_close(THROUGH).entries == 0
     assert run_duckdb(THROUGH).entries == 0

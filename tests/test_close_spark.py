@@ -25,6 +25,7 @@ from sicollect.core.months import Month
 from sicollect.registry.models import Unit
 
 from . import factories as f
+from .dbutil import assert_every_interest_charge_explained
 from .test_close_sql import assert_same, ledger_by_key, reference_by_key
 
 THROUGH = Month(2025, 10)
@@ -125,6 +126,7 @@ def test_spark_close_equals_the_database_close_to_the_dong(spark, tmp_path: Path
     assert closed.entries == LedgerEntry.objects.count() > 100
     ledger = ledger_by_key()
     assert ledger == have
+    assert_every_interest_charge_explained(minimum=5)  # every charge's lines add up to it
     assert run_close(THROUGH).entries == 0
     assert ledger_by_key() == ledger
 

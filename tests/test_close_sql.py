@@ -20,6 +20,7 @@ from sicollect.registry.models import Unit
 from sicollect.rules.book import load_rulebook
 
 from . import factories as f
+from .dbutil import assert_every_interest_charge_explained
 
 THROUGH = Month(2025, 12)
 
@@ -104,6 +105,7 @@ def test_demo_province_closed_both_ways_is_equal_to_the_dong(demo_unposted) -> N
         computed = debts_from_rows(summary.debts.rows(day))  # type: ignore[union-attr]
         assert computed == debts(day) and sum(1 for d in computed.values() if d.late) > 5
     assert run_close(THROUGH).entries == 0  # a rerun appends nothing
+    assert_every_interest_charge_explained(minimum=20)  # every charge's lines add up to it
 
     # The close ages every unit at every month end in one pass over the ledger: the same debts,
     # unit by unit, as the KPI report's query at each day on its own.

@@ -21,7 +21,7 @@ from ninja.security import HttpBearer
 from ninja.throttling import AuthRateThrottle
 
 from sicollect.contributions.models import Channel, LedgerEntry, Payment
-from sicollect.contributions.statement import statement
+from sicollect.contributions.statement import interest_lines, statement
 from sicollect.core.months import Month
 from sicollect.core.privacy import mask_id
 from sicollect.exchange.models import AuditEvent
@@ -221,9 +221,11 @@ def get_unit(request: HttpRequest, code: str) -> Any:
 
 @api.get("/units/{code}/statement", tags=["units"])
 def get_statement(request: HttpRequest, code: str, period: str) -> Any:
-    """The C12-TS figures of a month, per fund, in đồng."""
+    """The C12-TS figures of a month, per fund, in đồng, with the lines behind its interest charges (fund,
+    contribution month, late principal, rate, regime, days, amount); ``provisional`` for a month not closed yet."""
     unit = policy.unit_or_404(request.user, code)
-    return statement(unit, _month(period, "period"))
+    month = _month(period, "period")
+    return {**statement(unit, month), "interest_lines": interest_lines(unit, month)}
 
 
 @api.get("/units/{code}/ledger", response=list[LedgerOut], tags=["units"])

@@ -162,7 +162,7 @@ def interest_lines(unit: Unit, period: Month) -> list[dict[str, Any]]:
         amount = sum(a for a, _d, _f in rows)
         detail = rows[-1][1] or {}  # the last row describes the whole charge (posting writes it so)
         segments = [seg for part in (detail.get("parts") or [detail]) for seg in part.get("segments", [])]
-        lines.extend({"fund": fund, **line} for line in explain(segments, amount))
+        lines.extend({"fund": fund, **line, "month": str(line["month"])[:7]} for line in explain(segments, amount))
     return lines
 
 
@@ -172,6 +172,7 @@ def explain(segments: list[dict[str, Any]], amount: int) -> list[dict[str, Any]]
     amount in đồng. The charge is the exact sum rounded half up once; the lines' amounts are that sum's
     shares by largest remainder, so that they add up to the charge exactly: e.g. 105,850 × 0.03 % × 31
     = 984.405 and 200,000 × 0.03 % × 31 = 1,860 make 2,844.405 → 2,844, shown as 984 and 1,860."""
+    segments = sorted(segments, key=lambda s: (str(s["month"]), s["from"], s["to"], s["regime"], s["base"]))
     exact = [s["base"] * s["rate_ppm"] * (s["days"] if s["regime"] == "daily" else 1) for s in segments]
     out = [{**s, "exact_ppm": x, "amount": x // PPM} for s, x in zip(segments, exact)]
     if not out:

@@ -41,7 +41,8 @@ def statement_xlsx(unit: Unit, month: Month, data: dict[str, Any], lines: list[d
     ws = wb.active
     ws.title = "C12-TS"
     ws.append(["THÔNG BÁO KẾT QUẢ ĐÓNG BHXH, BHYT, BHTN (C12-TS)"])
-    ws.append(["Đơn vị", f"{unit.code} {unit.name}", "Tháng", str(month)])
+    ws.append(["Đơn vị", f"{unit.code} {unit.name}", "Tháng", str(month),
+               "TẠM TÍNH: tháng chưa khóa sổ" if data.get("provisional") else ""])
     ws.append(["Lao động đầu kỳ", data["headcount"]["opening"], "cuối kỳ", data["headcount"]["closing"]])
     ws.append([])
     ws.append(["Chỉ tiêu", *HEADERS])
@@ -52,10 +53,10 @@ def statement_xlsx(unit: Unit, month: Month, data: dict[str, Any], lines: list[d
             cell.number_format = "#,##0"
     if lines:
         li = wb.create_sheet("Lai cham dong")
-        li.append(["Quỹ", "Tháng", "Chế độ", "Căn cứ (đ)", "Lãi suất (ppm)", "Số ngày", "Từ", "Đến"])
+        li.append(["Quỹ", "Tháng", "Chế độ", "Căn cứ (đ)", "Lãi suất (ppm)", "Số ngày", "Từ", "Đến", "Tiền lãi (đ)"])
         for ln in lines:
             li.append([ln.get("fund"), ln.get("month"), ln.get("regime"), ln.get("base"), ln.get("rate_ppm"),
-                       ln.get("days"), ln.get("from"), ln.get("to")])
+                       ln.get("days"), ln.get("from"), ln.get("to"), ln.get("amount")])
     out = BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -24,7 +24,8 @@ class Command(BaseCommand):
         unit = unit_arg(opts["unit"])
         period = month_arg(opts["period"], "--period")
         data = statement(unit, period)
+        lines = interest_lines(unit, period)
         if opts["format"] == "json":
-            self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
+            self.stdout.write(json.dumps({**data, "interest_lines": lines}, ensure_ascii=False, indent=2))
         else:
-            self.stdout.write(render_text(data, unit, interest_lines(unit, period)))
+            self.stdout.write(render_text(data, unit, lines))
