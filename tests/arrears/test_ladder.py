@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from sicollect.arrears import disclosure, ladder
+from sicollect.arrears import disclosure, ladder, notices
 from sicollect.arrears.cases import after_close, sync
 from sicollect.arrears.models import Case, CaseStep, Disclosure, LadderStep, Notice, StepStatus
 from sicollect.arrears.numbers import enforcement_numbers
@@ -84,8 +84,10 @@ def test_one_unit_from_its_first_late_month_to_disclosure_and_back() -> None:
     # Interest: Sep 4,050 + Oct (July 31 days 4,185 + August 31 days 4,185) = 12,420.
     assert (n.figures["principal"], n.figures["interest"], n.figures["late_principal"], n.total) == (
         1_800_000, 12_420, 900_000, 1_812_420)
-    assert [(ln["period"], ln["month"], ln["days"]) for ln in n.figures["interest_lines"]] == [
-        ("2025-09", "2025-07", 30), ("2025-10", "2025-07", 31), ("2025-10", "2025-08", 31)]
+    assert [(ln["period"], ln["month"], ln["days"], ln["amount"]) for ln in n.figures["interest_lines"]] == [
+        ("2025-09", "2025-07", 30, 4_050), ("2025-10", "2025-07", 31, 4_185), ("2025-10", "2025-08", 31, 4_185)]
+    assert sum(ln["amount"] for ln in n.figures["interest_lines"]) == n.figures["interest"]  # the lines explain it
+    assert "4.185" in notices.html_of([n])  # and the notice shows them
     assert ladder.propose(d).proposed == 0  # URGING waits 15 days after the late-payment notice
 
     d = month_end("2025-11")

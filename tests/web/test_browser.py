@@ -104,6 +104,9 @@ def test_an_officer_works_through_the_app_and_another_office_gets_404(live_serve
     page.wait_for_url("**/units/HL001/")
     assert "450.000 đ" in page.inner_text("#statement-table")
     assert "1.800.000 đ" in page.inner_text("#statement-table")
+    # every interest charge explains itself: October's 8,370 is July and August, 450,000 late 31 days each
+    interest = page.inner_text("#interest")
+    assert interest.count("4.185 đ") == 2 and "450.000 đ" in interest and "31" in interest
     page.screenshot(path=str(ARTIFACTS / "unit.png"), full_page=True)
 
     with page.expect_download() as info:
