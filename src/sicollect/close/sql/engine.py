@@ -349,7 +349,7 @@ FROM ce_due WHERE amount <> 0""")
                        self.dt(period.last_day))
 
     # --- interest ------------------------------------------------------------------------------------
-    def _daily_lines(self, start: str, end: str, base: str) -> list[tuple[int, str, str, str]]:
+    def _daily_lines(self, start: str, end: str) -> list[tuple[int, str, str, str]]:
         """Per daily regime: (rate, first day, last day, days) of [start, end] in the regime (SQL)."""
         d = self.d
         rules = self.book.interest
@@ -365,7 +365,7 @@ FROM ce_due WHERE amount <> 0""")
     def accrue_lines(self, start: str, end: str, base: str, month: str, source: str, alias: str) -> None:
         """Daily interest lines into ``ce_acc``: ``base`` late on each day of [start, end], for the rows of
         ``source`` (SQL after SELECT …: FROM, joins and WHERE; ``alias``: the table with the unit and fund)."""
-        for rate, lo, hi, days in self._daily_lines(start, end, base):
+        for rate, lo, hi, days in self._daily_lines(start, end):
             self.t.insert("ce_acc", f"""
 SELECT * FROM (
   SELECT {alias}.unit_id, {alias}.fund, {base} * {rate} * {days} AS exact, {month} AS month, 'daily' AS regime, {base} AS base,
@@ -402,10 +402,9 @@ WHERE kind = 'P' AND outstanding > 0 AND late_from <= {self.dt(last)}
 SELECT unit_id, fund, SUM(exact) AS exact, {d.idiv('SUM(exact) + 500000', '1000000')} AS amount,
        {d.json_object({"exact_ppm": "SUM(exact)", "segments": segment})} AS detail
 FROM ce_acc GROUP BY unit_id, fund""")
-        detail = "detail"
         self.t.insert("ce_entry", f"""
 SELECT unit_id, {self.m(period)}, {self.dt(last)}, 'interest', fund, 'interest', {self.m(period)}, NULL, NULL, '',
-       amount, {detail}
+       amount, detail
 FROM ce_charge WHERE amount > 0""")
         self.t.insert("ce_item", f"""
 SELECT unit_id, fund, 'I', {self.m(period)}, NULL, 0, amount, {self.dt(last)} FROM ce_charge WHERE amount > 0""",
