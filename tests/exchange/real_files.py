@@ -1,7 +1,7 @@
 """The real-file corpus (tests/data/real, see SOURCES): copies converted to VND, entry counts read without the parser.
 
 Conversion, on a temporary copy: every currency code becomes ``VND`` and every
-amount is scaled by 10^d (d = the most decimals any amount in the file has) so
+amount is scaled by 10^d (d = the most decimals any amount in the file needs, at least 2) so
 it is whole đồng, keeping the ratios between amounts. The counts are taken from
 the raw text: ``:61:`` lines in MT940, ``<Ntry>`` elements in camt.053.
 """
@@ -38,8 +38,9 @@ _LINE61 = re.compile(r"^(\s*:61:\d{6}(?:\d{4})?R?[CD][A-Z]?)([0-9]+,[0-9]*)", re
 _CUR25 = re.compile(r"^(:25:.*?)(EUR|USD|CHF|PLN|RUB|CZK|GBP)$", re.M)
 
 
-def _decimals(amount: str) -> int:
-    return len(amount.split(",")[1]) if "," in amount else 0
+def _decimals(amount: str, mark: str = ",") -> int:
+    """Decimals that matter (``8.85000`` has 2), at least 2: the cents of EUR, CHF, PLN become đồng."""
+    return max(2, len(amount.partition(mark)[2].rstrip("0")))
 
 
 def _scale(amount: str, d: int) -> str:
@@ -50,7 +51,7 @@ def _scale(amount: str, d: int) -> str:
 
 def mt940_to_vnd(text: str) -> str:
     amounts = [m.group(3) for m in _BALANCE.finditer(text)] + [m.group(2) for m in _LINE61.finditer(text)]
-    d = max((_decimals(a) for a in amounts), default=0)
+    d = max((_decimals(a) for a in amounts), default=2)
     text = _BALANCE.sub(lambda m: m.group(1) + "VND" + _scale(m.group(3), d), text)
     text = _LINE61.sub(lambda m: m.group(1) + _scale(m.group(2), d), text)
     return re.sub(r"(?m)^(:34F:)[A-Z]{3}", r"\1VND", text)
@@ -62,7 +63,7 @@ _CCY_AMT = re.compile(r'(<(?:\w+:)?(\w*Amt)\b[^>]*?Ccy=")([A-Z]{3})("[^>]*>)\s*(
 
 
 def camt_to_vnd(text: str) -> str:
-    d = max((len(m.group(5).partition(".")[2]) for m in _CCY_AMT.finditer(text)), default=0)
+    d = max((_decimals(m.group(5), ".") for m in _CCY_AMT.finditer(text)), default=2)
     text = _CCY_AMT.sub(lambda m: f"{m.group(1)}VND{m.group(4)}{int(Decimal(m.group(5)) * 10 ** d)}{m.group(6)}", text)
     return re.sub(r"<(\w+:)?(Ccy|AcctCcy)>[A-Z]{3}</", r"<\1\2>VND</", text)
 

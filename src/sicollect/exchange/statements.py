@@ -63,7 +63,8 @@ class StatementEntry:
 
 
 #: what banks write for "no reference"
-_NO_REF = {"", "NONREF", "NOTPROVIDED", "NOREF", "NONE", "N/A", "NA", "-", "0"}
+_NO_REF = {"", "NONREF", "NOTPROVIDED", "NOREF", "NONE", "N/A", "NA", "-", "0",
+           "EREF", "PREF", "KREF"}  # Rabobank/ING write these as a pointer to the /EREF/ in :86:
 
 
 def _real_ref(ref: str) -> str:
@@ -343,16 +344,18 @@ def _mt940_text(lines_86: list[str]) -> tuple[str, str, str, str]:
     """``(message, payer name, payer account, end-to-end id)`` of an entry's :86: lines."""
     text = "\n".join(lines_86)
     parts = structured_86(text)
-    if parts is None:
-        return " ".join(text.split()), "", "", ""
+    if parts is None:  # free text, or ING/Rabobank's /EREF/…/REMI/… (the end-to-end id after /EREF/)
+        m = re.search(r"/EREF/([^/]+)/", "".join(lines_86))
+        e2e = m.group(1).strip() if m and m.group(1).strip().upper() not in _NO_REF else ""
+        return " ".join(text.split()), "", "", e2e
     purpose = "".join(parts.get(f"{n}", "") for n in range(20, 30)) + "".join(
         parts.get(f"{n}", "") for n in range(60, 64))
     payer = (parts.get("32", "") + parts.get("33", "")).strip()
     account = parts.get("31", "").strip()
     e2e = ""
-    m = re.search(r"EREF\+(\S+)", purpose)
-    if m and m.group(1).upper() not in _NO_REF:
-        e2e = m.group(1)
+    m = re.search(r"EREF\+(.*?)(?=(?:SVWZ|KREF|MREF|CRED|DEBT|ABWA|ABWE|IBAN|BIC|COAM|OAMT|SQTP|PURP)\+|$)", purpose)
+    if m and m.group(1).strip().upper() not in _NO_REF:
+        e2e = m.group(1).strip()
     booking_text = parts.get("00", "").strip()
     message = " ".join(" ".join(p for p in (purpose, payer, booking_text) if p).split())
     return message, payer, account, e2e
