@@ -9,6 +9,8 @@ Europe write (Windows-1258, Windows-1252/1250, ISO-8859-1/2/15), chosen by
 from __future__ import annotations
 
 import codecs
+import re
+import unicodedata
 
 SINGLE_BYTE = ("cp1258", "cp1252", "cp1250", "iso8859_1", "iso8859_2", "iso8859_15")
 
@@ -38,7 +40,7 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
         except UnicodeDecodeError as exc:
             raise EncodingError(_line_of(data, exc.start),
                                 f"not valid {encoding} at byte {exc.start}") from None
-        return text.lstrip("\ufeff"), encoding
+        return _nfc(text.lstrip("\ufeff")), encoding
     if data.startswith(codecs.BOM_UTF8):
         return _strict(data[3:], "utf-8"), "utf-8-sig"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -48,9 +50,11 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
         enc = "utf-16-le" if head[1:2] == b"\x00" else "utf-16-be"
         return _strict(data, enc), enc
     try:
-        return data.decode("utf-8"), "utf-8"
+        return _nfc(data.decode("utf-8")), "utf-8"
     except UnicodeDecodeError:
         pass
+    if _looks_cp1258(data):
+        return _nfc(data.decode("cp1258")), "cp1258"
     from charset_normalizer import from_bytes
 
     best = from_bytes(data, cp_isolation=list(SINGLE_BYTE)).best()
@@ -58,8 +62,22 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     return _strict(data, enc), enc
 
 
+#: cp1258 writes Vietnamese tones as combining marks after the vowel (grave, acute, tilde, hook, dot below)
+_CP1258_TONE = re.compile(rb"[AEIOUYaeiouy\xc2\xc3\xca\xd4\xd5\xdd\xe2\xe3\xea\xf4\xf5\xfd][\xcc\xec\xde\xd2\xf2]")
+
+
+def _looks_cp1258(data: bytes) -> bool:
+    high = sum(1 for b in data if b >= 0x80)
+    tones = len(_CP1258_TONE.findall(data))
+    return tones >= 3 and 2 * tones >= high // 2
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
 def _strict(data: bytes, enc: str) -> str:
     try:
-        return data.decode(enc)
+        return _nfc(data.decode(enc))
     except UnicodeDecodeError as exc:
         raise EncodingError(_line_of(data, exc.start), f"not valid {enc} at byte {exc.start}") from None

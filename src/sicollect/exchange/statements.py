@@ -628,11 +628,12 @@ def parse_csv(path: Path, layout: CsvLayout | None = None, encoding: str | None 
         out.warnings.append(f"{path.name}: columns not used: {', '.join(ignored)}")
     credit = {v.strip().upper() for v in layout.credit_values}
     debit = {v.strip().upper() for v in layout.debit_values}
-    footers = tuple(fold(w) for w in layout.footer_words)
+    footers = tuple(fold(w).replace("_", " ") for w in layout.footer_words)
     seen: dict[Any, int] = {}
     F = fold  # noqa: N806
     for c in cells_of(table, out.errors):
-        if not c.raw(F(layout.booked_on)) and any(fold(x).startswith(footers) for x in c.cells if x.strip()):
+        first = next((x for x in c.cells if x.strip()), "")
+        if footers and fold(first).replace("_", " ").startswith(footers):
             continue  # a totals / closing-balance row under the entries
         statement_id = c.raw(F(layout.statement_id)) if layout.statement_id else path.stem
         if not statement_id:
