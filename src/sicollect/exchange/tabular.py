@@ -93,13 +93,19 @@ def _read_xlsx(path: Path, errors: list[ImportError_]) -> list[tuple[int, list[s
         book.close()
 
 
-def _find_header(raw: list[tuple[int, list[str]]], required: Sequence[str], aliases: Mapping[str, str],
-                 sheet_title_rows: int) -> int:
-    """The index of the header row: the first of the first rows that names every required column
-    (title rows above it, as the VSS portal's templates and bank exports have, are skipped)."""
+def _find_header(raw: list[tuple[int, list[str]]], required: Sequence[str], optional: Sequence[str],
+                 aliases: Mapping[str, str], sheet_title_rows: int) -> int:
+    """The index of the header row: the first of the first rows that names every required column, alone or
+    with the row under it as a two-row header (title rows above it, as the VSS portal's templates and bank
+    exports have, are skipped)."""
+    def names(cells: list[str]) -> set[str]:
+        return {aliases.get(fold(c), fold(c)) for c in cells}
+
     for k, (_, cells) in enumerate(raw[: sheet_title_rows + 1]):
-        names = {aliases.get(fold(c), fold(c)) for c in cells}
-        if all(r in names for r in required):
+        if all(r in names(cells) for r in required):
+            return k
+        if k + 1 < len(raw) and all(
+                r in names(_two_row_header(cells, raw[k + 1][1], required, optional, aliases)) for r in required):
             return k
     return 0
 
@@ -124,8 +130,8 @@ def read_sheet(
     :func:`fold`, through ``aliases`` (folded header → column). Every column in
     ``required`` must appear, any of ``optional`` may; ``ignore`` (folded
     names, or True for all others) are read past and listed in ``ignored``;
-    others are errors, as is a column twice. ``header_rows`` = 2: a second
-    header row under the first (its cells name sub-columns of a merged cell
+    others are errors, as is a column twice. ``header_rows`` = 2 (0: when the
+    row under the header has no digits in it): a second header row under the first (its cells name sub-columns of a merged cell
     above; a blank cell keeps the name above). Rows with a wrong shape are kept
     with ``ok=False``.
     """
@@ -139,12 +145,14 @@ def read_sheet(
             errors.append(ImportError_(name, 1, "header", "the file has no header row"))
         return _Table(name, path, {}, [])
     aliases = aliases or {}
-    start = _find_header(raw, required, aliases, title_rows) if title_rows else 0
+    start = _find_header(raw, required, optional, aliases, title_rows) if title_rows else 0
     header_line, header_cells = raw[start]
     body = raw[start + 1:]
-    if header_rows == 2 and body:
+    if body and (header_rows == 2 or header_rows == 0 and _is_sub_header(body[0][1])):
         header_cells = _two_row_header(header_cells, body[0][1], required, optional, aliases)
         body = body[1:]
+    if header_rows != 1 and body and all(_COLUMN_NO.fullmatch(c.strip()) for c in body[0][1] if c.strip()):
+        body = body[1:]  # the forms' row of column numbers, (1) (2) (3) …
     # xlsx rows run as wide as the widest row: ignore empty trailing header cells
     while header_cells and not header_cells[-1].strip():
         header_cells = header_cells[:-1]
@@ -184,6 +192,15 @@ def read_sheet(
     return _Table(name, path, index, rows)
 
 
+_COLUMN_NO = re.compile(r"\(?[0-9]{1,3}\)?|[A-Z]")
+
+
+def _is_sub_header(cells: list[str]) -> bool:
+    """A second header row: text only (every data row has digits: codes, dates, amounts)."""
+    filled = [c for c in cells if c.strip()]
+    return bool(filled) and not any(ch.isdigit() for c in filled for ch in c)
+
+
 def _two_row_header(top: list[str], sub: list[str], required: Sequence[str], optional: Sequence[str],
                     aliases: Mapping[str, str]) -> list[str]:
     """One header from two rows: a cell of the second row names the column when it is a known column or
@@ -206,7 +223,7 @@ def _two_row_header(top: list[str], sub: list[str], required: Sequence[str], opt
                 out.append(candidate)
                 break
         else:
-            out.append(combined if t.strip() == "" else b)
+            out.append(combined if above.strip() else b)
     return out
 
 
