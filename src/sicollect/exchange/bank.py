@@ -45,7 +45,8 @@ content (:func:`.statements.entry_key`); an MT940 statement id is the account,
 
 **The same money twice.** A fresh entry that repeats one already imported
 under another statement id (the same account, booking date, amount and
-direction, and the same bank reference or end-to-end id) — the day's camt.053
+direction, and the same bank reference or end-to-end id; for a CSV without the
+account, also the same text and payer account) — the day's camt.053
 after its MT940, or a re-export with a new statement number — is recorded but
 goes to the suspense queue as a *likely duplicate* of the first; it never
 becomes a second payment. An officer dismisses it (or, if the bank really
@@ -252,6 +253,8 @@ def _duplicate_of(e: StatementEntry) -> BankEntry | None:
                                     is_reversal=e.is_reversal).exclude(statement_id=e.statement_id)
     if e.account:
         same = same.filter(account=e.account)
+    else:  # a CSV export without the account: only the same text from the same payer is the same entry
+        same = same.filter(account="", message=e.message, counterparty_account=e.counterparty_account)
     return same.order_by("id").first()
 
 

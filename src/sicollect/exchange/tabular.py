@@ -104,6 +104,7 @@ def _find_header(raw: list[tuple[int, list[str]]], required: Sequence[str], opti
     for k, (_, cells) in enumerate(raw[: sheet_title_rows + 1]):
         if all(r in names(cells) for r in required):
             return k
+    for k, (_, cells) in enumerate(raw[: sheet_title_rows + 1]):
         if k + 1 < len(raw) and all(
                 r in names(_two_row_header(cells, raw[k + 1][1], required, optional, aliases)) for r in required):
             return k
