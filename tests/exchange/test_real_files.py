@@ -5,8 +5,11 @@ counted in the raw text (``:61:`` lines, ``<Ntry>`` elements), not by the parser
 """
 from __future__ import annotations
 
+import logging
 import re
+from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import transaction
@@ -40,8 +43,10 @@ def _read_all(tmp_path: Path) -> dict[str, tuple[int, int, list[str]]]:
     return out
 
 
-def test_the_corpus_reads_with_the_right_counts_and_clean_refusals(tmp_path: Path) -> None:
+def test_the_corpus_reads_with_the_right_counts_and_clean_refusals(tmp_path: Path, caplog: Any) -> None:
+    caplog.set_level(logging.DEBUG)
     results = _read_all(tmp_path)
+    assert not [r for r in caplog.records if r.name.startswith("mt940")]  # the library's regex dumps stay quiet
     assert len(results) >= 70
     with_entries = {k: v for k, v in results.items() if v[0] and is_statement(REAL / k)}
     right = sorted(k for k, (want, got, errs) in with_entries.items() if want == got and not errs)
@@ -192,3 +197,51 @@ def test_a_statement_for_another_account_is_refused_whole(tmp_path: Path) -> Non
     ours.write_text(mt940("S1", "VCB/0011000099999", "00101", [
         {"date": "250820", "mark": "C", "amount": 450000, "bank_ref": "FT1", "message": "x"}]), encoding="utf-8")
     assert import_statement(ours, post=False).entries == 1
+
+
+@pytest.mark.django_db
+def test_an_empty_statement_is_0_entries_on_the_cli(tmp_path: Path) -> None:
+    from django.core.management import call_command
+
+    out = StringIO()
+    path = _vnd(tmp_path, "oca/16.0/account_statement_import_camt/test_files/test-camt053-no-ntry")
+    call_command("bankstatement", str(path), stdout=out)
+    assert out.getvalue().strip() == "test-camt053-no-ntry: camt053: 0 entries (an empty statement): nothing to record"
+
+
+@pytest.mark.django_db
+def test_camt_entries_without_references_keep_their_ids_when_the_bank_inserts_one(tmp_path: Path) -> None:
+    """The OCA file without NtryRef/AcctSvcrRef: ids from the end-to-end id or the content, not the position."""
+    xml = _vnd(tmp_path / "a", "oca/16.0/account_statement_import_camt/test_files/test-camt053").read_text("utf-8")
+    xml = re.sub(r"<(NtryRef|AcctSvcrRef)>[^<]*</\1>", "", xml)
+    first = tmp_path / "day.xml"
+    first.write_text(xml, encoding="utf-8")
+    ids = [e.entry_id for e in parse(first).entries]
+    assert len(ids) == 3 and not any(i.startswith("#") for i in ids)
+    assert import_statement(first, post=False).entries == 3
+    start = xml.index("<Ntry>")
+    block = xml[start:xml.index("</Ntry>") + len("</Ntry>")]
+    inserted = block.replace('Ccy="VND">75425<', 'Ccy="VND">12345<', 1).replace(
+        "435005714488-ABNO33052620", "435005714488-ABNO33052699")  # another transfer, booked first
+    assert inserted != block
+    resent = tmp_path / "day-resent.xml"
+    resent.write_text(xml[:start] + inserted + xml[start:], encoding="utf-8")
+    report = import_statement(resent, post=False)
+    assert (report.entries, report.already) == (4, 3)
+    assert BankEntry.objects.count() == 4
+
+
+@pytest.mark.django_db
+def test_an_mt940_the_library_cannot_read_is_one_clean_line_and_exit_2(tmp_path: Path) -> None:
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    path = tmp_path / "bad.sta"
+    path.write_text(":20:X\n:25:1234567890123\n:28C:1/1\n:60F:C250101VND0,\n:61:garbage here\n:86:x\n"
+                    ":62F:C250101VND0,\n", encoding="utf-8")
+    err = StringIO()
+    with pytest.raises(CommandError) as exc:
+        call_command("bankstatement", str(path), stdout=StringIO(), stderr=err)
+    assert exc.value.returncode == 2
+    assert err.getvalue().splitlines() == ["bad.sta:5: :61:: not a valid Statement field: 'garbage here'"]
+    assert BankEntry.objects.count() == 0

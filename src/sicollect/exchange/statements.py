@@ -380,14 +380,15 @@ def _mt940_message(name: str, lines: list[str], offset: int, out: Parsed) -> Non
             return
     statements = mt940.models.Transactions(tags=_mt940_tags())
     log = logging.getLogger("mt940")
-    level, log.level = log.level, logging.CRITICAL + 1  # the library logs its regexes on every failure
+    level = log.level
+    log.setLevel(logging.CRITICAL + 1)  # the library logs its regexes on every failure
     try:
         statements.parse("\n".join(lines))
     except Exception as exc:  # noqa: BLE001 (the library raises plain errors on bad tags)
         out.errors.append(_mt940_error(name, lines, offset, exc))
         return
     finally:
-        log.level = level
+        log.setLevel(level)
     head = statements.data
     account = str(head.get("account_identification") or "").strip()
     number = str(head.get("statement_number") or "")
