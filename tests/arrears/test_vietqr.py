@@ -46,3 +46,12 @@ def test_bad_inputs_are_refused() -> None:
     with pytest.raises(vietqr.VietQRError):
         vietqr.payload("970415", "1", 1, "x" * 26)
     assert vietqr.decode(vietqr.payload("970415", "123", None))["dynamic"] is False
+
+
+@pytest.mark.parametrize("account", ["ĐB0011001234567", "００１１００１", "0011001234567é", "٠١٢٣٤٥"])
+def test_a_non_ascii_account_is_refused_with_vietqr_error(account: str) -> None:
+    with pytest.raises(vietqr.VietQRError, match="account must be ASCII letters and digits"):
+        vietqr.payload("970436", account, 450_000, "BHXH TQN00012")
+    with pytest.raises(vietqr.VietQRError, match="bank BIN must be 6 digits"):
+        vietqr.payload("٩٧٠٤٣٦", "0011001234567")
+    assert not vietqr.is_valid("00020101021138" + account + "6304ABCD")

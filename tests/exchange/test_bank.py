@@ -189,11 +189,11 @@ def test_an_mt940_statement_with_a_reversed_credit(tmp_path: Path) -> None:
     assert [(e.entry_id, e.direction, e.is_reversal, e.line) for e in parsed.entries] == [
         ("FT25232001", "credit", False, 5), ("FT25233002", "credit", False, 7),
         ("FT25234003", "debit", True, 9), ("FT25235004", "credit", False, 11)]
-    assert parsed.entries[0].statement_id == f"VCB/{SI_ACCOUNT}/00108"
+    assert parsed.entries[0].statement_id == f"VCB/{SI_ACCOUNT}/00108/2025-08-01"  # :28C: + the opening date
     report = import_statement(path)
     assert (report.format, report.matched, report.reversals, report.suspense) == ("mt940", 2, 1, 1)
     (rev,) = unposted_reversals()
-    assert rev.payment.payment_id == f"VCB/{SI_ACCOUNT}/00108/FT25232001"
+    assert rev.payment.payment_id == f"VCB/{SI_ACCOUNT}/00108/2025-08-01/FT25232001"
     paid = LedgerEntry.objects.filter(unit=u["TQN00014"], kind="payment").values_list("fund", "month", "amount")
     assert list(paid) == [("HI", Month(2025, 7), -450_000)]
     assert import_statement(path).already == 4

@@ -46,7 +46,7 @@ def paying_unit():
 
 RAISE_CSV = """
     si_code,full_name,action,from_month,to_month,wage,allowances,funds,retro
-    3101000001,Người 1,TD,2025-07,,11000000,1000000,HI,1
+    3101000001,Người 1,DC,2025-07,,11000000,1000000,HI,1
 """
 
 
@@ -102,13 +102,13 @@ def test_xlsx_with_vietnamese_headers_and_month_slash_year(tmp_path: Path) -> No
     path = write_xlsx(tmp_path / "d02.xlsx", [
         ["STT", "Họ và tên", "Mã số BHXH", "Ngày sinh", "Giới tính", "Phương án", "Từ tháng", "Đến tháng",
          "Mức lương", "Phụ cấp", "Quỹ", "Truy thu lãi"],
-        [1, "Người 1", "3101000001", None, None, "TD", "07/2025", None, 12_000_000, None, "HI", "x"],
+        [1, "Người 1", "3101000001", None, None, "DC", "07/2025", None, 12_000_000, None, "HI", "x"],
         [2, "Lê Thị Hoa", "3101000099", date(1995, 3, 2), "Nữ", "TM", "11/2025", None, 7_000_000, 500_000, None, None],
         [3, None, "3101000002", None, None, "GH", "11/2025", None, None, None, None, None],
     ])
     decl = read_declaration(path, u, RAISE_DAY)
     assert [(r.action, r.line, r.wage, r.retro_interest) for r in decl.rows] == [
-        ("TD", 2, 12_000_000, True), ("TM", 3, 7_500_000, False), ("GH", 4, 0, False)]
+        ("DC", 2, 12_000_000, True), ("TM", 3, 7_500_000, False), ("GH", 4, 0, False)]
     p = preview(decl)
     assert str(p.through) == "2025-11"
     assert p.total("adjustment") == 270_000
@@ -129,10 +129,10 @@ def test_every_bad_line_is_reported_with_line_and_field_and_nothing_is_written(t
     f.person("3101000003")
     path = write_csv(tmp_path / "bad.csv", """
         si_code,full_name,action,from_month,to_month,wage,funds,retro
-        3101000001,,TD,2025-07,,9000000,HI,1
+        3101000001,,DC,2025-07,,0,HI,1
         3101000001,,TM,2025-13,,12000000,HI,
-        3101000003,,TD,2025-08,,12000000,HI,
-        9999999999,,TD,2025-08,,12000000,HI,
+        3101000003,,DC,2025-08,,12000000,HI,
+        9999999999,,DC,2025-08,,12000000,HI,
         9999999998,,TM,2025-08,,12000000,HI,
         3101000001,,KL,2025-11,,,,
         3101000001,,GH,2025-12,,5000000,,
@@ -145,10 +145,10 @@ def test_every_bad_line_is_reported_with_line_and_field_and_nothing_is_written(t
         read_declaration(path, u, RAISE_DAY)
     got = [(e.line, e.field) for e in caught.value.errors]
     assert got == [
-        (2, "wage"),  # TD must raise: 9,000,000 is not above 10,000,000
+        (2, "wage"),  # DC needs a positive wage
         (3, "from_month"),  # 2025-13
-        (4, "action"),  # TD of a person not participating
-        (5, "si_code"),  # unknown person on a TD line
+        (4, "action"),  # DC of a person not participating
+        (5, "si_code"),  # unknown person on a DC line
         (6, "full_name"), (6, "sex"),  # a TM of a new person needs name and sex
         (7, "to_month"),  # KL needs the months of the leave
         (8, "wage"),  # GH with a wage
@@ -162,16 +162,19 @@ def test_every_bad_line_is_reported_with_line_and_field_and_nothing_is_written(t
 
 
 def test_header_problems_are_errors_too(tmp_path: Path) -> None:
+    """A column sicollect does not use is read past and listed once as a warning; a missing or doubled one
+    is an error."""
     u = paying_unit()
     path = write_csv(tmp_path / "h.csv", """
         si_code,action,colour,wage,wage
-        3101000001,TD,red,1,1
+        3101000001,DC,red,1,1
     """)
     with pytest.raises(ImportErrors) as caught:
         read_declaration(path, u, RAISE_DAY)
     assert [(e.line, e.field, e.reason) for e in caught.value.errors] == [
-        (1, "colour", "unexpected column"), (1, "from_month", "missing column"), (1, "wage", "column appears twice"),
+        (1, "from_month", "missing column"), (1, "wage", "column appears twice"),
     ]
+    assert caught.value.warnings == ["h.csv: 1 column(s) not used by sicollect: colour"]
 
 
 def test_the_same_file_twice_is_refused(tmp_path: Path) -> None:

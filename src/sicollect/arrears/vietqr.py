@@ -58,10 +58,10 @@ _SAFE = re.compile(r"^[0-9A-Za-z /.\-]*$")
 def payload(bin_: str, account: str, amount: int | None = None, message: str = "",
             service: str = TO_ACCOUNT) -> str:
     """The VietQR string for a transfer of ``amount`` đồng to ``account`` at the bank ``bin_``."""
-    if not (bin_.isdigit() and len(bin_) == 6):
+    if not (bin_.isascii() and bin_.isdigit() and len(bin_) == 6):
         raise VietQRError(f"bank BIN must be 6 digits, got {bin_!r}")
-    if not account or not account.isalnum():
-        raise VietQRError(f"account must be letters and digits, got {account!r}")
+    if not account or not (account.isascii() and account.isalnum()):
+        raise VietQRError(f"account must be ASCII letters and digits, got {account!r}")
     if not _SAFE.match(message) or len(message) > 25:
         raise VietQRError(f"transfer message must be ≤ 25 plain ASCII characters, got {message!r}")
     beneficiary = tlv("00", bin_) + tlv("01", account)
@@ -98,7 +98,7 @@ def fields(text: str) -> dict[str, str]:
 
 def is_valid(text: str) -> bool:
     """The CRC (field 63, last) matches the rest."""
-    if len(text) < 8 or text[-8:-4] != "6304":
+    if len(text) < 8 or text[-8:-4] != "6304" or not text.isascii():
         return False
     return f"{crc16_ccitt_false(text[:-4].encode('ascii')):04X}" == text[-4:].upper()
 

@@ -38,7 +38,27 @@ lists every reversal so the ledger can be corrected by hand.
 
 Idempotent: an entry is identified by (statement id, entry id). Importing a
 statement again finds its entries and writes nothing; an entry whose amount,
-date or direction changed is an error.
+date or direction changed is an error. The entry id is the bank's reference
+when it is a real one, else the end-to-end id, else a key of the entry's
+content (:func:`.statements.entry_key`); an MT940 statement id is the account,
+``:28C:`` and the opening balance's date (Rabobank numbers every statement 0).
+
+**The same money twice.** A fresh entry that repeats one already imported
+under another statement id (the same account, booking date, amount and
+direction, and the same bank reference or end-to-end id; for a CSV without the
+account, also the same text and payer account) — the day's camt.053
+after its MT940, or a re-export with a new statement number — is recorded but
+goes to the suspense queue as a *likely duplicate* of the first; it never
+becomes a second payment. An officer dismisses it (or, if the bank really
+booked it twice, assigns it).
+
+**Whose account.** A statement is for one of the office's collection
+accounts: the ``bank_account`` of the offices (``registry.Office``). When any
+office has one, a statement (or CSV row with an account column) for any other
+account is **refused whole** (``file:line: account: reason``, nothing
+written): it is another office's or another owner's statement, so none of its
+money is ours to book or to queue. With no office account configured the check
+is off.
 """
 from __future__ import annotations
 
@@ -51,13 +71,13 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import Max, Q, Sum
 from django.utils import timezone
 
 from sicollect.contributions.models import Channel, LedgerEntry, Payment
 from sicollect.contributions.posting import post_units
 from sicollect.core.months import Month
-from sicollect.registry.models import Unit
+from sicollect.registry.models import Office, Unit
 
 from .csv_import import ImportError_, ImportErrors
 from .models import (
@@ -72,7 +92,7 @@ from .models import (
     SuspenseStatus,
     payment_id_of,
 )
-from .statements import CREDIT, CsvLayout, StatementEntry, parse
+from .statements import CREDIT, CsvLayout, StatementEntry, _account, parse
 from .tabular import sha256_of
 
 NAME_AUTO = 90  # token_set_ratio at least this …
@@ -188,26 +208,71 @@ class BankReport:
     suspense: int = 0
     reversals: int = 0
     posted: int = 0
+    duplicates: int = 0  # of the suspense ones: likely repeats of an entry already imported
     units: set[str] = field(default_factory=set)
+    warnings: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
-        return (f"{self.format}: {self.entries} entries: {self.matched} matched, {self.suspense} to suspense, "
+        if not self.entries:
+            return f"{self.format}: 0 entries (an empty statement): nothing to record"
+        dup = f" ({self.duplicates} likely duplicate(s))" if self.duplicates else ""
+        return (f"{self.format}: {self.entries} entries: {self.matched} matched, {self.suspense} to suspense{dup}, "
                 f"{self.reversals} reversal(s), {self.already} already imported; {self.posted} ledger row(s) posted")
+
+
+def collection_accounts() -> set[str]:
+    """The office's collection accounts (``Office.bank_account``), as statements write them (digits, letters)."""
+    return {_account(a) for a in Office.objects.exclude(bank_account="").values_list("bank_account", flat=True)}
+
+
+def _foreign_accounts(name: str, entries: list[StatementEntry]) -> list[ImportError_]:
+    ours = collection_accounts()
+    if not ours:
+        return []
+    errors: list[ImportError_] = []
+    told: set[str] = set()
+    for e in entries:
+        if not e.account or e.account in told or e.account in ours or any(e.account.endswith(a) for a in ours):
+            continue
+        told.add(e.account)
+        errors.append(ImportError_(name, e.line, "account", f"{e.account} is not one of the office's collection "
+                                   f"accounts ({', '.join(sorted(ours))}): the statement is refused whole"))
+    return errors
+
+
+def _duplicate_of(e: StatementEntry) -> BankEntry | None:
+    """An entry already imported under another statement id that this one repeats (see the module docstring)."""
+    refs = Q()
+    if e.bank_reference:
+        refs |= Q(entry_id=e.bank_reference)
+    if e.reference:
+        refs |= Q(reference=e.reference)
+    if not refs:
+        return None
+    same = BankEntry.objects.filter(refs, booked_on=e.booked_on, amount=e.amount, direction=e.direction,
+                                    is_reversal=e.is_reversal).exclude(statement_id=e.statement_id)
+    if e.account:
+        same = same.filter(account=e.account)
+    else:  # a CSV export without the account: only the same text from the same payer is the same entry
+        same = same.filter(account="", message=e.message, counterparty_account=e.counterparty_account)
+    return same.order_by("id").first()
 
 
 _SAME = ("booked_on", "amount", "direction")
 
 
 def import_statement(path: Path, fmt: str | None = None, layout: CsvLayout | None = None, actor: str = "",
-                     post: bool = True) -> BankReport:
+                     post: bool = True, encoding: str | None = None) -> BankReport:
     """Read, check and record a bank statement file, all or nothing.
 
-    Raises :class:`ImportErrors` (writing nothing) when any entry is unreadable
-    or an entry already imported now reads differently.
+    Raises :class:`ImportErrors` (writing nothing) when any entry is unreadable,
+    the statement is not for one of the office's collection accounts, or an
+    entry already imported now reads differently. An empty statement is
+    0 entries, not an error.
     """
     path = Path(path)
-    parsed = parse(path, fmt, layout)
-    errors = list(parsed.errors)
+    parsed = parse(path, fmt, layout, encoding)
+    errors = list(parsed.errors) + _foreign_accounts(path.name, parsed.entries)
     keys = {(e.statement_id, e.entry_id) for e in parsed.entries}
     known: dict[tuple[str, str], BankEntry] = {}
     for statement_id in {k[0] for k in keys}:
@@ -233,8 +298,9 @@ def import_statement(path: Path, fmt: str | None = None, layout: CsvLayout | Non
                                            f"{getattr(old, name)}, this file has {getattr(e, name)}; "
                                            "an import never changes a bank entry"))
     if errors:
-        raise ImportErrors(sorted(errors, key=lambda x: (x.line, x.field)))
-    report = BankReport(None, parsed.format, entries=len(parsed.entries), already=len(parsed.entries) - len(fresh))
+        raise ImportErrors(sorted(errors, key=lambda x: (x.line, x.field)), parsed.warnings)
+    report = BankReport(None, parsed.format, entries=len(parsed.entries), already=len(parsed.entries) - len(fresh),
+                        warnings=list(parsed.warnings))
     if not fresh:
         return report
     digest = sha256_of(path)
@@ -245,13 +311,23 @@ def import_statement(path: Path, fmt: str | None = None, layout: CsvLayout | Non
         report.batch = batch
         touched: dict[int, date] = {}
         for e in sorted(fresh, key=lambda x: (x.booked_on, x.line)):
+            first = _duplicate_of(e)
             entry = _record(batch, e)
+            if first is not None:
+                _to_suspense(entry, f"likely duplicate of entry {first.statement_id}/{first.entry_id} (batch "
+                                    f"#{first.batch_id}, {first.batch.file_name}): same account, booking date, "
+                                    "amount and reference",
+                             [Candidate(first.unit.code, 100, "duplicate")] if first.unit else [])
+                report.suspense += 1
+                report.duplicates += 1
+                continue
             if e.direction == CREDIT:
                 _credit(entry, e, matcher, path.name, report, touched)
             else:
                 _debit(entry, report)
         batch.summary = {"format": parsed.format, "entries": report.entries, "matched": report.matched,
-                         "suspense": report.suspense, "reversals": report.reversals, "already": report.already}
+                         "suspense": report.suspense, "reversals": report.reversals, "already": report.already,
+                         "duplicates": report.duplicates}
         batch.save(update_fields=["summary"])
         AuditEvent.objects.create(action="import_bank_statement", actor=actor, object_type="import_batch",
                                   object_id=str(batch.pk), detail={"file": path.name, **batch.summary})

@@ -7,29 +7,45 @@ declarations, the row declared last wins for a person, unit and month, a wage
 of 0 means "not participating", and ``declared_on`` plus ``retro_interest``
 turn a row about past months into adjustments of those months.
 
-Action codes (``phương án``) and the row each writes, from ``from_month``:
+Action codes (``phương án``) are data, not code: ``exchange/data/d02lt_actions.csv``
+holds each code with the portal's label and the kind of row it writes (RULES.md
+§6: the codes and labels of the VSS portal's template, each still to
+**verify** against the template an office downloads). The portal writes them
+as ``CODE-label`` (``TM-Tăng mới``); the code before the dash is read.
 
-====  =====================  ===============================================
-TM    tăng mới (new)         wage from the line; the person must not be
-TC    tăng chuyển đến        participating there that month already
-TD    tăng mức đóng          a higher wage than the one in force
-GD    giảm mức đóng          a lower wage than the one in force
-DC    điều chỉnh (adjust)    any wage or funds: a correction
-GH    giảm hẳn (leaves)      wage 0 from ``from_month`` on, no ``to_month``
-GC    giảm chuyển đi         the same, moving to another unit
-KL    nghỉ không lương       wage 0 from ``from_month`` to ``to_month``
-TS    nghỉ thai sản          (required); the earlier row applies again after
-OF    nghỉ ốm dài ngày
-====  =====================  ===============================================
+=======  ===============================================================
+kind     the row it writes, from ``from_month``
+=======  ===============================================================
+start    wage from the line; the person must not be participating there
+         that month already (TM, TC, ON)
+retro    ``TD`` *truy đóng*: a wage for past months (``from_month`` before
+         the declaring month), whatever was declared then
+adjust   a new wage, higher or lower (DC, CD); the person participates
+stop     wage 0 from ``from_month`` on, no ``to_month`` (GH, GC)
+pause    wage 0 from ``from_month`` to ``to_month`` (required); the earlier
+         row applies again after (KL, OF, TS)
+=======  ===============================================================
 
-The contribution wage is ``wage + allowances``. A line whose months start
+**The portal's file** (``FileMau-D02LT``, sheet ``DuLieu``): title rows above
+the header are skipped (the header is the first row naming every required
+column), a two-row header is read as one (``Tháng/ năm`` over ``bắt đầu`` /
+``kết thúc``), a row of column numbers under it is skipped, and the columns
+sicollect does not use (addresses, health-care place, household, contract,
+``Tỷ lệ đóng``, …) are read past and listed once as a warning. Sex is 1/0
+(1 = Nam, 0 = Nữ: **verify**), M/F or Nam/Nữ; months ``mm/yyyy``; dates
+``dd/mm/yyyy`` or ISO. A coefficient wage (``Hệ số lương``, ``Phụ cấp CV``,
+``Phụ cấp TNVK (%)``, ``Phụ cấp TN nghề (%)``) is not computed here: such a
+line needs its wage in đồng (``Mức lương``).
+
+The contribution wage is ``wage + allowances + supplements`` (``Mức lương`` +
+``Phụ cấp lương`` + ``Các khoản bổ sung``). A line whose months start
 before the month the declaration is made in is retroactive: with ``retro`` =
 1 its adjustments bear interest from each month's own deadline, otherwise
 from the deadline of the declaring month.
 
 Worked example (the foundation's, ``tests/test_calculator.py``): a unit pays
 HI on 10,000,000 from July 2025, 450,000 a month, on time. On 15 Oct 2025 it
-declares ``TD`` from 07/2025 at 12,000,000 with ``retro`` = 1. The preview
+declares ``DC`` from 07/2025 at 12,000,000 with ``retro`` = 1. The preview
 (the reference calculation before and after, in memory) shows adjustments of
 +90,000 for each of Jul, Aug and Sep, October's due 450,000 → 540,000, and
 October interest +2,484 (90,000 × 0.03 % × (61 + 31) days); committing and
@@ -73,28 +89,25 @@ class Action:
     kind: str  # start | raise | lower | adjust | stop | pause
 
 
-ACTIONS: dict[str, Action] = {
-    a.code: a
-    for a in (
-        Action("TM", "Tăng mới", "start"),
-        Action("TC", "Tăng chuyển đến", "start"),
-        Action("TD", "Tăng mức đóng", "raise"),
-        Action("GD", "Giảm mức đóng", "lower"),
-        Action("DC", "Điều chỉnh", "adjust"),
-        Action("GH", "Giảm hẳn", "stop"),
-        Action("GC", "Giảm chuyển đi", "stop"),
-        Action("KL", "Nghỉ không lương", "pause"),
-        Action("TS", "Nghỉ thai sản", "pause"),
-        Action("OF", "Nghỉ ốm dài ngày", "pause"),
-    )
-}
-_PAID = ("start", "raise", "lower", "adjust")  # kinds that carry a wage
+def _load_actions() -> dict[str, Action]:
+    import csv
+    from importlib.resources import files
 
+    text = files("sicollect.exchange").joinpath("data/d02lt_actions.csv").read_text(encoding="utf-8")
+    return {r["code"]: Action(r["code"], r["label"], r["kind"]) for r in csv.DictReader(text.splitlines())}
+
+
+#: the portal's action codes (data/d02lt_actions.csv)
+ACTIONS: dict[str, Action] = _load_actions()
+_PAID = ("start", "retro", "adjust")  # kinds that carry a wage
 REQUIRED = ("si_code", "action", "from_month")
 OPTIONAL = (
     "stt", "unit_code", "full_name", "national_id", "birth_date", "sex", "job", "contract_type",
-    "contract_from", "contract_to", "wage", "allowances", "to_month", "funds", "retro", "note",
+    "contract_from", "contract_to", "wage", "allowances", "supplements", "to_month", "funds", "retro", "note",
+    "coefficient", "coef_position", "coef_seniority", "coef_occupation",
 )
+#: read but not computed with: a line that has one of them needs its wage in đồng
+COEFFICIENTS = ("coefficient", "coef_position", "coef_seniority", "coef_occupation")
 #: Vietnamese headers as D02-LT software exports them (folded: no diacritics, ``_`` for spaces)
 ALIASES: dict[str, str] = {
     "ma_so_bhxh": "si_code", "so_bhxh": "si_code", "ma_bhxh": "si_code", "so_so_bhxh": "si_code",
@@ -106,7 +119,25 @@ ALIASES: dict[str, str] = {
     "phuong_an": "action", "ma_phuong_an": "action", "tu_thang": "from_month", "den_thang": "to_month",
     "quy": "funds", "tham_gia": "funds", "truy_thu_lai": "retro", "tinh_lai": "retro",
     "retro_interest": "retro", "ma_don_vi": "unit_code", "ghi_chu": "note", "so_thu_tu": "stt",
+    # the VSS portal's D02-LT template (FileMau-D02LT) and the tools that fill it
+    "ho_va_ten_(*)": "full_name", "ma_so_bhxh_(*)": "si_code", "ma_so_bao_hiem_xa_hoi": "si_code",
+    "so_cmnd_cccd_ho_chieu": "national_id", "so_cmnd_cccd": "national_id", "so_cccd_cmnd_ho_chieu": "national_id",
+    "so_cmnd": "national_id", "so_dinh_danh_ca_nhan": "national_id",
+    "ngay_thang_nam_sinh": "birth_date", "chuc_vu_chuc_danh_nghe_noi_lam_viec": "job",
+    "cap_bac_chuc_vu_chuc_danh_nghe_dieu_kien_noi_lam_viec": "job", "chuc_vu_chuc_danh": "job",
+    "muc_tien_luong": "wage", "tien_luong_muc_luong": "wage", "muc_luong_dong": "wage",
+    "phu_cap_luong": "allowances", "cac_khoan_bo_sung": "supplements", "khoan_bo_sung": "supplements",
+    "he_so_luong": "coefficient", "he_so": "coefficient", "phu_cap_cv": "coef_position",
+    "phu_cap_chuc_vu": "coef_position", "phu_cap_tnvk_(%)": "coef_seniority", "phu_cap_tnvk": "coef_seniority",
+    "phu_cap_tn_nghe_(%)": "coef_occupation", "phu_cap_tn_nghe": "coef_occupation",
+    "thang_nam_bat_dau": "from_month", "tu_thang_nam": "from_month", "thang_nam_bat_dau_(*)": "from_month",
+    "thang_nam_ket_thuc": "to_month", "den_thang_nam": "to_month",
+    "phuong_an_(*)": "action", "loai_hdld": "contract_type", "loai_hop_dong_lao_dong": "contract_type",
 }
+#: sex as the portal and its tools write it (1/0: **verify** which is which against the template)
+SEX_CODES: dict[str, str] = {**SEXES, "1": "M", "0": "F", "nam": "M", "nu": "F"}
+#: the sheet's title rows above the header: how far down the header is looked for
+TITLE_ROWS = 12
 RETRO: dict[str, bool] = {
     "": False, "0": False, "1": True, "x": True, "có": True, "co": True, "không": False, "khong": False,
     "yes": True, "no": False, "true": True, "false": False,
@@ -180,8 +211,12 @@ def read_declaration(path: Path, unit: Unit, declared_on: date, book: RuleBook |
             f"already imported as batch #{done.pk} ({done.file_name}, {done.created_at:%Y-%m-%d %H:%M}); "
             "nothing was imported again",
         )])
-    table = read_sheet(path, REQUIRED, OPTIONAL, ALIASES, errors)
+    ignored: list[str] = []
+    table = read_sheet(path, REQUIRED, OPTIONAL, ALIASES, errors, ignore=True, ignored=ignored,
+                       title_rows=TITLE_ROWS, header_rows=0)
     decl = Declaration(path, unit, declared_on, digest)
+    if ignored:
+        decl.warnings.append(f"{path.name}: {len(ignored)} column(s) not used by sicollect: {', '.join(ignored)}")
     _Checker(decl, book or load_rulebook(), errors).check(cells_of(table, errors))
     if errors:
         raise ImportErrors(sorted(errors, key=lambda e: (e.line, e.field)), decl.warnings)
@@ -221,7 +256,7 @@ class _Checker:
         if unit_code and unit_code != decl.unit.code:
             c.error("unit_code", f"this file is imported for unit {decl.unit.code}, the line names {unit_code!r}")
         si_code = c.text("si_code", _max(Person, "si_code"))
-        code = c.raw("action").upper()
+        code = c.raw("action").split("-", 1)[0].strip().upper()  # the portal writes "TM-Tăng mới"
         action = ACTIONS.get(code)
         if action is None:
             c.error("action", f"must be one of {', '.join(ACTIONS)}, got {c.raw('action')!r}")
@@ -241,6 +276,9 @@ class _Checker:
         wage = self.wage(c, action)
         funds = c.funds("funds") if c.raw("funds") else dict(ALL_FUNDS)
         retro = c.choice("retro", RETRO, ("1", "0", "x", "có", "không"))
+        if action and action.kind == "retro" and from_month and from_month >= self.declaring:
+            c.error("from_month", f"{action.code} ({action.label}) is for months before the declaring month "
+                                  f"{self.declaring}, got {from_month}")
         if action and action.kind == "pause" and from_month and to_month is None:
             c.error("to_month", f"required for {action.code} ({action.label}): the months of the leave")
         if action and action.kind == "stop" and to_month is not None:
@@ -251,10 +289,10 @@ class _Checker:
         person = persons.get(si_code)
         new_person = None
         if person is None and si_code:
-            if action and action.kind == "start":
+            if action and action.kind in ("start", "retro"):
                 new_person = self.new_person(c, si_code)
             elif action:
-                starts = ", ".join(a for a, x in ACTIONS.items() if x.kind == "start")
+                starts = ", ".join(a for a, x in ACTIONS.items() if x.kind in ("start", "retro"))
                 c.error("si_code", f"unknown person {si_code!r}: only {starts} lines may register a new person")
         if not c.ok or action is None or from_month is None or wage is None or funds is None or retro is None:
             return
@@ -287,9 +325,15 @@ class _Checker:
     def wage(self, c: Cells, action: Action | None) -> int | None:
         base = c.money("wage", required=False)
         allowances = c.money("allowances", required=False)
-        if base is None or allowances is None:
+        supplements = c.money("supplements", required=False)
+        if base is None or allowances is None or supplements is None:
             return None
-        total = base + allowances
+        coefficients = [n for n in COEFFICIENTS if c.raw(n).replace("0", "").replace(",", "").replace(".", "")]
+        if coefficients and not base:
+            c.error("wage", f"a coefficient wage ({', '.join(coefficients)}) is not computed by sicollect: write "
+                            "the wage in đồng (Mức lương)")
+            return None
+        total = base + allowances + supplements
         if action is None:
             return total
         if action.kind in _PAID and total <= 0:
@@ -304,15 +348,9 @@ class _Checker:
         unit = self.decl.unit.code
         if action.kind == "start" and current > 0:
             c.error("action", f"{action.code}: already participating in {unit} in {month} at "
-                              f"{format_vnd(current)}; declare TD, GD or DC instead")
-        elif action.kind in ("raise", "lower", "stop", "pause") and current == 0:
+                              f"{format_vnd(current)}; declare DC (Điều chỉnh lương) instead")
+        elif action.kind in ("adjust", "stop", "pause") and current == 0:
             c.error("action", f"{action.code}: not participating in {unit} in {month}; declare TM first")
-        elif action.kind == "raise" and wage <= current:
-            c.error("wage", f"TD must raise the wage: {format_vnd(wage)} is not above the "
-                            f"{format_vnd(current)} in force in {month} (use GD or DC)")
-        elif action.kind == "lower" and wage >= current:
-            c.error("wage", f"GD must lower the wage: {format_vnd(wage)} is not below the "
-                            f"{format_vnd(current)} in force in {month} (use TD or DC)")
 
     def new_person(self, c: Cells, si_code: str) -> NewPerson | None:
         name = c.raw("full_name")
@@ -320,14 +358,23 @@ class _Checker:
             c.error("full_name", f"required to register the new person {si_code}")
         elif len(name) > _max(Person, "full_name"):
             c.error("full_name", f"longer than {_max(Person, 'full_name')} characters")
-        sex = c.choice("sex", SEXES, ("M", "F", "Nam", "Nữ")) if c.raw("sex") else None
+        sex = c.choice("sex", SEX_CODES, ("1", "0", "M", "F", "Nam", "Nữ")) if c.raw("sex") else None
         if not c.raw("sex"):
             c.error("sex", f"required to register the new person {si_code}")
         national_id = c.text("national_id", _max(Person, "national_id"), required=False)
+        _iso_date(c, "birth_date")
         birth_date = c.date("birth_date", required=False)
         if not c.ok or sex is None:
             return None
         return NewPerson(si_code, name, sex, national_id, birth_date)
+
+
+def _iso_date(c: Cells, name: str) -> None:
+    """``dd/mm/yyyy`` (the portal's) → ISO, in place, for :meth:`Cells.date`."""
+    raw = c.raw(name)
+    parts = raw.split("/")
+    if len(parts) == 3 and all(p.isdigit() for p in parts) and len(parts[2]) == 4:
+        c.cells[c.index[name]] = f"{int(parts[2]):04d}-{int(parts[1]):02d}-{int(parts[0]):02d}"
 
 
 # --------------------------------------------------------------------------- preview

@@ -15,7 +15,7 @@ import hashlib
 import io
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 
@@ -52,16 +52,17 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _read_csv(path: Path, errors: list[ImportError_]) -> list[tuple[int, list[str]]]:
+def _read_csv(path: Path, errors: list[ImportError_], encoding: str | None = None) -> list[tuple[int, list[str]]]:
+    from .encodings import EncodingError, decode
+
     data = path.read_bytes()
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        errors.append(ImportError_(path.name, line, "encoding", f"not valid UTF-8 at byte {exc.start}"))
+        text, _ = decode(data, encoding)
+    except EncodingError as exc:
+        errors.append(ImportError_(path.name, exc.line, "encoding", exc.reason))
         return []
     sample = text[:4096]
-    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    delimiter = max((";", ",", "\t"), key=sample.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     out: list[tuple[int, list[str]]] = []
     last = 0
@@ -92,40 +93,80 @@ def _read_xlsx(path: Path, errors: list[ImportError_]) -> list[tuple[int, list[s
         book.close()
 
 
+def _find_header(raw: list[tuple[int, list[str]]], required: Sequence[str], optional: Sequence[str],
+                 aliases: Mapping[str, str], sheet_title_rows: int) -> int:
+    """The index of the header row: the first of the first rows that names every required column, alone or
+    with the row under it as a two-row header (title rows above it, as the VSS portal's templates and bank
+    exports have, are skipped)."""
+    def names(cells: list[str]) -> set[str]:
+        return {aliases.get(fold(c), fold(c)) for c in cells}
+
+    for k, (_, cells) in enumerate(raw[: sheet_title_rows + 1]):
+        if all(r in names(cells) for r in required):
+            return k
+    for k, (_, cells) in enumerate(raw[: sheet_title_rows + 1]):
+        if k + 1 < len(raw) and all(
+                r in names(_two_row_header(cells, raw[k + 1][1], required, optional, aliases)) for r in required):
+            return k
+    return 0
+
+
 def read_sheet(
     path: Path,
     required: Sequence[str],
     optional: Sequence[str] = (),
     aliases: Mapping[str, str] | None = None,
     errors: list[ImportError_] | None = None,
+    *,
+    ignore: Collection[str] | bool = (),
+    ignored: list[str] | None = None,
+    title_rows: int = 0,
+    encoding: str | None = None,
+    header_rows: int = 1,
 ) -> _Table:
     """Read ``path`` (CSV or xlsx) into a table keyed by canonical column names.
 
-    The header is the first non-blank row. Headers are matched after
+    The header is the first non-blank row, or with ``title_rows`` the first of
+    the next rows that names every required column. Headers are matched after
     :func:`fold`, through ``aliases`` (folded header → column). Every column in
-    ``required`` must appear, any of ``optional`` may; others are errors, as is
-    a column twice. Rows with a wrong shape are kept with ``ok=False``.
+    ``required`` must appear, any of ``optional`` may; ``ignore`` (folded
+    names, or True for all others) are read past and listed in ``ignored``;
+    others are errors, as is a column twice. ``header_rows`` = 2 (0: when the
+    row under the header has no digits in it): a second header row under the first (its cells name sub-columns of a merged cell
+    above; a blank cell keeps the name above). Rows with a wrong shape are kept
+    with ``ok=False``.
     """
     errors = errors if errors is not None else []
     path = Path(path)
     name = path.name
-    raw = _read_xlsx(path, errors) if path.suffix.lower() in XLSX_SUFFIXES else _read_csv(path, errors)
+    raw = _read_xlsx(path, errors) if path.suffix.lower() in XLSX_SUFFIXES else _read_csv(path, errors, encoding)
     raw = [(line, cells) for line, cells in raw if any(c.strip() for c in cells)]
     if not raw:
         if not errors:
             errors.append(ImportError_(name, 1, "header", "the file has no header row"))
         return _Table(name, path, {}, [])
-    header_line, header_cells = raw[0]
+    aliases = aliases or {}
+    start = _find_header(raw, required, optional, aliases, title_rows) if title_rows else 0
+    header_line, header_cells = raw[start]
+    body = raw[start + 1:]
+    if body and (header_rows == 2 or header_rows == 0 and _is_sub_header(body[0][1])):
+        header_cells = _two_row_header(header_cells, body[0][1], required, optional, aliases)
+        body = body[1:]
+    if header_rows != 1 and body and all(_COLUMN_NO.fullmatch(c.strip()) for c in body[0][1] if c.strip()):
+        body = body[1:]  # the forms' row of column numbers, (1) (2) (3) …
     # xlsx rows run as wide as the widest row: ignore empty trailing header cells
     while header_cells and not header_cells[-1].strip():
         header_cells = header_cells[:-1]
     known = set(required) | set(optional)
-    aliases = aliases or {}
     index: dict[str, int] = {}
     header_ok = True
     for i, cell in enumerate(header_cells):
         folded = fold(cell)
         column = aliases.get(folded, folded)
+        if column not in known and (ignore is True or (ignore and folded in ignore) or not folded):
+            if ignored is not None and cell.strip():
+                ignored.append(cell.strip())
+            continue
         if column not in known:
             errors.append(ImportError_(name, header_line, cell.strip() or "(empty)", "unexpected column"))
             header_ok = False
@@ -140,7 +181,7 @@ def read_sheet(
             header_ok = False
     width = len(header_cells)
     rows: list[_Row] = []
-    for line, cells in raw[1:]:
+    for line, cells in body:
         extra = cells[width:]
         cells = cells[:width]
         ok = header_ok
@@ -150,6 +191,41 @@ def read_sheet(
         cells = cells + [""] * (width - len(cells))
         rows.append(_Row(line, cells, ok))
     return _Table(name, path, index, rows)
+
+
+_COLUMN_NO = re.compile(r"\(?[0-9]{1,3}\)?|[A-Z]")
+
+
+def _is_sub_header(cells: list[str]) -> bool:
+    """A second header row: text only (every data row has digits: codes, dates, amounts)."""
+    filled = [c for c in cells if c.strip()]
+    return bool(filled) and not any(ch.isdigit() for c in filled for ch in c)
+
+
+def _two_row_header(top: list[str], sub: list[str], required: Sequence[str], optional: Sequence[str],
+                    aliases: Mapping[str, str]) -> list[str]:
+    """One header from two rows: a cell of the second row names the column when it is a known column or
+    the cell above is blank (merged); else the cell above, carried right over merged blanks, names it
+    (``Tháng/ năm`` over ``bắt đầu``/``kết thúc``: each sub-cell is tried alone and after the one above)."""
+    known = set(required) | set(optional)
+    width = max(len(top), len(sub))
+    top = top + [""] * (width - len(top))
+    sub = sub + [""] * (width - len(sub))
+    out: list[str] = []
+    above = ""
+    for t, b in zip(top, sub):
+        above = t if t.strip() else above
+        if not b.strip():
+            out.append(t)
+            continue
+        combined = f"{above} {b}"
+        for candidate in (combined, b):
+            if aliases.get(fold(candidate), fold(candidate)) in known:
+                out.append(candidate)
+                break
+        else:
+            out.append(combined if above.strip() else b)
+    return out
 
 
 def _is_xlsx(path: Path) -> bool:
