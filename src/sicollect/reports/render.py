@@ -27,6 +27,7 @@ def _signed(value: int, lang: str) -> str:
 
 def render_text(data: dict[str, Any], lang: str = "vi", where: str = "") -> str:
     r, d, p, c = data["revenue"], data["debt"], data["participants"], data["coverage"]
+    e = data.get("enforcement")
     as_of = data["as_of"]
     if lang == "vi":
         day = "/".join(reversed(as_of.split("-")))
@@ -47,6 +48,11 @@ def render_text(data: dict[str, Any], lang: str = "vi", where: str = "") -> str:
             f"({_p(p['ui']['pct_of_plan'], lang)}); BHYT {_n(p['hi']['count'], lang)} người "
             f"({_p(p['hi']['pct_of_plan'], lang)}), tỷ lệ bao phủ BHYT đạt {_p(c['hi_pct_population'], lang)} dân số.",
         ]
+        if e:
+            lines.append(f"Từ đầu năm đã gửi {_n(e['notices_sent'], lang)} thông báo tới {_n(e['units_noticed'], lang)} "
+                         f"đơn vị chậm đóng; có {e['working_groups']} đoàn liên ngành đôn đốc thu nợ "
+                         f"({e['working_groups_province']} đoàn cấp tỉnh, {e['working_groups_grassroots']} đoàn tại "
+                         "BHXH cơ sở).")
     else:
         lines = [
             f"By {as_of}, total SI, HI and UI revenue {where}reached {_n(r['collected_ytd'], lang)} VND, "
@@ -64,6 +70,11 @@ def render_text(data: dict[str, Any], lang: str = "vi", where: str = "") -> str:
             f"HI {_n(p['hi']['count'], lang)} ({_p(p['hi']['pct_of_plan'], lang)}), HI coverage "
             f"{_p(c['hi_pct_population'], lang)} of the population.",
         ]
+        if e:
+            lines.append(f"Since 1 January {_n(e['notices_sent'], lang)} notices went to {_n(e['units_noticed'], lang)} "
+                         f"late units; {e['working_groups']} interdisciplinary working groups urge debt collection "
+                         f"({e['working_groups_province']} at the province office, {e['working_groups_grassroots']} "
+                         "at grassroots offices).")
     return "\n\n".join(lines)
 
 
@@ -73,7 +84,9 @@ def render_xlsx(data: dict[str, Any], ranking: list[dict[str, Any]] | None = Non
 
     wb = Workbook()
     wb.remove(wb.active)
-    for section in ("revenue", "debt", "participants", "coverage"):
+    for section in ("revenue", "debt", "participants", "coverage", "enforcement"):
+        if section not in data:
+            continue
         ws = wb.create_sheet(section)
         ws.append(["as_of", data["as_of"], "office", data["office"] or "province"])
         ws.append([])
