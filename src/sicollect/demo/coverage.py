@@ -154,7 +154,7 @@ class _Receipts:
         if received > AS_OF or amount <= 0:
             return
         self.seq[agent] += 1
-        remitted: date | None = received + timedelta(days=rng.randint(1, 10))
+        remitted: date | None = received + timedelta(days=rng.randint(1, 40))  # agents remit within weeks
         if remitted > AS_OF:
             remitted = None  # still with the agent at the end of the data
         self.out.append(ReceiptRec(agent, f"{agent}-{self.seq[agent]:06d}", si_code, product, received, first, months,
