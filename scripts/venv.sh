@@ -65,8 +65,9 @@ if [ ! -e "$VENV" ]; then
     [ "$(id -u)" -eq 0 ] || SUDO=(sudo)
     if command -v apt-get >/dev/null && { [ "$(id -u)" -eq 0 ] || command -v sudo >/dev/null; }; then
       echo "== '$PY -m venv' failed: installing python3-venv from Debian packages"
-      "${SUDO[@]}" apt-get update -qq
-      "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=600 update -qq
+      "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+        --no-install-recommends \
         python3-venv >/dev/null
     fi
     "$PY" -m venv "$VENV" || {

@@ -23,6 +23,8 @@ from sicollect.exchange.models import AuditEvent
 from sicollect.registry.models import Office
 from sicollect.web.models import Role, StaffProfile
 
+from ..tools import missing_tool
+
 AS_OF = date(2025, 12, 31)
 
 
@@ -52,7 +54,7 @@ def register_rows(folder: Path) -> list[tuple[Any, ...]]:
 
 
 @pytest.mark.django_db
-@pytest.mark.skipif(_weasyprint_missing() is not None, reason=_weasyprint_missing() or "")
+@pytest.mark.skipif(_weasyprint_missing() is not None, reason=missing_tool(_weasyprint_missing()) or "")
 def test_a_rerun_of_the_bulk_run_adds_no_document(demo: dict[str, Any], tmp_path: Path) -> None:
     open_cases = Case.objects.filter(closed_on__isnull=True).count()
     assert open_cases > 10  # the close opened the cases and proposed the next rung for each
