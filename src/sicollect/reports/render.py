@@ -44,7 +44,7 @@ def render_text(data: dict[str, Any], lang: str = "vi", where: str = "") -> str:
             f"Số người tham gia BHXH là {_n(p['si_total']['count'], lang)} người, đạt {_p(p['si_total']['pct_of_plan'], lang)} "
             f"kế hoạch, chiếm {_p(c['si_pct_labour_force'], lang)} lực lượng lao động trong độ tuổi; trong đó BHXH bắt buộc "
             f"{_n(p['si_compulsory']['count'], lang)} người ({_p(p['si_compulsory']['pct_of_plan'], lang)} kế hoạch), "
-            f"BHXH tự nguyện {_n(p['si_voluntary']['count'], lang)} người; BHTN {_n(p['ui']['count'], lang)} người "
+            f"BHXH tự nguyện {_n(p['si_voluntary']['count'], lang)} người ({_p(p['si_voluntary']['pct_of_plan'], lang)} kế hoạch); BHTN {_n(p['ui']['count'], lang)} người "
             f"({_p(p['ui']['pct_of_plan'], lang)}); BHYT {_n(p['hi']['count'], lang)} người "
             f"({_p(p['hi']['pct_of_plan'], lang)}), tỷ lệ bao phủ BHYT đạt {_p(c['hi_pct_population'], lang)} dân số.",
         ]
@@ -66,7 +66,7 @@ def render_text(data: dict[str, Any], lang: str = "vi", where: str = "") -> str:
             f"{_n(p['si_total']['count'], lang)} people participate in SI, {_p(p['si_total']['pct_of_plan'], lang)} of the plan "
             f"and {_p(c['si_pct_labour_force'], lang)} of the working-age labour force: compulsory SI "
             f"{_n(p['si_compulsory']['count'], lang)} ({_p(p['si_compulsory']['pct_of_plan'], lang)}), voluntary SI "
-            f"{_n(p['si_voluntary']['count'], lang)}; UI {_n(p['ui']['count'], lang)} ({_p(p['ui']['pct_of_plan'], lang)}); "
+            f"{_n(p['si_voluntary']['count'], lang)} ({_p(p['si_voluntary']['pct_of_plan'], lang)}); UI {_n(p['ui']['count'], lang)} ({_p(p['ui']['pct_of_plan'], lang)}); "
             f"HI {_n(p['hi']['count'], lang)} ({_p(p['hi']['pct_of_plan'], lang)}), HI coverage "
             f"{_p(c['hi_pct_population'], lang)} of the population.",
         ]

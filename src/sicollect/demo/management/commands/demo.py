@@ -30,6 +30,9 @@ class Command(BaseCommand):
                                  "20,000,000 persons)")
         parser.add_argument("--seed", type=int, default=1, help="same seed, same province (default 1)")
         parser.add_argument("--through", default=str(LAST), help=f"close through YYYY-MM (default {LAST})")
+        parser.add_argument("--no-coverage", action="store_true",
+                            help="leave out the people outside employers (voluntary SI, household HI, agents): "
+                                 "the close benchmarks' province, as before issue 22")
         post = parser.add_mutually_exclusive_group()
         post.add_argument("--post", action="store_true", help="close the months, writing the ledger (the default for small)")
         post.add_argument("--no-post", action="store_true", help="load the data only, close nothing")
@@ -53,7 +56,8 @@ class Command(BaseCommand):
         stats: dict[str, Any] = {}
         started = time.perf_counter()
         try:
-            counts = write(iter_province(scale, seed, load_rulebook(), on_step=bars.step, stats=stats))
+            counts = write(iter_province(scale, seed, load_rulebook(), on_step=bars.step, stats=stats,
+                                         coverage=not opts.get("no_coverage")))
         finally:
             bars.close()
         elapsed = time.perf_counter() - started
