@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import accumulate
 from typing import Any
 
 from sicollect.core.months import Month
@@ -43,6 +43,14 @@ HI_TARGET = (0.95, 0.995)
 VOLUNTARY_ON_LIST = 0.7
 #: Household-list members who are not voluntary payers: (group, weight).
 GROUPS = (("budget", 45), ("supported", 20), ("household", 35))
+#: Birth dates of household-list members by group: budget-paid (children under 6, the very old, the poor),
+#: supported (students; near-poor and farm households), paying households.
+BORN: dict[str, tuple[tuple[tuple[date, date], int], ...]] = {
+    "budget": (((date(2019, 7, 1), date(2025, 6, 30)), 40), ((date(1935, 1, 1), date(1944, 12, 31)), 15),
+               ((date(1950, 1, 1), date(2010, 12, 31)), 45)),
+    "supported": (((date(2003, 9, 1), date(2018, 12, 31)), 50), ((date(1950, 1, 1), date(2005, 12, 31)), 50)),
+    "household": (((date(1950, 1, 1), date(2015, 12, 31)), 1),),
+}
 #: Household sizes (members on one list) and their weights.
 SIZES = ((1, 10), (2, 20), (3, 28), (4, 27), (5, 11), (6, 4))
 MODES = ((1, 40), (3, 25), (6, 15), (12, 20))
@@ -128,8 +136,15 @@ def coverage_book(rules: RuleBook) -> CoverageBook:
     return book
 
 
+_CUMULATIVE: dict[int, tuple[Any, list[Any], list[int]]] = {}
+
+
 def _pick(rng: random.Random, table: tuple[tuple[Any, int], ...]) -> Any:
-    return rng.choices([v for v, _ in table], weights=[w for _, w in table])[0]
+    """A weighted choice from one of the module's tables (their cumulative weights computed once)."""
+    found = _CUMULATIVE.get(id(table))
+    if found is None or found[0] is not table:
+        found = _CUMULATIVE[id(table)] = (table, [v for v, _ in table], list(accumulate(w for _, w in table)))
+    return rng.choices(found[1], cum_weights=found[2])[0]
 
 
 def agents(offices: list[Any], communes: list[Any], places: dict[str, str]) -> list[AgentRec]:
@@ -161,14 +176,14 @@ class _Receipts:
                                    amount, remitted))
 
 
-def _periods(first: Month, last: Month | None, length: int) -> Iterator[Month]:
-    """Starts of the paid periods of ``length`` months from ``first`` that begin in the span."""
-    m = first
-    end = min(last or SPAN_LAST, SPAN_LAST)
-    while m <= end:
-        if m + (length - 1) >= SPAN_FIRST:
-            yield m
-        m = m + length  # type: ignore[assignment]
+def _periods(first: Month, last: Month | None, length: int) -> list[Month]:
+    """Starts of the paid periods of ``length`` months from ``first`` that overlap the span (counted in
+    month indexes: a member since 2016 skips the years before straight away)."""
+    start, end = first.index, min((last or SPAN_LAST).index, SPAN_LAST.index)
+    lowest = SPAN_FIRST.index - length + 1  # a period starting here still reaches the span
+    if start < lowest:
+        start += -(-(lowest - start) // length) * length
+    return [Month.from_index(i) for i in range(start, end + 1, length)]
 
 
 def _start_and_end(rng: random.Random, join_share: float, lapse_share: float) -> tuple[Month, Month | None]:
@@ -216,12 +231,7 @@ def communes_people(rng: random.Random, commune: Any, ward: str, employed: Emplo
     listed: list[tuple[Any, str]] = [(p, "household") for p in on_list[:room]]
     while len(listed) < room:
         group = _pick(rng, GROUPS)
-        born = {"budget": _pick(rng, (((date(2019, 7, 1), date(2025, 6, 30)), 40), ((date(1935, 1, 1),
-                                      date(1944, 12, 31)), 15), ((date(1950, 1, 1), date(2010, 12, 31)), 45))),
-                "supported": _pick(rng, (((date(2003, 9, 1), date(2018, 12, 31)), 50),
-                                         ((date(1950, 1, 1), date(2005, 12, 31)), 50))),
-                "household": ((date(1950, 1, 1), date(2015, 12, 31)),)[0]}[group]
-        p = new_person(rng, code, *born)
+        p = new_person(rng, code, *_pick(rng, BORN[group]))
         persons.append(p)
         listed.append((p, group))
     rng.shuffle(listed)
@@ -251,12 +261,13 @@ def communes_people(rng: random.Random, commune: Any, ward: str, employed: Emplo
         if not payers:
             continue
         # paying members: one receipt per member and period, at the household rate of their order
-        for start in _periods(first_all, last_all, period):
+        periods = _periods(first_all, last_all, period)
+        for start in periods:
             rates = household(book, len(payers), max(start, PRICED_FROM))
             for p, amount in zip(payers, rates, strict=True):
                 receipts.add(rng, agent, p.si_code, product, start, period, amount * period)
         # the card runs to the end of the last period paid
-        last_paid = max((s for s in _periods(first_all, last_all, period)), default=None)
+        last_paid = periods[-1] if periods else None
         if last_paid is not None:
             paid_to = (last_paid + (period - 1)).last_day
             for m in members[-len(family):]:
