@@ -8,7 +8,9 @@ and 12-digit national IDs; participations 2024-01 … 2025-12 with a realistic
 wage distribution (many at the regional floor, a few above the 46.8 M cap),
 joiners, leavers, raises, the July 2024 base-salary reform in the public
 sector, late registrations and retroactive raises; and payments that follow a
-behaviour per unit. Annual plans (2024, 2025) per office close the picture.
+behaviour per unit. Annual plans (2024, 2025) per office close the picture. The people
+outside employers (voluntary SI, household HI lists, collection agents and their receipts)
+come from :mod:`.coverage`, commune by commune, with a generator of their own.
 
 Same seed → the same data: every choice comes from ``random.Random`` objects
 seeded from the seed (one for the province, one per unit for its payments), and

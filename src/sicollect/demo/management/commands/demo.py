@@ -3,7 +3,9 @@
 Generates the deterministic demo province (Quang Ninh model, 2024-01 … 2025-12)
 into an empty registry, then closes every month through ``--through`` with the set-based close (ledger,
 interest, aging and classes): by default for ``small`` (what ``make run`` and the
-tests use), only with ``--post`` for ``province`` (the benchmark times the close itself).
+tests use), only with ``--post`` for ``province`` (the benchmark times the close itself). When it closes
+past September 2025 it stops there first for the articles' campaign (:func:`enforcement`: notices to the
+late units, working groups and their visits), then goes on.
 """
 from __future__ import annotations
 
