@@ -1,33 +1,47 @@
 # sicollect: two commands on a fresh machine (Python 3.11 and make): `make run`, `make test`.
-#   make run       venv + install (when needed), migrate, demo data if empty, admin login, serve :8000
-#   make test      scripts/test.sh: the suite on SQLite, then on a throwaway PostgreSQL
-#                  (make test PYTEST_ARGS='-k interest'; SICOLLECT_TEST_DB=sqlite|postgres|both)
-#   make install   the venv step alone (quick no-op when nothing changed)
+#   make run       venv + the runtime set (requirements.txt, when changed), migrate, demo data if empty,
+#                  admin login, serve :8000
+#   make test      the test set (requirements-test.txt), then scripts/test.sh: the suite on SQLite, then on a
+#                  throwaway PostgreSQL; installs Debian packages when missing (PostgreSQL, chromium, Java 17,
+#                  pango, DejaVu fonts: root or sudo) (make test PYTEST_ARGS='-k interest';
+#                  SICOLLECT_TEST_DB=sqlite|postgres|both)
+#   make install   the venv with the runtime set alone (quick no-op when nothing changed)
+#   make bench     the close on the province demo (the bench set: requirements-bench.txt)
 #   make bench-scale  the close at region scale on PostgreSQL and Spark (DATABASE_URL=postgres://…, SCALE=bench)
 #   make clean     remove .venv, var/ (the dev database) and caches
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
 export PYTHON
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-stamp
+# One stamp per set of requirements (scripts/venv.sh): a set installs again only when one of its files or the
+# project metadata changed (the stamp is older).
+RUNTIME := $(VENV)/.installed-runtime
+TESTSET := $(VENV)/.installed-test
+BENCHSET := $(VENV)/.installed-bench
 
 .PHONY: run test install clean bench bench-scale
 
-# Re-installs only when the lock or the project metadata changed (the stamp is older).
-$(STAMP): requirements.txt pyproject.toml
-	@bash scripts/venv.sh --force
+$(RUNTIME): requirements.txt pyproject.toml
+	@bash scripts/venv.sh --force runtime
 
-install: $(STAMP)
+$(TESTSET): requirements.txt requirements-test.txt requirements-bench.txt requirements-scale.txt \
+		requirements-discovery.txt pyproject.toml
+	@bash scripts/venv.sh --force test
+
+$(BENCHSET): requirements.txt requirements-bench.txt requirements-scale.txt pyproject.toml
+	@bash scripts/venv.sh --force bench
+
+install: $(RUNTIME)
 	@:
 
-run: $(STAMP)
+run: $(RUNTIME)
 	$(BIN)/sicollect bootstrap
 	$(BIN)/sicollect runserver 127.0.0.1:8000
 
-test: $(STAMP)
+test: $(TESTSET)
 	bash scripts/test.sh $(PYTEST_ARGS)
 
-bench: $(STAMP)
+bench: $(BENCHSET)
 	$(BIN)/python benchmarks/close.py
 
 # The close at scale on PostgreSQL and on Spark (local): benchmarks/scale.py; DATABASE_URL must name an
@@ -35,7 +49,7 @@ bench: $(STAMP)
 # THROUGH=2024-12 closes 12 months instead of 2.
 SCALE ?= region
 THROUGH ?= 2024-02
-bench-scale: $(STAMP)
+bench-scale: $(BENCHSET)
 	bash scripts/bench-scale.sh --scale $(SCALE) --through $(THROUGH)
 
 clean:

@@ -4,7 +4,11 @@
 #   scripts/test.sh [pytest args]        e.g. scripts/test.sh -k interest -x
 #   SICOLLECT_TEST_DB=sqlite|postgres|both  (default both)
 #
-# Both runs always happen (when selected); the script fails if either failed.
+# Both runs always happen (when selected); the script fails if either failed. Each run lists its skips
+# with their reasons (-rs); with CI=true a skip for a missing tool (chromium, Java, pango: reasons that
+# start "missing tool:", tests/tools.py) fails the run (tests/conftest.py).
+# Installs when missing, as root or with sudo, waiting for the apt lock: Debian's postgresql, chromium,
+# openjdk-17-jre-headless, libpango-1.0-0, libpangoft2-1.0-0, fonts-dejavu-core.
 # PostgreSQL: the Debian server binaries in /usr/lib/postgresql/*/bin, installed with
 # apt-get when missing (root, or sudo). The cluster lives in a temporary directory
 # (data, log and unix socket), listens on 127.0.0.1 on a free port, runs as the
@@ -23,6 +27,10 @@ IS_ROOT=0
 [ "$(id -u)" -eq 0 ] && IS_ROOT=1
 
 banner() { printf '\n==================== %s ====================\n' "$*"; }
+
+# apt-get waits up to 10 minutes for another apt or dpkg process (unattended upgrades, a second
+# install) to release its lock, instead of failing at once with "Could not get lock".
+APT_WAIT=(-o DPkg::Lock::Timeout=600)
 
 # ---------------------------------------------------------------- clean-up, set before anything exists
 PGDIR=""
@@ -68,8 +76,8 @@ trap 'exit 129' HUP
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# ---------------------------------------------------------------- the venv (same as `make install`)
-bash scripts/venv.sh
+# ---------------------------------------------------------------- the venv: the test set (requirements-test.txt)
+bash scripts/venv.sh test
 
 # ---------------------------------------------------------------- PostgreSQL server binaries
 find_pg_bin() {  # newest /usr/lib/postgresql/N/bin with a server in it
@@ -96,8 +104,8 @@ install_postgres() {
   }
   banner "installing PostgreSQL (Debian package postgresql)"
   log=$(mktemp)
-  if ! { "${sudo[@]}" apt-get update -q \
-      && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+  if ! { "${sudo[@]}" apt-get "${APT_WAIT[@]}" update -q \
+      && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get "${APT_WAIT[@]}" install -y -q \
         --no-install-recommends postgresql; } >"$log" 2>&1; then
     cat "$log" >&2
     rm -f "$log"
@@ -195,8 +203,8 @@ install_web_debs() {
   banner "installing Debian packages for the web tests: $missing"
   log=$(mktemp)
   # shellcheck disable=SC2086  # a list of package names
-  if ! { "${sudo[@]}" apt-get update -q \
-      && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing; } \
+  if ! { "${sudo[@]}" apt-get "${APT_WAIT[@]}" update -q \
+      && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get "${APT_WAIT[@]}" install -y -q --no-install-recommends $missing; } \
       >"$log" 2>&1; then
     tail -n 20 "$log" >&2
     echo "warning: apt-get install $missing failed: the browser test and PDF checks will skip" >&2
@@ -220,8 +228,8 @@ install_java() {
   command -v apt-get >/dev/null || { echo "warning: no java and no apt-get: the Spark test will skip" >&2; return 0; }
   banner "installing Java for the Spark test: openjdk-17-jre-headless"
   log=$(mktemp)
-  if ! { "${sudo[@]}" apt-get update -q \
-      && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+  if ! { "${sudo[@]}" apt-get "${APT_WAIT[@]}" update -q \
+      && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get "${APT_WAIT[@]}" install -y -q --no-install-recommends \
         openjdk-17-jre-headless; } >"$log" 2>&1; then
     tail -n 20 "$log" >&2
     echo "warning: apt-get install openjdk-17-jre-headless failed: the Spark test will skip" >&2
@@ -241,13 +249,13 @@ PG_RC=-
 
 if [ "$WHICH" = sqlite ] || [ "$WHICH" = both ]; then
   banner "tests on SQLite   pytest args: $ARGS_TEXT"
-  if env -u DATABASE_URL "$PY" -m pytest "$@"; then SQLITE_RC=0; else SQLITE_RC=$?; fi
+  if env -u DATABASE_URL "$PY" -m pytest -rs "$@"; then SQLITE_RC=0; else SQLITE_RC=$?; fi
 fi
 
 if [ "$WHICH" = postgres ] || [ "$WHICH" = both ]; then
   start_pg
   banner "tests on PostgreSQL   $PGVERSION_TEXT, 127.0.0.1:$PGPORT_USED   pytest args: $ARGS_TEXT"
-  if DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT_USED/sicollect" "$PY" -m pytest "$@"; then
+  if DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT_USED/sicollect" "$PY" -m pytest -rs "$@"; then
     PG_RC=0
   else
     PG_RC=$?

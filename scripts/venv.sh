@@ -1,20 +1,47 @@
 #!/usr/bin/env bash
-# Ensure .venv: create it (python3.11, else python3) and install the lock, once per change.
-#   scripts/venv.sh            install only when requirements.txt or pyproject.toml is newer
-#                              than .venv/.installed-stamp (what `make install` does)
-#   scripts/venv.sh --force    install again (the Makefile passes this: make already decided)
+# Ensure .venv: create it (python3.11, else python3) and install one set of pinned requirements, once per change.
+#   scripts/venv.sh [--force] [SET]
+#     SET runtime    requirements.txt: what the app needs to run (`make run`; the default)
+#         test       requirements-test.txt: the runtime set, pytest, hypothesis, schemathesis, Playwright,
+#                    and what the tests exercise (scale, discovery) (`make test`)
+#         bench      requirements-bench.txt: the runtime and scale sets and load-test tools (`make bench*`)
+#         scale      requirements-scale.txt: DuckDB, pyarrow, pyspark (the close at scale)
+#         discovery  requirements-discovery.txt: Splink record linkage
+#   Each set has its stamp, .venv/.installed-SET: the set installs again only when one of its files or
+#   pyproject.toml is newer than the stamp. --force installs again (the Makefile passes this: make already
+#   decided). Sets add up: `make run` after `make test` keeps the test packages.
 # PYTHON=/path/to/python overrides the interpreter used to create the venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VENV=.venv
-STAMP=$VENV/.installed-stamp
 FORCE=0
-[ "${1:-}" = --force ] && FORCE=1
+SET=runtime
+for arg in "$@"; do
+  case "$arg" in
+    --force) FORCE=1 ;;
+    runtime | test | bench | scale | discovery) SET=$arg ;;
+    *) echo "error: scripts/venv.sh [--force] [runtime|test|bench|scale|discovery] (got '$arg')" >&2; exit 2 ;;
+  esac
+done
+case "$SET" in
+  runtime) REQ=requirements.txt ;;
+  *) REQ=requirements-$SET.txt ;;
+esac
+STAMP=$VENV/.installed-$SET
+
+# The files a requirements file includes with -r, itself first, recursively.
+req_files() {
+  local f=$1 inc
+  echo "$f"
+  while read -r inc; do req_files "$inc"; done < <(sed -n 's/^-r[[:space:]]*//p' "$f")
+}
+mapfile -t FILES < <(req_files "$REQ" | sort -u)
 
 up_to_date() {
-  [ -f "$STAMP" ] && [ -x "$VENV/bin/python" ] \
-    && [ "$STAMP" -nt requirements.txt ] && [ "$STAMP" -nt pyproject.toml ]
+  local f
+  [ -f "$STAMP" ] && [ -x "$VENV/bin/python" ] && [ "$STAMP" -nt pyproject.toml ] || return 1
+  for f in "${FILES[@]}"; do [ "$STAMP" -nt "$f" ] || return 1; done
 }
 
 if [ "$FORCE" = 0 ] && up_to_date; then
@@ -38,8 +65,9 @@ if [ ! -e "$VENV" ]; then
     [ "$(id -u)" -eq 0 ] || SUDO=(sudo)
     if command -v apt-get >/dev/null && { [ "$(id -u)" -eq 0 ] || command -v sudo >/dev/null; }; then
       echo "== '$PY -m venv' failed: installing python3-venv from Debian packages"
-      "${SUDO[@]}" apt-get update -qq
-      "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=600 update -qq
+      "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+        --no-install-recommends \
         python3-venv >/dev/null
     fi
     "$PY" -m venv "$VENV" || {
@@ -50,7 +78,7 @@ if [ ! -e "$VENV" ]; then
 fi
 
 PIP=("$VENV/bin/python" -m pip --disable-pip-version-check --quiet)
-echo "== installing requirements.txt and sicollect (editable) into $VENV"
-"${PIP[@]}" install -r requirements.txt
+echo "== installing $REQ ($SET set) and sicollect (editable) into $VENV"
+"${PIP[@]}" install -r "$REQ"
 "${PIP[@]}" install --no-deps -e .
 touch "$STAMP"

@@ -47,7 +47,43 @@ CASES_RAN: dict[str, str] = {}
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
+    lines = missing_tool_lines()
+    if lines:
+        terminalreporter.write_sep("-", "missing tools")
+        for line in lines:
+            terminalreporter.write_line(line)
     if CASES_RAN:
         terminalreporter.write_sep("-", "generated cases")
         for name, line in sorted(CASES_RAN.items()):
             terminalreporter.write_line(f"{name}: {line}")
+
+
+# Skips that mean a missing tool (tests/tools.py: reasons starting "missing tool: "): listed at the end of
+# the run, and with CI=true they fail it (exit status 1), so CI cannot pass without chromium, Java or pango.
+MISSING_TOOL_SKIPS: list[str] = []
+
+
+def _ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    from .tools import MISSING_TOOL
+
+    if report.skipped and isinstance(report.longrepr, tuple):
+        reason = str(report.longrepr[2]).removeprefix("Skipped: ")
+        if reason.startswith(MISSING_TOOL):
+            MISSING_TOOL_SKIPS.append(f"{report.nodeid}: {reason}")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if MISSING_TOOL_SKIPS and _ci() and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def missing_tool_lines() -> list[str]:
+    if not MISSING_TOOL_SKIPS:
+        return []
+    head = (f"CI=true: {len(MISSING_TOOL_SKIPS)} test(s) skipped for a missing tool: the run FAILS" if _ci() else
+            f"{len(MISSING_TOOL_SKIPS)} test(s) skipped for a missing tool (with CI=true the run would fail)")
+    return [head, *MISSING_TOOL_SKIPS]

@@ -9,7 +9,8 @@ def wipe_demo() -> None:
     """
     from django.db import connection
 
-    tables = ["close_unitdebtstate", "close_closedmonth", "contributions_ledgerentry", "contributions_payment",
+    tables = ["coverage_agentreceipt", "coverage_householdmember", "coverage_household", "coverage_voluntaryenrolment",
+              "coverage_collectionagent", "close_unitdebtstate", "close_closedmonth", "contributions_ledgerentry", "contributions_payment",
               "plans_plantarget", "registry_participation", "registry_person", "registry_unit", "registry_commune",
               "registry_office"]
     with connection.cursor() as cur:

@@ -27,6 +27,7 @@ from sicollect.registry.models import Unit
 from . import factories as f
 from .dbutil import assert_every_interest_charge_explained
 from .test_close_sql import assert_same, ledger_by_key, reference_by_key
+from .tools import missing_tool
 
 THROUGH = Month(2025, 10)
 
@@ -48,7 +49,7 @@ def spark():  # type: ignore[no-untyped-def]
                     "(SICOLLECT_SPARK_TESTS=1 runs it on SQLite as well)")
     why = _why_not()
     if why:
-        pytest.skip(f"Spark cannot run here: {why}")
+        pytest.skip(missing_tool(f"Spark cannot run here: {why}") or "")
     from sicollect.close.sql.spark import spark_session
 
     session = spark_session(master="local[2]", memory="1g", partitions=2)

@@ -121,7 +121,8 @@ def small_demo() -> None:
 def test_kpi_participants_and_coverage_match_a_hand_count_on_the_small_demo(small_demo: None) -> None:
     """The KPI report at 30 Sep 2025 against a count in plain Python over every participation row:
     for each person and unit the row declared last (declared on or before the date) covering September
-    counts when it has a wage; plus two household members and one voluntary member added here. The
+    counts when it has a wage; plus the demo's voluntary payers and household-list members covering
+    September, and two household members and one voluntary member added here. The
     coverage percentages divide by the plan's population and labour force."""
     as_of = date(2025, 9, 30)
     sep = Month(2025, 9)
@@ -149,18 +150,23 @@ def test_kpi_participants_and_coverage_match_a_hand_count_on_the_small_demo(smal
             for scheme in ("si", "ui", "hi"):
                 if getattr(p, scheme):
                     hand[scheme].add(p.person_id)
-    hand["hi"] |= {extra[0].pk, extra[1].pk}
-    assert len(hand["si"]) > 1_000  # the demo has thousands insured: the count is not vacuous
+    # the demo's own voluntary payers and household lists, and the three added here
+    voluntary = {v.person_id for v in VoluntaryEnrolment.objects.all()
+                 if v.from_month <= sep and (v.to_month is None or sep <= v.to_month)}
+    hand["hi"] |= {m.person_id for m in HouseholdMember.objects.all()
+                   if m.from_month <= sep and (m.to_month is None or sep <= m.to_month)}
+    assert extra[2].pk in voluntary and {extra[0].pk, extra[1].pk} <= hand["hi"]
+    assert len(hand["si"]) > 1_000 and len(voluntary) > 100  # thousands insured: the count is not vacuous
     data = kpi(as_of)
     counts = {k: v["count"] for k, v in data["participants"].items()}
-    assert counts == {"si_compulsory": len(hand["si"]), "si_voluntary": 1, "si_total": len(hand["si"]) + 1,
-                      "ui": len(hand["ui"]), "hi": len(hand["hi"])}
+    assert counts == {"si_compulsory": len(hand["si"]), "si_voluntary": len(voluntary),
+                      "si_total": len(hand["si"] | voluntary), "ui": len(hand["ui"]), "hi": len(hand["hi"])}
     population = sum(PlanTarget.objects.filter(year=2025, indicator="population", office__parent__isnull=True)
                      .values_list("value", flat=True))
     labour = sum(PlanTarget.objects.filter(year=2025, indicator="labour_force", office__parent__isnull=True)
                  .values_list("value", flat=True))
     assert data["coverage"]["hi_pct_population"] == round(len(hand["hi"]) * 100 / population + 1e-9, 2)
-    assert data["coverage"]["si_pct_labour_force"] == round((len(hand["si"]) + 1) * 100 / labour + 1e-9, 2)
+    assert data["coverage"]["si_pct_labour_force"] == round(len(hand["si"] | voluntary) * 100 / labour + 1e-9, 2)
     # the residence view counts the same persons: every demo person lives in a commune
     assert sum(r.hi for r in by_commune(as_of)) == len(hand["hi"])
 

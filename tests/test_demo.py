@@ -19,6 +19,7 @@ from django.core.management.base import CommandError
 from django.db import transaction
 
 from sicollect.contributions.models import LedgerEntry, Payment
+from sicollect.coverage.models import AgentReceipt, CollectionAgent, Household, HouseholdMember, VoluntaryEnrolment
 from sicollect.core.months import Month, month_range
 from sicollect.demo.generator import (
     AS_OF,
@@ -52,7 +53,7 @@ def small(book: RuleBook) -> Province:
 def digest(p: Province) -> str:
     h = hashlib.sha256()
     for part in (p.offices, p.communes, p.units, p.persons, p.participations, p.payments, p.plans,
-                 sorted(p.dues.items())):
+                 sorted(p.dues.items()), p.agents, p.residents, p.voluntary, p.households, p.members, p.receipts):
         h.update(repr(part).encode())
     return h.hexdigest()
 
@@ -192,7 +193,13 @@ def demo_db(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> 
 def test_the_command_stores_the_generation(demo_db: None, small: Province) -> None:
     assert Office.objects.count() == 10 and Office.objects.filter(parent__isnull=True).get().code == PROVINCE_CODE
     assert Unit.objects.count() == len(small.units)
-    assert Person.objects.count() == len(small.persons)
+    assert Person.objects.count() == len(small.persons) + len(small.residents)  # employees, then the others
+    assert VoluntaryEnrolment.objects.count() == len(small.voluntary) > 0
+    assert Household.objects.count() == len(small.households) > 0
+    assert HouseholdMember.objects.count() == len(small.members) > 0
+    assert CollectionAgent.objects.count() == len(small.agents) == 27 + 9  # a point per commune, a post office per office
+    assert AgentReceipt.objects.count() == len(small.receipts) > 0
+    assert sum(AgentReceipt.objects.values_list("amount", flat=True)) == sum(r.amount for r in small.receipts)
     assert Participation.objects.count() == len(small.participations)
     assert Payment.objects.count() == len(small.payments)
     assert PlanTarget.objects.count() == len(small.plans)

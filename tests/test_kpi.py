@@ -186,6 +186,6 @@ def test_report_command_json_text_and_xlsx(tmp_path) -> None:
     from openpyxl import load_workbook
 
     wb = load_workbook(xlsx)
-    assert wb.sheetnames == ["revenue", "debt", "participants", "coverage", "ranking"]
+    assert wb.sheetnames == ["revenue", "debt", "participants", "coverage", "enforcement", "ranking"]
     cells = {row[0].value: row[1].value for row in wb["debt"].iter_rows(min_row=3)}
     assert cells["interest_bearing"] == 16_000_000

@@ -174,4 +174,8 @@ LOGGING = {
     "filters": {"mask_personal_data": {"()": "sicollect.core.privacy.MaskPersonalData"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_personal_data"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("SICOLLECT_LOG_LEVEL", "WARNING")},
+    # Django's default config gives the "django" logger its own console handler, and its records also
+    # reach the root's: each line (e.g. runserver's "Watching for file changes") was printed twice. The
+    # root's handler alone prints them, through the masking filter.
+    "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},
 }

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from ..tools import missing_tool
 from .helpers import PASSWORD, build
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
@@ -29,7 +30,7 @@ def _skip_reason() -> str | None:
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        return "the Python package playwright is not installed (pip install -r requirements.txt)"
+        return "the Python package playwright is not installed (pip install -r requirements-test.txt)"
     if chromium_path() is None:
         return "no Chromium on PATH: install the Debian package 'chromium' (scripts/test.sh does, as root or with sudo)"
     return None
@@ -37,7 +38,7 @@ def _skip_reason() -> str | None:
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(_skip_reason() is not None, reason=_skip_reason() or ""),
+    pytest.mark.skipif(_skip_reason() is not None, reason=missing_tool(_skip_reason()) or ""),
 ]
 
 

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from sicollect.exchange.models import AuditEvent, BankEntry, ImportBatch, SuspenseItem
 from sicollect.registry.models import Unit
 
+from ..tools import missing_tool
 from .helpers import PASSWORD, as_user
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +29,7 @@ def _weasyprint_missing() -> str | None:
     return None
 
 
-needs_pdf = pytest.mark.skipif(_weasyprint_missing() is not None, reason=_weasyprint_missing() or "")
+needs_pdf = pytest.mark.skipif(_weasyprint_missing() is not None, reason=missing_tool(_weasyprint_missing()) or "")
 
 
 def text(resp: Any) -> str:

@@ -8,7 +8,9 @@ and 12-digit national IDs; participations 2024-01 … 2025-12 with a realistic
 wage distribution (many at the regional floor, a few above the 46.8 M cap),
 joiners, leavers, raises, the July 2024 base-salary reform in the public
 sector, late registrations and retroactive raises; and payments that follow a
-behaviour per unit. Annual plans (2024, 2025) per office close the picture.
+behaviour per unit. Annual plans (2024, 2025) per office close the picture. The people
+outside employers (voluntary SI, household HI lists, collection agents and their receipts)
+come from :mod:`.coverage`, commune by commune, with a generator of their own.
 
 Same seed → the same data: every choice comes from ``random.Random`` objects
 seeded from the seed (one for the province, one per unit for its payments), and
@@ -42,6 +44,8 @@ from typing import Any, TypeVar
 from sicollect.contributions.assessment import Row, Terms, assess
 from sicollect.core.months import Month, month_range
 from sicollect.rules.book import RuleBook
+
+from . import coverage as cov
 
 T = TypeVar("T")
 
@@ -342,6 +346,12 @@ class Province:
     participations: list[PartRec] = field(default_factory=list)
     payments: list[PayRec] = field(default_factory=list)
     plans: list[PlanRec] = field(default_factory=list)
+    agents: list[Any] = field(default_factory=list)
+    residents: list[PersonRec] = field(default_factory=list)  # persons outside employers
+    voluntary: list[Any] = field(default_factory=list)
+    households: list[Any] = field(default_factory=list)
+    members: list[Any] = field(default_factory=list)
+    receipts: list[Any] = field(default_factory=list)
     dues: dict[str, list[DueItem]] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
 
@@ -435,6 +445,43 @@ def _communes(rng: random.Random, scale: Scale) -> list[CommuneRec]:
             labour = round(pop * PROVINCE_LABOUR_FORCE / PROVINCE_POPULATION * rng.uniform(0.94, 1.06))
             out.append(CommuneRec(f"{o.code}{j:02d}", f"{o.ward} {name}", o.code, pop, labour))
     return out
+
+
+#: No office's employees (everyone ever insured through its units, 2024–2025) above this share of its labour force.
+EMPLOYED_CEILING = 0.72
+
+
+def _fit_communes(communes: list[CommuneRec], units: list[UnitRec]) -> None:
+    """Move population and labour force between offices (the province's totals unchanged) so that no
+    office has more employees than :data:`EMPLOYED_CEILING` of its labour force: a small province's
+    few big employers would otherwise put more insured in a commune than it has workers. A few rounds
+    of scaling up the offices above the ceiling and the whole back down to the totals."""
+    heads: Counter[str] = Counter()
+    for u in units:
+        heads[u.office] += u.headcount
+    total_pop = sum(c.population for c in communes)
+    total_lab = sum(c.labour_force for c in communes)
+    scale = dict.fromkeys(heads, 1.0)
+    labour: Counter[str] = Counter()
+    for c in communes:
+        labour[c.office] += c.labour_force
+    for _ in range(20):
+        over = {o: heads[o] / (labour[o] * scale[o] * EMPLOYED_CEILING) for o in labour}
+        if max(over.values()) <= 1.0:
+            break
+        for o, x in over.items():
+            if x > 1.0:
+                scale[o] *= x * 1.001
+        norm = total_lab / sum(labour[o] * scale[o] for o in labour)
+        scale = {o: f * norm for o, f in scale.items()}
+    if all(abs(f - 1.0) < 1e-9 for f in scale.values()):
+        return
+    for c in communes:
+        c.population = round(c.population * scale[c.office])
+        c.labour_force = round(c.labour_force * scale[c.office])
+    # the rounding's few persons go to (or come from) the largest commune
+    max(communes, key=lambda c: c.population).population += total_pop - sum(c.population for c in communes)
+    max(communes, key=lambda c: c.labour_force).labour_force += total_lab - sum(c.labour_force for c in communes)
 
 
 # --- units ---------------------------------------------------------------------------------------
@@ -538,9 +585,10 @@ def _person_name(rng: random.Random, sex: str) -> str:
     return f"{_FAMILY(rng)} {rng.choice(MIDDLE[sex])} {rng.choice(GIVEN[sex])}"
 
 
-def _person(rng: random.Random, index: int, commune: str) -> PersonRec:
+def _person(rng: random.Random, index: int, commune: str, born_from: date = date(1966, 1, 1),
+            born_to: date = date(2006, 6, 30)) -> PersonRec:
     sex = "M" if rng.random() < 0.54 else "F"
-    born = _day_in(rng, date(1966, 1, 1), date(2006, 6, 30))
+    born = _day_in(rng, born_from, born_to)
     century_sex = (0 if born.year < 2000 else 2) + (0 if sex == "M" else 1)
     # i ↦ i × prime mod 10ⁿ is a bijection: unique, random-looking numbers without a set
     serial = (index * 7_919 + 104_729) % 1_000_000
@@ -802,9 +850,8 @@ def _plans(rng: random.Random, communes: list[CommuneRec], assessed: dict[tuple[
            heads: dict[tuple[int, str, str], int]) -> list[PlanRec]:
     """Annual plans per grassroots office and, summed, for the province. The receivable (tổng số
     phải thu, also the revenue plan) is the year's assessed amount × :data:`PLAN_MARGIN`;
-    participant targets a few per cent above the year-end headcount, as plans usually are.
-    Participants the demo does not model (voluntary SI, household and budget-paid HI) are left
-    out of the targets, so the report's achievement rates stay meaningful."""
+    participant targets a few per cent above the year-end headcount, as plans usually are (HI: 1–4 %,
+    as Quang Ninh's 97.52 % of its HI plan). Voluntary SI and household-list HI count when generated."""
     population: dict[str, int] = defaultdict(int)
     labour: dict[str, int] = defaultdict(int)
     for c in communes:
@@ -824,9 +871,11 @@ def _plans(rng: random.Random, communes: list[CommuneRec], assessed: dict[tuple[
                 "receivable": receivable,
                 "debt_ratio_ceiling_bp": rng.randrange(180, 320, 10),
                 "si_compulsory": round(heads[(year, o.code, "si")] * stretch),
-                "si_voluntary": 0,  # the demo has no voluntary SI participants
+                # voluntary SI and household HI (0 without them): the year-end count a little stretched
+                "si_voluntary": round(heads[(year, o.code, "voluntary")] * stretch),
                 "ui": round(heads[(year, o.code, "ui")] * stretch),
-                "hi": round(heads[(year, o.code, "si")] * stretch),  # nor household HI: employees only
+                # HI: employees and household-list members (a voluntary payer on a list is listed once)
+                "hi": round((heads[(year, o.code, "si")] + heads[(year, o.code, "listed")]) * rng.uniform(1.01, 1.04)),
                 "oadi": round(heads[(year, o.code, "si")] * stretch),
                 "population": pop,
                 "labour_force": lab,
@@ -841,29 +890,36 @@ def _plans(rng: random.Random, communes: list[CommuneRec], assessed: dict[tuple[
 
 # --- the province ----------------------------------------------------------------------------------
 def iter_province(scale: str, seed: int, book: RuleBook, on_step: StepCallback | None = None,
-                  stats: dict[str, Any] | None = None) -> Iterator[Batch]:
+                  stats: dict[str, Any] | None = None, coverage: bool = True) -> Iterator[Batch]:
     """Yield the demo province as batches of records (see :data:`Batch`).
 
     Only the units and their :class:`DueItem` lists are held for the whole run; persons and
-    participations are yielded a chunk of units at a time and forgotten. ``stats`` (if given)
+    participations are yielded a chunk of units at a time and forgotten. ``coverage`` adds the people
+    outside employers (:mod:`.coverage`: voluntary SI, household HI, agents and receipts), a commune at
+    a time; the multi-province benchmark scales leave them out. ``stats`` (if given)
     receives the plan and debt figures at the end.
     """
     spec = SCALES[scale]
     step = on_step or (lambda stage, n: None)
     rng = random.Random(seed)
-    yield "offices", _offices()
+    offices = _offices()
     communes = _communes(rng, spec)
-    yield "communes", communes
-    communes_of: dict[str, list[str]] = defaultdict(list)
-    for c in communes:
-        communes_of[c.office].append(c.code)
-    all_communes = [c.code for c in communes]
     units = _units(rng, spec)
+    _fit_communes(communes, units)
+    yield "offices", offices
+    yield "communes", communes
+    if coverage:
+        yield "agents", cov.agents(offices, communes, {o.code: o.place for o in OFFICES})
+    # where employees live: mostly in a commune of their unit's office, in proportion to its labour force
+    local_pick = {o.code: _Picker([(c.code, c.labour_force) for c in communes if c.office == o.code])
+                  for o in OFFICES}
+    anywhere = _Picker([(c.code, c.labour_force) for c in communes])
     yield "units", units
 
     dues: dict[str, list[DueItem]] = {}
     assessed: dict[tuple[int, str], int] = defaultdict(int)
     heads: dict[tuple[int, str, str], int] = defaultdict(int)
+    employed = cov.Employed(defaultdict(int), defaultdict(int))
     index = 0
     for start in range(0, len(units), spec.chunk):
         chunk = units[start : start + spec.chunk]
@@ -874,12 +930,13 @@ def iter_province(scale: str, seed: int, book: RuleBook, on_step: StepCallback |
             for _ in range(u.headcount):
                 index += 1
                 local = rng.random() < 0.92
-                commune = rng.choice(communes_of[u.office] if local else all_communes)
+                commune = local_pick[u.office](rng) if local else anywhere(rng)
                 person = _person(rng, index, commune)
                 persons.append(person)
                 rows = _participations(rng, u, person, book)
                 unit_parts.extend(rows)
                 _count_heads(heads, u.office, rows)
+                _count_employed(employed, commune, rows)
             parts.extend(unit_parts)
             items = unit_dues(u, rows_of(unit_parts)[u.code], book) if unit_parts else []
             dues[u.code] = items
@@ -888,6 +945,25 @@ def iter_province(scale: str, seed: int, book: RuleBook, on_step: StepCallback |
         yield "persons", persons
         yield "participations", parts
         step("people", len(chunk))
+
+    if coverage:  # voluntary SI, household HI and the agents' receipts, commune by commune (own generator)
+        crng = random.Random(f"{seed}/coverage")
+        cbook = cov.coverage_book(book)
+        ward = {o.code: o.ward for o in OFFICES}
+
+        def resident(r: random.Random, commune: str, born_from: date, born_to: date) -> PersonRec:
+            nonlocal index
+            index += 1
+            return _person(r, index, commune, born_from, born_to)
+
+        receipts = cov._Receipts()  # numbered per agent: a post office serves all its office's communes
+        for c in communes:
+            receipts.out = []
+            found = cov.communes_people(crng, c, ward[c.office], employed, cbook, resident, receipts)
+            cov.year_end_counts(found["voluntary"], found["members"], c.office, heads, YEARS)
+            for kind in ("residents", "voluntary", "households", "members"):
+                yield kind, found[kind]
+            yield "receipts", receipts.out
 
     plans = _plans(rng, communes, assessed, heads)
     receivable = next(p.value for p in plans if (p.year, p.office, p.indicator) == (2025, PROVINCE_CODE,
@@ -902,6 +978,14 @@ def iter_province(scale: str, seed: int, book: RuleBook, on_step: StepCallback |
     if stats is not None:
         stats.update(figures, receivable_2025=receivable, behaviours=dict(Counter(u.behaviour for u in units)),
                      dues=dues)
+
+
+def _count_employed(employed: Any, commune: str, rows: list[PartRec]) -> None:
+    """A person employed at any time in 2024, in 2025, counted in their commune (every row has HI)."""
+    for year, counts in ((2024, employed.in_2024), (2025, employed.in_2025)):
+        first, last = Month(year, 1), Month(year, 12)
+        if any(r.from_month <= last and (r.to_month is None or r.to_month >= first) for r in rows):
+            counts[commune] += 1
 
 
 def _count_heads(heads: dict[tuple[int, str, str], int], office: str, rows: list[PartRec]) -> None:

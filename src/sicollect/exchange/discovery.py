@@ -103,6 +103,9 @@ def link_persons(left: Sequence[PersonRecord], right: Sequence[PersonRecord], th
     """One-to-one links between two lists of people with no shared key (see the module docstring)."""
     if not left or not right:
         return []
+    from sicollect.core.optional import require
+
+    require("splink", "record linkage (sicollect discover unregistered)")
     import splink.comparison_library as cl
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 

@@ -21,6 +21,8 @@ Definitions (RULES.md §7, §9):
   — those whose oldest late amount is two whole months or more past its deadline.
 * Participants are distinct persons whose declaration in force for the as-of month
   has a wage and the scheme's flag.
+* ``enforcement`` — notices sent 1 Jan … as-of (and the units they went to), working
+  groups in force in that time, at the province office and at grassroots offices.
 
 The ledger must be posted through the as-of month (``sicollect post`` or the close).
 """
@@ -272,6 +274,26 @@ def participant_counts(scope: Scope, as_of: date) -> dict[str, int]:
     return coverage_counts.participant_counts(scope.office_ids(), as_of)
 
 
+def enforcement_figures(scope: Scope, first: date, last: date) -> dict[str, int]:
+    """Notices sent to late units ``first`` … ``last`` and the working groups in force then (the arrears
+    app's rows; ``sicollect arrears numbers`` gives the rest: visits, commitments, disclosures). Two
+    queries; a working group counts for the scope of the office that formed it."""
+    from django.db.models import Count, Q
+
+    from sicollect.arrears.models import Notice, WorkingGroup
+
+    ids = scope.office_ids()
+    notices = Notice.objects.filter(issued_on__gte=first, issued_on__lte=last)
+    groups = WorkingGroup.objects.filter(formed_on__lte=last).exclude(dissolved_on__lt=first)
+    if ids is not None:
+        notices = notices.filter(unit__office_id__in=ids)
+        groups = groups.filter(office_id__in=ids)
+    n = notices.aggregate(sent=Count("id"), units=Count("unit_id", distinct=True))
+    g = groups.aggregate(total=Count("id"), province=Count("id", filter=Q(office__parent__isnull=True)))
+    return {"notices_sent": n["sent"], "units_noticed": n["units"], "working_groups": g["total"],
+            "working_groups_province": g["province"], "working_groups_grassroots": g["total"] - g["province"]}
+
+
 def kpi(as_of: date, office: Office | None = None) -> dict[str, Any]:
     """The KPI report as a plain dict (the JSON shape)."""
     scope = Scope(office)
@@ -325,6 +347,7 @@ def kpi(as_of: date, office: Office | None = None) -> dict[str, Any]:
             "hi_pct_population": pct(counts["hi"], population),
             "si_pct_labour_force": pct(counts["si_total"], labour),
         },
+        "enforcement": enforcement_figures(scope, jan1, as_of),
     }
 
 

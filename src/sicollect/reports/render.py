@@ -27,6 +27,7 @@ def _signed(value: int, lang: str) -> str:
 
 def render_text(data: dict[str, Any], lang: str = "vi", where: str = "") -> str:
     r, d, p, c = data["revenue"], data["debt"], data["participants"], data["coverage"]
+    e = data.get("enforcement")
     as_of = data["as_of"]
     if lang == "vi":
         day = "/".join(reversed(as_of.split("-")))
@@ -43,10 +44,15 @@ def render_text(data: dict[str, Any], lang: str = "vi", where: str = "") -> str:
             f"Số người tham gia BHXH là {_n(p['si_total']['count'], lang)} người, đạt {_p(p['si_total']['pct_of_plan'], lang)} "
             f"kế hoạch, chiếm {_p(c['si_pct_labour_force'], lang)} lực lượng lao động trong độ tuổi; trong đó BHXH bắt buộc "
             f"{_n(p['si_compulsory']['count'], lang)} người ({_p(p['si_compulsory']['pct_of_plan'], lang)} kế hoạch), "
-            f"BHXH tự nguyện {_n(p['si_voluntary']['count'], lang)} người; BHTN {_n(p['ui']['count'], lang)} người "
+            f"BHXH tự nguyện {_n(p['si_voluntary']['count'], lang)} người ({_p(p['si_voluntary']['pct_of_plan'], lang)} kế hoạch); BHTN {_n(p['ui']['count'], lang)} người "
             f"({_p(p['ui']['pct_of_plan'], lang)}); BHYT {_n(p['hi']['count'], lang)} người "
             f"({_p(p['hi']['pct_of_plan'], lang)}), tỷ lệ bao phủ BHYT đạt {_p(c['hi_pct_population'], lang)} dân số.",
         ]
+        if e:
+            lines.append(f"Từ đầu năm đã gửi {_n(e['notices_sent'], lang)} thông báo tới {_n(e['units_noticed'], lang)} "
+                         f"đơn vị chậm đóng; có {e['working_groups']} đoàn liên ngành đôn đốc thu nợ "
+                         f"({e['working_groups_province']} đoàn cấp tỉnh, {e['working_groups_grassroots']} đoàn tại "
+                         "BHXH cơ sở).")
     else:
         lines = [
             f"By {as_of}, total SI, HI and UI revenue {where}reached {_n(r['collected_ytd'], lang)} VND, "
@@ -60,10 +66,15 @@ def render_text(data: dict[str, Any], lang: str = "vi", where: str = "") -> str:
             f"{_n(p['si_total']['count'], lang)} people participate in SI, {_p(p['si_total']['pct_of_plan'], lang)} of the plan "
             f"and {_p(c['si_pct_labour_force'], lang)} of the working-age labour force: compulsory SI "
             f"{_n(p['si_compulsory']['count'], lang)} ({_p(p['si_compulsory']['pct_of_plan'], lang)}), voluntary SI "
-            f"{_n(p['si_voluntary']['count'], lang)}; UI {_n(p['ui']['count'], lang)} ({_p(p['ui']['pct_of_plan'], lang)}); "
+            f"{_n(p['si_voluntary']['count'], lang)} ({_p(p['si_voluntary']['pct_of_plan'], lang)}); UI {_n(p['ui']['count'], lang)} ({_p(p['ui']['pct_of_plan'], lang)}); "
             f"HI {_n(p['hi']['count'], lang)} ({_p(p['hi']['pct_of_plan'], lang)}), HI coverage "
             f"{_p(c['hi_pct_population'], lang)} of the population.",
         ]
+        if e:
+            lines.append(f"Since 1 January {_n(e['notices_sent'], lang)} notices went to {_n(e['units_noticed'], lang)} "
+                         f"late units; {e['working_groups']} interdisciplinary working groups urge debt collection "
+                         f"({e['working_groups_province']} at the province office, {e['working_groups_grassroots']} "
+                         "at grassroots offices).")
     return "\n\n".join(lines)
 
 
@@ -73,7 +84,9 @@ def render_xlsx(data: dict[str, Any], ranking: list[dict[str, Any]] | None = Non
 
     wb = Workbook()
     wb.remove(wb.active)
-    for section in ("revenue", "debt", "participants", "coverage"):
+    for section in ("revenue", "debt", "participants", "coverage", "enforcement"):
+        if section not in data:
+            continue
         ws = wb.create_sheet(section)
         ws.append(["as_of", data["as_of"], "office", data["office"] or "province"])
         ws.append([])

@@ -9,6 +9,7 @@ from sicollect.close import service
 from sicollect.core.audit import cli_actor
 from sicollect.core.money import format_vnd
 from sicollect.core.months import Month
+from sicollect.core.optional import MissingOptional, require
 
 
 def _sql_engine() -> service.Engine:
@@ -18,12 +19,16 @@ def _sql_engine() -> service.Engine:
 
 
 def _spark_engine() -> service.Engine:
+    require("pyspark", "--engine spark")
+    require("pyarrow", "--engine spark")
     from sicollect.close.sql.spark import spark_close_engine
 
     return spark_close_engine
 
 
 def _duckdb_engine() -> service.Engine:
+    require("duckdb", "--engine duckdb")
+    require("pyarrow", "--engine duckdb")
     from sicollect.close.sql.duck import duckdb_close_engine
 
     return duckdb_close_engine
@@ -51,7 +56,10 @@ class Command(BaseCommand):
             through = Month.parse(opts["through"])
         except ValueError as exc:
             raise CommandError(f"--through: {exc}") from exc
-        engine = ENGINES[opts["engine"]]()
+        try:
+            engine = ENGINES[opts["engine"]]()
+        except MissingOptional as exc:
+            raise CommandError(str(exc), returncode=2) from None
         try:
             summary = service.close(through, engine=engine, progress=True, break_lock=opts["break_lock"],
                                     actor=cli_actor())

@@ -3,7 +3,9 @@
 Generates the deterministic demo province (Quang Ninh model, 2024-01 … 2025-12)
 into an empty registry, then closes every month through ``--through`` with the set-based close (ledger,
 interest, aging and classes): by default for ``small`` (what ``make run`` and the
-tests use), only with ``--post`` for ``province`` (the benchmark times the close itself).
+tests use), only with ``--post`` for ``province`` (the benchmark times the close itself). When it closes
+past September 2025 it stops there first for the articles' campaign (:func:`enforcement`: notices to the
+late units, working groups and their visits), then goes on.
 """
 from __future__ import annotations
 
@@ -30,6 +32,9 @@ class Command(BaseCommand):
                                  "20,000,000 persons)")
         parser.add_argument("--seed", type=int, default=1, help="same seed, same province (default 1)")
         parser.add_argument("--through", default=str(LAST), help=f"close through YYYY-MM (default {LAST})")
+        parser.add_argument("--no-coverage", action="store_true",
+                            help="leave out the people outside employers (voluntary SI, household HI, agents): "
+                                 "the close benchmarks' province, as before issue 22")
         post = parser.add_mutually_exclusive_group()
         post.add_argument("--post", action="store_true", help="close the months, writing the ledger (the default for small)")
         post.add_argument("--no-post", action="store_true", help="load the data only, close nothing")
@@ -53,7 +58,8 @@ class Command(BaseCommand):
         stats: dict[str, Any] = {}
         started = time.perf_counter()
         try:
-            counts = write(iter_province(scale, seed, load_rulebook(), on_step=bars.step, stats=stats))
+            counts = write(iter_province(scale, seed, load_rulebook(), on_step=bars.step, stats=stats,
+                                         coverage=not opts.get("no_coverage")))
         finally:
             bars.close()
         elapsed = time.perf_counter() - started
@@ -61,7 +67,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"demo province ({scale}, seed {seed}) in {elapsed:.1f} s: "
             + ", ".join(f"{counts.get(k, 0):,} {k}" for k in ("offices", "communes", "units", "persons",
-                                                               "participations", "payments", "plans")))
+                                                               "participations", "payments", "plans"))
+            + "; outside employers: " + ", ".join(f"{counts.get(k, 0):,} {k}" for k in (
+                "residents", "voluntary", "households", "members", "agents", "receipts")))
         ratios = ", ".join(f"{day}: {ratio:.2%}" for day, ratio in stats["late_ratio"].items())
         self.stdout.write(f"2025 receivable plan {stats['receivable_2025']:,} đồng; "
                           f"late principal / plan (before posting) {ratios}")
@@ -73,9 +81,22 @@ class Command(BaseCommand):
         from sicollect.close import service
         from sicollect.close.sql import close_engine
 
-        summary = service.close(through, engine=close_engine, progress=show)
-        self.stdout.write(f"closed {summary.months[0]} … {summary.months[-1]} (set-based close) in "
-                          f"{sum(summary.seconds.values()):.1f} s: {summary.entries:,} ledger entries")
+        started = time.perf_counter()
+        entries = 0
+        first = None
+        if through >= ENFORCEMENT_MONTH:
+            # the articles' campaign: notices to the units late at the end of September, working groups
+            summary = service.close(ENFORCEMENT_MONTH, engine=close_engine, progress=show)
+            entries, first = summary.entries, summary.months[0]
+            figures = enforcement(ENFORCEMENT_MONTH.last_day)
+            self.stdout.write(f"on {ENFORCEMENT_MONTH.last_day}: {figures['notices']:,} notices to late units, "
+                              f"{figures['groups']} working groups, {figures['visits']} visits")
+        if first is None or through > ENFORCEMENT_MONTH:
+            summary = service.close(through, engine=close_engine, progress=show)
+            entries += summary.entries
+            first = first or summary.months[0]
+        self.stdout.write(f"closed {first} … {through} (set-based close) in "
+                          f"{time.perf_counter() - started:.1f} s: {entries:,} ledger entries")
 
 
     def many_provinces(self, scale: str, seed: int, show: bool) -> None:
@@ -105,7 +126,8 @@ class Command(BaseCommand):
                     bar.update(n)
                     bar.set_postfix_str(prefix)
 
-            counts = write_copy(iter_province(multi.province, seed * 1000 + i, book, on_step=step), prefix)
+            counts = write_copy(iter_province(multi.province, seed * 1000 + i, book, on_step=step, coverage=False),
+                                prefix)
             for kind, n in counts.items():
                 totals[kind] = totals.get(kind, 0) + n
         if bar:
@@ -115,6 +137,57 @@ class Command(BaseCommand):
                           + ", ".join(f"{totals.get(k, 0):,} {k}" for k in ("offices", "communes", "units", "persons",
                                                                              "participations", "payments")))
         self.stdout.write(f"ledger not posted: run `sicollect close --through {LAST}`")
+
+
+#: The month end the demo's enforcement campaign is dated (the Quang Ninh article's, 30 Sep 2025).
+ENFORCEMENT_MONTH = Month(2025, 9)
+OFFICER = "demo"
+PROVINCE_AGENCIES = ["Sở Nội vụ", "Công an tỉnh", "Thanh tra tỉnh", "Liên đoàn Lao động tỉnh"]
+
+
+def enforcement(as_of: Any) -> dict[str, int]:
+    """What the province did about late payers on ``as_of`` (the ledger closed through that month):
+    the bulk run (cases synced, the first rung proposed and confirmed: one notice per late unit, no
+    PDF written), 11 interdisciplinary working groups as in Quang Ninh (2 at the province office, one
+    per grassroots office) formed a month earlier, each visiting the two units with the largest late
+    debt of its area not yet visited: the first signs a schedule of three monthly installments, the
+    second refuses (its ladder then goes on without waiting)."""
+    from datetime import date, timedelta
+
+    from sicollect.arrears.bulk import run
+    from sicollect.arrears.groups import do_form_group, do_plan_visit, do_record_visit
+    from sicollect.arrears.models import Case, Outcome
+    from sicollect.registry.models import Office
+
+    result = run(as_of, OFFICER, out_dir=None, progress=False)
+    formed = as_of - timedelta(days=45)
+    province = Office.objects.get(parent__isnull=True)
+    groups = [do_form_group(f"Đoàn liên ngành số {i} ({province.name})", province, "Giám đốc BHXH tỉnh",
+                            PROVINCE_AGENCIES, formed) for i in (1, 2)]
+    for office in Office.objects.filter(parent=province).order_by("code"):
+        place = office.name.removeprefix("BHXH cơ sở ")
+        groups.append(do_form_group(f"Đoàn liên ngành {place}", office, f"Giám đốc {office.name}",
+                                    ["Phòng Nội vụ", f"Công an {place}", "Liên đoàn Lao động", f"UBND {place}"],
+                                    formed))
+    visited: set[int] = set()
+    visits = 0
+    for k, g in enumerate(groups):
+        cases = Case.objects.filter(closed_on__isnull=True).select_related("unit").order_by("-late_amount", "pk")
+        if g.office.parent_id is not None:
+            cases = cases.filter(unit__office=g.office)
+        picked = [c for c in cases[:len(visited) + 2] if c.unit_id not in visited][:2]
+        for n, case in enumerate(picked):
+            visited.add(case.unit_id)
+            day = formed + timedelta(days=10 + 3 * k + n)
+            v = do_plan_visit(g, case.unit, day, OFFICER)
+            if n == 0:
+                third = max(1, case.late_amount // 3)
+                schedule = [(date(as_of.year, m, 15), third) for m in (10, 11, 12)]
+                do_record_visit(v, day, Outcome.COMMITTED, "Đơn vị cam kết trả nợ trong 3 tháng", OFFICER, schedule)
+            else:
+                do_record_visit(v, day, Outcome.REFUSED, "Đơn vị không hợp tác", OFFICER)
+            visits += 1
+    return {"notices": result.notices_issued, "groups": len(groups), "visits": visits}
 
 
 class _Bars:

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sicollect.core.money import format_vnd
+from sicollect.core.optional import MissingOptional
 from sicollect.core.months import Month
 from sicollect.exchange.csv_import import ImportError_, ImportErrors
 from sicollect.exchange.discovery import PersonRecord, under_declaration, working_without_si
@@ -60,7 +61,10 @@ class Command(BaseCommand):
             records = _read_people(path)
         except ImportErrors as exc:
             raise fail_with(self, exc) from None
-        leads = working_without_si(records, month, options["threshold"])
+        try:
+            leads = working_without_si(records, month, options["threshold"])
+        except MissingOptional as exc:
+            raise CommandError(str(exc), returncode=2) from None
         if options["format"] == "json":
             self.stdout.write(json.dumps([{**asdict(ld), "record": {**asdict(ld.record), "birth_date": str(
                 ld.record.birth_date)}} for ld in leads], ensure_ascii=False, indent=2))
