@@ -23,15 +23,14 @@ max_requests_jitter = 100
 # nginx on the same machine sets X-Forwarded-For/-Proto; only trust it from there.
 forwarded_allow_ips = "127.0.0.1,::1"
 # Access log on stderr (the journal), one JSON line a request through sicollect.ops.logs.JsonLines,
-# national IDs in paths masked; SICOLLECT_ACCESS_LOG=- keeps it, "" turns it off.
+# which masks national IDs and phone numbers in the whole line (paths, referers included); SICOLLECT_ACCESS_LOG=- keeps it, "" turns it off.
 accesslog = os.environ.get("SICOLLECT_ACCESS_LOG", "-") or None
 errorlog = "-"
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask": {"()": "sicollect.core.privacy.MaskPersonalData"}},
     "formatters": {"json": {"()": "sicollect.ops.logs.JsonLines"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["mask"],
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json",
                             "stream": "ext://sys.stderr"}},
     "loggers": {
         "gunicorn.error": {"handlers": ["stderr"], "level": "INFO", "propagate": False},

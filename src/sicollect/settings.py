@@ -154,7 +154,7 @@ STATIC_ROOT = VAR_DIR / "static"
 # WhiteNoise serves STATIC_ROOT (filled by `sicollect collectstatic`, gzip and brotli copies made there)
 # from the app itself, so pages look the same with SICOLLECT_DEBUG=0 behind any proxy (docs/deploy.md).
 # (Before `collectstatic` has run, e.g. in the tests, WhiteNoise finds no STATIC_ROOT: not worth a warning.)
-warnings.filterwarnings("ignore", message="No directory at: ", module="whitenoise.base")
+warnings.filterwarnings("ignore", message="No directory at: ", category=UserWarning)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
