@@ -151,13 +151,13 @@ LOGOUT_REDIRECT_URL = "web:login"
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
-# WhiteNoise serves STATIC_ROOT (filled by `sicollect collectstatic`, gzip and brotli copies made there)
+# WhiteNoise serves STATIC_ROOT (filled by `sicollect collectstatic`, with gzip copies: ops/static.py)
 # from the app itself, so pages look the same with SICOLLECT_DEBUG=0 behind any proxy (docs/deploy.md).
 # (Before `collectstatic` has run, e.g. in the tests, WhiteNoise finds no STATIC_ROOT: not worth a warning.)
 warnings.filterwarnings("ignore", message="No directory at: ", category=UserWarning)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "sicollect.ops.static.GzipStaticFilesStorage"},
 }
 # uploaded files (arrears case attachments); served only through views that check the office scope
 MEDIA_ROOT = VAR_DIR / "media"
