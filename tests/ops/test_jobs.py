@@ -155,7 +155,7 @@ def test_a_failed_job_shows_on_the_managers_dashboard_until_it_succeeds(tmp_path
     for name in ("prov", "hl_mgr"):
         cache.clear()
         page = as_user(qn, name).get("/").content.decode()
-        assert 'id="failed-jobs"' in page and "bankdrop" in page and "no such folder" in page, name
+        assert 'id="failed-jobs"' in page and "Tác vụ định kỳ bị lỗi" in page and "no such folder" in page, name
     for name in ("hl_off", "hl_view"):
         cache.clear()
         assert 'id="failed-jobs"' not in as_user(qn, name).get("/").content.decode(), name

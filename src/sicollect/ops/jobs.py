@@ -69,6 +69,7 @@ def close_job(today: date | None = None, day: int | None = None, engine: str = "
     from sicollect.close.management.commands.close import ENGINES
     from sicollect.core.audit import cli_actor
     from sicollect.core.months import Month
+    from sicollect.registry.models import Unit
 
     today = today or timezone.localdate()
     day = day if day is not None else _env_int("SICOLLECT_CLOSE_DAY", 5)
@@ -78,6 +79,8 @@ def close_job(today: date | None = None, day: int | None = None, engine: str = "
     closed = service.last_closed()
     if closed is not None and closed >= target:
         return f"nothing to do: closed through {closed}", {"closed_through": str(closed), "closed": []}
+    if not Unit.objects.exists():
+        return "nothing to close: no unit in the database yet", {"closed_through": None, "closed": []}
     if today.day < day:
         return (f"not yet: {target} is closed from day {day} of the month (today {today:%d/%m/%Y})",
                 {"closed_through": str(closed) if closed else None, "closed": []})
