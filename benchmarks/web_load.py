@@ -9,6 +9,7 @@
 3. ``collectstatic`` and gunicorn with ``deploy/gunicorn.conf.py``, ``SICOLLECT_DEBUG=0``, on a free port;
 4. locust headless (``benchmarks/load.py``): ``--users`` officers with ``--think`` seconds between requests
    for ``--time``: requests/s, p50, p95, p99 and errors per page and in all;
+   (the statistics are reset once every officer is spawned: the logins, once a day, are not in them);
 5. the closed-loop capacity: the same mix with no think time at each ``--capacity`` number of users for
    ``--capacity-time``; the capacity is the highest requests/s whose p95 stays under 1 s.
 
@@ -88,7 +89,8 @@ def _locust(host: str, config: Path, users: int, duration: str, think: str, pref
     spawn = max(1, min(users, 10))
     cmd = [sys.executable, "-m", "locust", "-f", str(ROOT / "benchmarks" / "load.py"), "--headless",
            "-u", str(users), "-r", str(spawn), "-t", duration, "--host", host, "--csv", str(prefix),
-           "--only-summary", "--stop-timeout", "15", "--loglevel", "WARNING"]
+           "--only-summary", "--stop-timeout", "15", "--loglevel", "WARNING",
+           "--reset-stats"]  # the figures start once every officer is spawned and logged in (logins: once a day)
     run = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if not Path(f"{prefix}_stats.csv").exists():
         sys.exit(f"locust failed ({run.returncode}):\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}")
@@ -116,7 +118,7 @@ def main() -> None:
     p.add_argument("--users", type=int, default=50)
     p.add_argument("--time", default="5m")
     p.add_argument("--think", default="3-10", help="MIN-MAX seconds between an officer's requests")
-    p.add_argument("--capacity", default="5,10,20", help="users of the closed-loop runs ('' to skip)")
+    p.add_argument("--capacity", default="2,5,10,20", help="users of the closed-loop runs ('' to skip)")
     p.add_argument("--capacity-time", default="60s")
     p.add_argument("--workers", type=int, help="gunicorn workers (default: the config's 2 × cores + 1)")
     p.add_argument("--out", type=Path)

@@ -74,6 +74,7 @@ AXES_FAILURE_LIMIT = int(os.environ.get("SICOLLECT_LOGIN_FAILURES", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "sicollect.ops.proxy.client_ip"  # the client's address behind nginx (deploy/)
 # Content-Security-Policy (django-csp): scripts only from our own static files, no inline handlers.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

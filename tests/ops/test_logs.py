@@ -63,3 +63,16 @@ def test_production_settings_log_json_lines() -> None:
     assert run.returncode == 0, run.stderr
     line = json.loads(run.stderr.strip().splitlines()[-1])
     assert line["msg"] == "lookup *********345" and line["logger"] == "sicollect.x"
+
+
+def test_the_lockout_sees_the_client_behind_nginx_and_only_from_the_proxy() -> None:
+    from django.test import RequestFactory
+
+    from sicollect.ops.proxy import client_ip
+
+    rf = RequestFactory()
+    behind = rf.get("/login/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 10.1.2.3")
+    assert client_ip(behind) == "10.1.2.3"  # nginx appended the address it saw; the client's own claim is ignored
+    direct = rf.get("/login/", REMOTE_ADDR="10.9.9.9", HTTP_X_FORWARDED_FOR="1.2.3.4")
+    assert client_ip(direct) == "10.9.9.9"  # not from the proxy: the header is not believed
+    assert client_ip(rf.get("/login/", REMOTE_ADDR="127.0.0.1")) == "127.0.0.1"
