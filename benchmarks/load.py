@@ -7,6 +7,7 @@ production mode and reads the figures; by hand:
 
 ``LOAD_CONFIG`` (JSON): ``users``: ``[username, password, units]``, one taken per simulated officer (round
 robin), ``units`` the codes of that account's office with late debt (unit page, statement PDF);
+``LOAD_WARMUP``: seconds after which the statistics restart (logins and cold caches left out);
 ``LOAD_THINK`` = ``MIN-MAX`` seconds between two requests of one officer (default ``3-10``; ``0``: none,
 the closed-loop capacity run). The server is gunicorn with ``SICOLLECT_DEBUG=0`` behind no proxy, so
 each request says ``X-Forwarded-Proto: https`` as nginx would, and the Secure cookies are sent back over
@@ -21,11 +22,22 @@ import random
 import re
 from typing import Any
 
-from locust import HttpUser, between, constant, task
+from locust import HttpUser, between, constant, events, task
 
 CONFIG: dict[str, Any] = json.loads(open(os.environ["LOAD_CONFIG"], encoding="utf-8").read())  # noqa: SIM115
 _ACCOUNTS = itertools.cycle(CONFIG["users"])
 _THINK = os.environ.get("LOAD_THINK", "3-10")
+
+
+@events.init.add_listener
+def _warm_up(environment: Any, runner: Any = None, **_: Any) -> None:
+    """``LOAD_WARMUP`` seconds after the start the statistics are reset: the logins (once a day for an
+    officer, ~0.3 s of password hashing each, all at once here) and the cold caches are not in the figures."""
+    seconds = float(os.environ.get("LOAD_WARMUP", "0") or 0)
+    if seconds > 0 and runner is not None:
+        import gevent
+
+        gevent.spawn_later(seconds, runner.stats.reset_all)
 
 
 def _wait() -> Any:

@@ -9,7 +9,8 @@
 3. ``collectstatic`` and gunicorn with ``deploy/gunicorn.conf.py``, ``SICOLLECT_DEBUG=0``, on a free port;
 4. locust headless (``benchmarks/load.py``): ``--users`` officers with ``--think`` seconds between requests
    for ``--time``: requests/s, p50, p95, p99 and errors per page and in all;
-   (the statistics are reset once every officer is spawned: the logins, once a day, are not in them);
+   after ``--warmup`` seconds (default 30, added to the time) in which every officer logs in and the
+   caches fill: the figures leave out the logins (once a day in an office) and the cold start;
 5. the closed-loop capacity: the same mix with no think time at each ``--capacity`` number of users for
    ``--capacity-time``; the capacity is the highest requests/s whose p95 stays under 1 s.
 
@@ -84,13 +85,18 @@ def _prepare(scale: str, users: int, out: Path) -> Path:
     return config
 
 
-def _locust(host: str, config: Path, users: int, duration: str, think: str, prefix: Path) -> list[dict[str, str]]:
-    env = {**os.environ, "LOAD_CONFIG": str(config), "LOAD_THINK": think}
+def _seconds(text: str) -> int:
+    units = {"s": 1, "m": 60, "h": 3600}
+    return int(float(text[:-1]) * units[text[-1]]) if text[-1] in units else int(text)
+
+
+def _locust(host: str, config: Path, users: int, duration: str, think: str, prefix: Path,
+            warmup: int) -> list[dict[str, str]]:
+    env = {**os.environ, "LOAD_CONFIG": str(config), "LOAD_THINK": think, "LOAD_WARMUP": str(warmup)}
     spawn = max(1, min(users, 10))
     cmd = [sys.executable, "-m", "locust", "-f", str(ROOT / "benchmarks" / "load.py"), "--headless",
-           "-u", str(users), "-r", str(spawn), "-t", duration, "--host", host, "--csv", str(prefix),
-           "--only-summary", "--stop-timeout", "15", "--loglevel", "WARNING",
-           "--reset-stats"]  # the figures start once every officer is spawned and logged in (logins: once a day)
+           "-u", str(users), "-r", str(spawn), "-t", f"{_seconds(duration) + warmup}s", "--host", host, "--csv", str(prefix),
+           "--only-summary", "--stop-timeout", "15", "--loglevel", "WARNING"]
     run = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if not Path(f"{prefix}_stats.csv").exists():
         sys.exit(f"locust failed ({run.returncode}):\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}")
@@ -103,6 +109,8 @@ def _table(title: str, rows: list[dict[str, str]], seconds: float) -> dict[str, 
     print(f"  {'page':16} {'requests':>9} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>7}")
     total: dict[str, float] = {}
     for r in rows:
+        if r["Request Count"] == "0":
+            continue  # the logins, all in the warm-up
         name = r["Name"] if r["Name"] != "Aggregated" else "ALL"
         print(f"  {name:16} {int(r['Request Count']):>9} {float(r['Requests/s']):>7.1f} {r['50%']:>7} "
               f"{r['95%']:>7} {r['99%']:>7} {int(r['Failure Count']):>7}")
@@ -120,6 +128,7 @@ def main() -> None:
     p.add_argument("--think", default="3-10", help="MIN-MAX seconds between an officer's requests")
     p.add_argument("--capacity", default="2,5,10,20", help="users of the closed-loop runs ('' to skip)")
     p.add_argument("--capacity-time", default="60s")
+    p.add_argument("--warmup", type=int, default=30, help="seconds left out of the figures at the start of each run")
     p.add_argument("--workers", type=int, help="gunicorn workers (default: the config's 2 × cores + 1)")
     p.add_argument("--out", type=Path)
     args = p.parse_args()
@@ -152,11 +161,11 @@ def main() -> None:
         print(f"gunicorn on {host}, workers {env.get('SICOLLECT_WORKERS', '2 × cores + 1')}; {os.cpu_count()} cores",
               flush=True)
         t0 = time.perf_counter()
-        rows = _locust(host, config, args.users, args.time, args.think, out / "think")
-        main_run = _table(f"{args.users} officers, think {args.think} s, {args.time}", rows, time.perf_counter() - t0)
+        rows = _locust(host, config, args.users, args.time, args.think, out / "think", args.warmup)
+        main_run = _table(f"{args.users} officers, think {args.think} s, {args.time} after {args.warmup} s warm-up", rows, time.perf_counter() - t0)
         capacity: list[tuple[int, dict[str, float]]] = []
         for n in [int(x) for x in args.capacity.split(",") if x]:
-            rows = _locust(host, config, n, args.capacity_time, "0", out / f"closed-{n}")
+            rows = _locust(host, config, n, args.capacity_time, "0", out / f"closed-{n}", min(args.warmup, 10))
             capacity.append((n, _table(f"closed loop: {n} users, no think time, {args.capacity_time}", rows, 0)))
         print("\nsummary")
         print(f"  think time: {args.users} officers, {main_run['rps']:.1f} req/s, p50 {main_run['p50']:.0f} ms, "
