@@ -29,7 +29,7 @@ def test_a_fresh_database_is_served_but_warns_of_no_close_and_no_backup() -> Non
     assert checks["last_backup"]["ok"] is False and checks["jobs"] == {"ok": True, "failed": []}
 
 
-@pytest.mark.django_db(transaction=True)  # SQLite's backup API waits for the test's open transaction otherwise
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # SQLite's backup API waits for the test's open transaction otherwise
 def test_a_recent_close_and_backup_make_it_ok_and_an_old_backup_warns(tmp_path: Path) -> None:
     ClosedMonth.objects.create(month=Month.of(timezone.localdate()) - 1)
     assert run_job("backup", folder=tmp_path).ok

@@ -112,7 +112,7 @@ def test_a_missing_drop_folder_is_a_failed_job(tmp_path: Path) -> None:
     assert not result.ok and result.line == f"{tmp_path / 'nowhere'}: no such folder (SICOLLECT_BANK_DROP)"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_backups_are_kept_n_days_and_the_newest_always_stays(tmp_path: Path) -> None:
     old = tmp_path / "sicollect-20250101-010000.backup"
     recent = tmp_path / "sicollect-20251220-010000.backup"

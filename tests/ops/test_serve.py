@@ -30,7 +30,7 @@ from ..web.helpers import PASSWORD, build
 ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),  # the rules seeded by migrations stay
     pytest.mark.skipif(connection.vendor != "postgresql",
                        reason="production mode (gunicorn + PostgreSQL) is checked in the PostgreSQL pass only: "
                               "gunicorn's workers cannot open SQLite's in-memory test database"),
