@@ -7,6 +7,7 @@
 #                  SICOLLECT_TEST_DB=sqlite|postgres|both)
 #   make install   the venv with the runtime set alone (quick no-op when nothing changed)
 #   make bench     the close on the province demo (the bench set: requirements-bench.txt)
+#   make bench-web the staff app under load: gunicorn + PostgreSQL (DATABASE_URL=postgres://…), locust, figures
 #   make bench-scale  the close at region scale on PostgreSQL and Spark (DATABASE_URL=postgres://…, SCALE=bench)
 #   make clean     remove .venv, var/ (the dev database) and caches
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
@@ -19,7 +20,7 @@ RUNTIME := $(VENV)/.installed-runtime
 TESTSET := $(VENV)/.installed-test
 BENCHSET := $(VENV)/.installed-bench
 
-.PHONY: run test install clean bench bench-scale
+.PHONY: run test install clean bench bench-scale bench-web
 
 $(RUNTIME): requirements.txt pyproject.toml
 	@bash scripts/venv.sh --force runtime
@@ -51,6 +52,14 @@ SCALE ?= region
 THROUGH ?= 2024-02
 bench-scale: $(BENCHSET)
 	bash scripts/bench-scale.sh --scale $(SCALE) --through $(THROUGH)
+
+# The staff app under load (issue 23): benchmarks/web_load.py starts gunicorn in production mode on the
+# PostgreSQL database of DATABASE_URL (the province demo is loaded when it is empty) and runs locust
+# (benchmarks/load.py): 50 officers with 3-10 s think time for 5 minutes, then the closed-loop capacity.
+# make bench-web BENCH_WEB_ARGS="--scale small --users 10 --time 30s --capacity 5 --capacity-time 20s"
+bench-web: $(BENCHSET)
+	@test -n "$$DATABASE_URL" || { echo "bench-web: set DATABASE_URL=postgres://user@host:port/db (an empty database or one with a demo)"; exit 2; }
+	$(BIN)/python benchmarks/web_load.py $(BENCH_WEB_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache src/*.egg-info

@@ -27,6 +27,7 @@ RULES: dict[str, tuple[str, str, tuple[str, str | None]]] = {
     "api:openapi-view": ("GET", "/api/docs", (PUBLIC, None)),
     "api:api-root": ("GET", "/api/", (PUBLIC, None)),
     "set_language": ("POST", "/i18n/setlang/", (PUBLIC, None)),
+    "health": ("GET", "/health/", (PUBLIC, None)),  # no personal data (tests/ops/test_health.py); nginx: server only
     "web:login": ("GET", "/login/", (PUBLIC, None)),
     "web:logout": ("POST", "/logout/", (PUBLIC, None)),
     # two-step login: one's own device only, managers only (tests/web/test_otp.py)

@@ -6,6 +6,7 @@ to PostgreSQL, the production engine.
 from __future__ import annotations
 
 import os
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -46,10 +47,12 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "sicollect.demo",
     "sicollect.web",
+    "sicollect.ops",  # scheduled jobs (`sicollect job …`), /health/, JSON-lines logs (docs/deploy.md)
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files from the app server, DEBUG or not
     "django.contrib.sessions.middleware.SessionMiddleware",
     "sicollect.web.middleware.VietnameseFirstMiddleware",  # the browser's language does not override vi
     "django.middleware.locale.LocaleMiddleware",
@@ -71,6 +74,7 @@ AXES_FAILURE_LIMIT = int(os.environ.get("SICOLLECT_LOGIN_FAILURES", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "sicollect.ops.proxy.client_ip"  # the client's address behind nginx (deploy/)
 # Content-Security-Policy (django-csp): scripts only from our own static files, no inline handlers.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -96,6 +100,7 @@ if not DEBUG:  # production: HTTPS only (behind a proxy that sets X-Forwarded-Pr
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = os.environ.get("SICOLLECT_SSL_REDIRECT", "1") == "1"
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # a monitor on the server itself asks over plain HTTP
     SECURE_HSTS_SECONDS = 31_536_000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -151,6 +156,14 @@ LOGOUT_REDIRECT_URL = "web:login"
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# WhiteNoise serves STATIC_ROOT (filled by `sicollect collectstatic`, with gzip copies: ops/static.py)
+# from the app itself, so pages look the same with SICOLLECT_DEBUG=0 behind any proxy (docs/deploy.md).
+# (Before `collectstatic` has run, e.g. in the tests, WhiteNoise finds no STATIC_ROOT: not worth a warning.)
+warnings.filterwarnings("ignore", message="No directory at: ", category=UserWarning)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "sicollect.ops.static.GzipStaticFilesStorage"},
+}
 # uploaded files (arrears case attachments); served only through views that check the office scope
 MEDIA_ROOT = VAR_DIR / "media"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -168,11 +181,16 @@ CACHES = {
 }
 
 # No personal data in logs: every handler masks national IDs and phone numbers (core.privacy).
+# SICOLLECT_LOG_FORMAT=json (the default with SICOLLECT_DEBUG=0): one JSON object a line (ops.logs),
+# masked as a whole; text: Django's plain lines.
+LOG_FORMAT = os.environ.get("SICOLLECT_LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"mask_personal_data": {"()": "sicollect.core.privacy.MaskPersonalData"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_personal_data"]}},
+    "formatters": {"json": {"()": "sicollect.ops.logs.JsonLines"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_personal_data"],
+                             **({"formatter": "json"} if LOG_FORMAT == "json" else {})}},
     "root": {"handlers": ["console"], "level": os.environ.get("SICOLLECT_LOG_LEVEL", "WARNING")},
     # Django's default config gives the "django" logger its own console handler, and its records also
     # reach the root's: each line (e.g. runserver's "Watching for file changes") was printed twice. The
