@@ -427,13 +427,13 @@ def read_keys(upload: Any) -> list[str]:
         raise ValueError(_("%(name)s: the file is larger than 5 MB.") % {"name": name})
     data = upload.read()
     if name.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
+        from sicollect.exchange.tabular import UnsafeWorkbook, safe_rows
 
         try:
-            ws = load_workbook(io.BytesIO(data), read_only=True).active
-        except Exception as exc:
+            rows = safe_rows(data)  # a DTD, a zip bomb, a broken part: refused, never a 500
+        except UnsafeWorkbook as exc:
             raise ValueError(_("%(name)s: not a readable xlsx file (%(e)s)") % {"name": name, "e": exc}) from exc
-        cells = [str(r[0]).strip() for r in ws.iter_rows(values_only=True) if r and r[0] is not None]
+        cells = [str(r[0]).strip() for r in rows if r and r[0] is not None]
     else:
         try:
             text = data.decode("utf-8-sig")
