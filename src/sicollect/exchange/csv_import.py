@@ -35,6 +35,7 @@ from tqdm import tqdm
 
 from sicollect.contributions.models import Channel, Payment
 from sicollect.core import domain
+from sicollect.core.faults import fault_point
 from sicollect.core.months import Month
 from sicollect.plans.models import Indicator, PlanTarget
 from sicollect.registry.models import (
@@ -1097,6 +1098,7 @@ class _Importer:
         self.write_communes()
         self.write_units()
         self.write_persons()
+        fault_point("import:persons-written")
         self.write_participations()
         self.write_payments()
         self.write_plans()
@@ -1141,7 +1143,9 @@ def import_dir(path: Path, *, progress: bool | None = None, actor: str = "") -> 
             order = {name: i for i, name in enumerate(FILES)}
             errors = sorted(importer.errors, key=lambda e: (order.get(e.file, len(order)), e.line))
             raise ImportErrors(errors, importer.warnings)
+        fault_point("import:checked")
         importer.write()
+        fault_point("import:written")
         report = importer.report()
         if any(c.created or c.updated for c in report.files.values()):  # a no-op rerun records nothing
             from .models import AuditEvent
@@ -1149,4 +1153,5 @@ def import_dir(path: Path, *, progress: bool | None = None, actor: str = "") -> 
             AuditEvent.record("import_dir", actor, "import", path.name, source=str(path.resolve()),
                               after={name: str(c) for name, c in report.files.items()},
                               units=len(report.affected_units))
+        fault_point("import:before-commit")
     return report

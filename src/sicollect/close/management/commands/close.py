@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from sicollect.core.locks import writes
 from sicollect.close import service
 from sicollect.core.audit import cli_actor
 from sicollect.core.money import format_vnd
@@ -46,6 +47,7 @@ class Command(BaseCommand):
                                  "reference: the per-unit calculator")
         parser.add_argument("--break-lock", action="store_true", help="remove the lock left by a dead close")
 
+    @writes("close")  # one writer at a time (core.locks)
     def handle(self, *args: Any, **opts: Any) -> None:
         try:
             through = Month.parse(opts["through"])
