@@ -25,7 +25,6 @@ headcount and wage bill, and the leads), as xlsx or CSV.
 """
 from __future__ import annotations
 
-import csv
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -41,7 +40,9 @@ from django.utils import timezone
 from sicollect.contributions.assessment import headcount
 from sicollect.contributions.models import EntryKind, LedgerEntry, Target
 from sicollect.contributions.posting import row_of
+from sicollect.core import safe_export
 from sicollect.core.months import Month
+from sicollect.core.safe_export import SafeSheet
 from sicollect.registry.models import Commune, Participation, Unit
 
 from .bank import name_key
@@ -357,7 +358,7 @@ def write_tables(path: Path, tables: dict[str, tuple[list[str], list[list[Any]]]
         book = Workbook()
         book.remove(book.active)
         for name, (header, rows) in tables.items():
-            sheet = book.create_sheet(name)
+            sheet = SafeSheet(book.create_sheet(name))  # core.safe_export
             sheet.append(header)
             for row in rows:
                 sheet.append(row)
@@ -367,7 +368,7 @@ def write_tables(path: Path, tables: dict[str, tuple[list[str], list[list[Any]]]
     for k, (name, (header, rows)) in enumerate(tables.items()):
         target = path if k == 0 else path.with_name(f"{path.stem}-{name}{path.suffix or '.csv'}")
         with target.open("w", encoding="utf-8-sig", newline="") as fh:
-            w = csv.writer(fh)
+            w = safe_export.writer(fh)
             w.writerow(header)
             w.writerows(rows)
         written.append(target)

@@ -5,9 +5,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from sicollect.core.locks import writes
 from sicollect.close import service
 from sicollect.core.audit import cli_actor
+from sicollect.core.locks import writes
 from sicollect.core.money import format_vnd
 from sicollect.core.months import Month
 

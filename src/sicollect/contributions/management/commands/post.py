@@ -5,8 +5,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from sicollect.core.locks import writes
 from sicollect.contributions.posting import post_units
+from sicollect.core.locks import writes
 from sicollect.registry.models import Unit
 
 from ._common import month_arg

@@ -12,8 +12,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from sicollect.core.locks import writes
 from sicollect.core.audit import cli_actor
+from sicollect.core.locks import writes
 from sicollect.exchange.csv_import import COLUMNS, ImportErrors, import_dir
 
 
