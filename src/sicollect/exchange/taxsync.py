@@ -40,6 +40,7 @@ from django.utils import timezone
 from sicollect.contributions.assessment import headcount
 from sicollect.contributions.models import EntryKind, LedgerEntry, Target
 from sicollect.contributions.posting import row_of
+from sicollect.core import domain
 from sicollect.core import safe_export
 from sicollect.core.months import Month
 from sicollect.core.safe_export import SafeSheet
@@ -120,7 +121,7 @@ def read_tax_list(path: Path) -> tuple[list[EnterpriseRow], str]:
         if status is None:
             c.error("status", f"must be one of {', '.join(s.value for s in TaxStatus)} (or the Vietnamese "
                               f"wording), got {c.raw('status')!r}")
-        status_date = c.date("status_date", required=False)
+        status_date = c.within("status_date", c.date("status_date", required=False), domain.registered_date)
         commune = c.raw("commune_code")
         if commune and commune not in communes:
             c.error("commune_code", f"unknown commune {commune!r}")
