@@ -338,9 +338,10 @@ def _pg_restore(path: Path, counts: dict[str, int] | None = None) -> None:
     ``pg_restore --clean`` alone cannot replace a partitioned table (the ledger, see
     contributions/partitions.py): it drops each partition's primary key before the table, which PostgreSQL
     refuses ("cannot drop inherited constraint"). So the partitioned tables are dropped first, and the
-    clean-and-restore script that ``pg_restore`` writes runs after that in the same transaction, through
-    ``psql --single-transaction``: its drops of what is already gone are no-ops (``--if-exists``). If
-    ``pg_restore`` fails midway, a failing statement is sent last, so the transaction rolls back whole.
+    clean-and-restore script that ``pg_restore`` writes (to a file, whole, before psql starts) runs after that in
+    the same transaction, through ``psql --single-transaction``: its drops of what is already gone are no-ops
+    (``--if-exists``). The script ends with a check of every table's row count against the manifest, so a
+    restore that does not match rolls back whole.
     """
     args, env = _pg_env()
     check = subprocess.run([_pg_tool("pg_restore"), "--list", str(path)], env=env, capture_output=True, text=True)
@@ -352,33 +353,25 @@ def _pg_restore(path: Path, counts: dict[str, int] | None = None) -> None:
                     "AND n.nspname = current_schema()")
         drops = " ".join(sql for (sql,) in cur.fetchall()) or "SELECT 1;"
     connection.close()
-    with tempfile.TemporaryFile() as dump_err, tempfile.TemporaryFile() as load_err:
-        dump = subprocess.Popen([_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "-f", "-", str(path)],
-                                env=env, stdout=subprocess.PIPE, stderr=dump_err)
-        load = subprocess.Popen([_pg_tool("psql"), *args, "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction",
-                                 "-c", drops, "-f", "-", "-d", connection.settings_dict["NAME"]],
-                                env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=load_err)
-        assert dump.stdout is not None and load.stdin is not None
-        try:
-            shutil.copyfileobj(dump.stdout, load.stdin, 1 << 20)
-            if dump.wait():
-                load.stdin.write(b"\\.\n\nDO $$ BEGIN RAISE EXCEPTION 'pg_restore failed: nothing restored'; END $$;\n")
-            elif counts:  # before the commit: every table holds the rows the manifest says
-                load.stdin.write(_count_check_sql(counts).encode())
-            load.stdin.close()
-        except BrokenPipeError:  # psql stopped at an error: it rolled back
-            dump.kill()
-            dump.wait()
-            try:
-                load.stdin.close()
-            except BrokenPipeError:
-                pass
-        load.wait()
-        if dump.returncode or load.returncode:
-            dump_err.seek(0)
-            load_err.seek(0)
-            errors = (dump_err.read() + load_err.read()).decode(errors="replace").strip()
-            raise BackupError(f"pg_restore failed: {errors}")
+    with tempfile.TemporaryDirectory(prefix="sicollect-restore-") as tmp:
+        # The whole script is written first and psql reads it from the file: if this process dies while psql
+        # runs, psql still reaches the end and commits the whole restore, or rolls it back; it never sees an
+        # early end of its input (which it would commit, half restored).
+        script = Path(tmp) / "restore.sql"
+        dump = subprocess.run([_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "-f", str(script),
+                               str(path)], env=env, capture_output=True, text=True)
+        if dump.returncode:
+            raise BackupError(f"pg_restore failed: {dump.stderr.strip()}")
+        if counts:  # before the commit: every table holds the rows the manifest says
+            with open(script, "a", encoding="utf-8") as fh:
+                fh.write(_count_check_sql(counts))
+        fault_point("restore:script-written")
+        load = subprocess.run([_pg_tool("psql"), *args, "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction",
+                               "-c", drops, "-f", str(script), "-d", connection.settings_dict["NAME"]],
+                              env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              text=True)
+        if load.returncode:
+            raise BackupError(f"pg_restore failed (rolled back, nothing restored): {load.stderr.strip()[-2000:]}")
 
 
 def _count_check_sql(counts: dict[str, int]) -> str:
@@ -386,7 +379,7 @@ def _count_check_sql(counts: dict[str, int]) -> str:
         f"IF (SELECT count(*) FROM {connection.ops.quote_name(t)}) <> {int(n)} THEN "
         f"RAISE EXCEPTION 'restored table % holds a different row count than the manifest', {_sql_text(t)}; END IF; "
         for t, n in sorted(counts.items()))
-    return f"\nDO $$ BEGIN {checks}END $$;\n"
+    return f"\nRESET search_path;\nDO $$ BEGIN {checks}END $$;\n"  # pg_restore's script empties search_path
 
 
 def _sql_text(value: str) -> str:
