@@ -225,7 +225,7 @@ def inspect(path: Path) -> RestorePlan:
     loader = MigrationLoader(None, ignore_no_migrations=True)
     known = set(loader.disk_migrations)
     applied = {(a, n) for a, n in migrations}
-    unknown = sorted(applied - known - {(a, n) for a, n in applied if a not in loader.migrated_apps})
+    unknown = sorted(applied - known)
     if unknown:
         raise BackupError(f"{path}: made by a newer version (migration {unknown[0][0]}.{unknown[0][1]} is unknown "
                           "to this code): upgrade sicollect first")
