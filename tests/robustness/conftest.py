@@ -48,8 +48,8 @@ def _table_digest(rows: list[tuple[Any, ...]]) -> str:
     return h.hexdigest()[:16]
 
 
-#: tables that change on every request or login, not data
-VOLATILE = {"sicollect_cache", "django_session", "axes_accessattempt", "axes_accesslog", "axes_accessfailurelog"}
+#: tables that change on every request or login (the cache, sessions, login attempts, tokens' last use), not data
+VOLATILE = {"sicollect_cache", "api_apitoken", "django_session", "axes_accessattempt", "axes_accesslog", "axes_accessfailurelog"}
 
 
 def snapshot(path: Path | None = None) -> dict[str, tuple[int, str]]:
