@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 from openpyxl import load_workbook
 
@@ -49,7 +50,8 @@ def evil() -> dict[str, Any]:
     Unit.objects.filter(code="HL001").update(name=EVIL_UNIT)
     Person.objects.filter(si_code="2201000001").update(full_name="Nguyễn\x01 Thị Lan")
     Person.objects.filter(si_code="2201000002").update(full_name=EVIL_PERSON)
-    AuditEvent.record("record_payment", "=cmd|' /C calc'!A0", "payment", "P-\x00-1", unit_code="HL001")
+    nul = "\x00" if connection.vendor == "sqlite" else "\x01"  # PostgreSQL text cannot hold a NUL at all
+    AuditEvent.record("record_payment", "=cmd|' /C calc'!A0", "payment", f"P-{nul}-1", unit_code="HL001")
     return province
 
 

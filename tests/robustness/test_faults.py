@@ -91,7 +91,7 @@ def test_a_second_writer_refuses_with_exit_2_naming_the_holder(db: FileDb) -> No
 
 
 def test_a_second_writer_waits_with_a_message_and_then_goes_through(db: FileDb) -> None:
-    holder = hold_lock(db, 2)
+    holder = hold_lock(db, 8)  # longer than a subprocess takes to start
     code, out = db.run("import", str(db.tmp / "in"), SICOLLECT_LOCK_WAIT="60")
     holder.join()
     assert code == 0, out
