@@ -34,6 +34,7 @@ from sicollect.contributions.statement import statement
 from sicollect.core.months import Month
 
 from . import factories as f
+from .robustness.conftest import survived
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -149,6 +150,7 @@ def test_a_close_killed_in_the_middle_leaves_the_month_open_and_a_rerun_complete
     assert done == {"ledger": province, "closed": ["2025-07", "2025-08", "2025-09"], "locks": []}
     ta0001 = {(r[2], r[3]): r[6] for r in done["ledger"] if r[0] == "TA0001" and r[1] == "2025-09-01"}
     assert ta0001[("due", "HI")] == 450_000 and ta0001[("interest", "HI")] == 4_050
+    survived()  # the robustness tally (tests/robustness)
 
 
 def test_a_second_close_while_one_runs_is_refused_and_the_first_completes(
@@ -169,3 +171,4 @@ def test_a_second_close_while_one_runs_is_refused_and_the_first_completes(
     code, out = finish(first)
     assert code == 0, out
     assert figures(db) == {"ledger": province, "closed": ["2025-07", "2025-08", "2025-09"], "locks": []}
+    survived()
