@@ -108,3 +108,24 @@ def test_two_imports_at_once_both_finish_and_the_second_writes_nothing_new(db: F
     text = "".join(o + e for o, e in outs)
     assert "Traceback" not in text and text.count("payments.csv: 1 created") == 1, text
     survived()
+
+
+def test_the_close_names_a_stored_value_it_cannot_compute_and_writes_nothing(db: FileDb) -> None:
+    """A payment of 2**63-1 put in by SQL (past every door): the close used to crash with ``integer overflow``
+    (or ``RuleMissing`` for a payment dated 0001-01-01); now it names the unit and the row, exits 2, writes
+    nothing."""
+    from django.db import connection
+
+    from sicollect.contributions.models import Payment
+
+    Payment.objects.filter(payment_id="RB-1").update(amount=2**63 - 1)
+    if connection.vendor == "sqlite":  # the file was copied before the update: copy it again
+        again = db.tmp / "again"
+        again.mkdir()
+        db = FileDb(again)
+    before = db.snapshot()
+    code, out = db.run("close", "--through", "2025-09")
+    assert code == 2 and "Traceback" not in out, out
+    assert "unit RB0001: payment 'RB-1': amount 9,223,372,036,854,775,807 outside 1 … 1,000,000,000,000" in out
+    unchanged(before, db.snapshot())
+    survived()

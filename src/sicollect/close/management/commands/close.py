@@ -53,6 +53,14 @@ class Command(BaseCommand):
             through = Month.parse(opts["through"])
         except ValueError as exc:
             raise CommandError(f"--through: {exc}") from exc
+        from sicollect.core.domain import stored_values_outside
+
+        outside = stored_values_outside()  # a value the close cannot compute: named, nothing written
+        if outside:
+            for line in outside:
+                self.stderr.write(line)
+            raise CommandError(f"{len(outside)}{'+' if len(outside) >= 20 else ''} stored value(s) outside the input "
+                               "domain (core/domain.py): fix or remove them first; nothing was closed", returncode=2)
         engine = ENGINES[opts["engine"]]()
         try:
             summary = service.close(through, engine=engine, progress=True, break_lock=opts["break_lock"],
