@@ -127,7 +127,7 @@ def _pg_lock(holder: str, wait: float, stream: Any) -> Iterator[None]:
     try:
         raw.autocommit = True
         with raw.cursor() as cur:
-            cur.execute("SELECT set_config('application_name', %s, false)", [("sicollect writer: " + holder)[:63]])
+            cur.execute("SELECT set_config('application_name', %s, false)", [holder[:63]])  # PostgreSQL keeps 63
             deadline = time.monotonic() + wait
             said = False
             while True:
