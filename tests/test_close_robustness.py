@@ -34,6 +34,7 @@ from sicollect.contributions.statement import statement
 from sicollect.core.months import Month
 
 from . import factories as f
+from .robustness.conftest import survived
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -75,9 +76,9 @@ class Database:
             return plain(cur.fetchall())
 
 
-    def close(self, pause: str = "", *extra: str) -> subprocess.Popen[str]:
+    def close(self, pause: str = "", *extra: str, lock_wait: str = "60") -> subprocess.Popen[str]:
         env = {**os.environ, "DATABASE_URL": self.url, "DJANGO_SETTINGS_MODULE": "sicollect.settings",
-               "PYTHONPATH": str(ROOT / "src"), "SICOLLECT_TEST_PAUSE": pause}
+               "PYTHONPATH": str(ROOT / "src"), "SICOLLECT_TEST_PAUSE": pause, "SICOLLECT_LOCK_WAIT": lock_wait}
         return subprocess.Popen([sys.executable, "-m", "sicollect.cli", "close", "--through", "2025-09", *extra],
                                 env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -149,22 +150,25 @@ def test_a_close_killed_in_the_middle_leaves_the_month_open_and_a_rerun_complete
     assert done == {"ledger": province, "closed": ["2025-07", "2025-08", "2025-09"], "locks": []}
     ta0001 = {(r[2], r[3]): r[6] for r in done["ledger"] if r[0] == "TA0001" and r[1] == "2025-09-01"}
     assert ta0001[("due", "HI")] == 450_000 and ta0001[("interest", "HI")] == 4_050
+    survived()  # the robustness tally (tests/robustness)
 
 
 def test_a_second_close_while_one_runs_is_refused_and_the_first_completes(
         province: list[tuple[Any, ...]], tmp_path: Path) -> None:
-    """The first close waits inside its transaction holding the lock; the second, started then,
-    exits with code 1 and "another close is running (HOST:PID …); wait for it to finish" naming the
-    first, writing nothing. Let go, the first commits the same ledger as an uninterrupted close."""
+    """The first close waits inside its transaction holding the writer lock; the second, started then,
+    says it waits for the lock held by the first (its pid), and after SICOLLECT_LOCK_WAIT (1 s here) exits
+    with code 2 naming it, writing nothing. Let go, the first commits the same ledger as an uninterrupted close."""
     db = Database(tmp_path)
     gate = tmp_path / "gate"
     gate.touch()
     first = db.close(f"ledger:{gate}")
     wait_for(Path(f"{gate}.paused"), first)
-    code, out = finish(db.close())
-    assert code == 1, out
-    assert "another close is running" in out and f":{first.pid} since" in out and "wait for it to finish" in out
+    code, out = finish(db.close(lock_wait="1"))  # the writer lock (core.locks): waits 1 s, then exit 2
+    assert code == 2, out
+    assert "waiting for the writer lock held by close by" in out and f"pid {first.pid} on" in out
+    assert "another writer holds the database" in out and "nothing was written" in out
     gate.unlink()
     code, out = finish(first)
     assert code == 0, out
     assert figures(db) == {"ledger": province, "closed": ["2025-07", "2025-08", "2025-09"], "locks": []}
+    survived()

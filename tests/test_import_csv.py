@@ -348,5 +348,6 @@ def test_physical_line_numbers_count_quoted_newlines(tmp_path: Path) -> None:
     with pytest.raises(ImportErrors) as info:
         import_dir(write(tmp_path, files))
     assert [str(e) for e in info.value.errors] == [
-        "offices.csv:5: parent_code: unknown office 'NOPE'"
+        "offices.csv:2: name: control character U+000A at position 3",  # a name is one line
+        "offices.csv:5: parent_code: unknown office 'NOPE'",  # the quoted newline still counts
     ]

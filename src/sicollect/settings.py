@@ -131,8 +131,9 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # Imports and the close write in bulk; wait for a lock rather than fail at once.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
+    # Imports and the close write in bulk; wait for a lock rather than fail at once. WAL: readers (the web
+    # app) never wait for a writer; writers take turns through core.locks.writer_lock.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=30, init_command="PRAGMA journal_mode=WAL;")
     # A transaction takes the write lock when it begins, not at its first write: a writer that reads
     # before it writes (posting reads the ledger, then appends its differences) cannot be overtaken by
     # another one between the two, and waits for it instead of failing with "database is locked".

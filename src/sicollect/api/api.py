@@ -14,7 +14,7 @@ from django.core.cache import caches
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import NinjaAPI, Schema, Status
+from ninja import Field, NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.pagination import paginate
 from ninja.security import HttpBearer
@@ -22,6 +22,7 @@ from ninja.throttling import AuthRateThrottle
 
 from sicollect.contributions.models import Channel, LedgerEntry, Payment
 from sicollect.contributions.statement import interest_lines, statement
+from sicollect.core import domain
 from sicollect.core.months import Month
 from sicollect.core.privacy import mask_id
 from sicollect.exchange.models import AuditEvent
@@ -30,7 +31,7 @@ from sicollect.web import policy
 from sicollect.web.models import Role
 
 from .models import ApiToken, digest
-from .pagination import MAX_DONG, Pages
+from .pagination import Pages
 
 
 class TokenAuth(HttpBearer):
@@ -179,11 +180,13 @@ class PersonOut(Schema):
 
 
 class PaymentIn(Schema):
-    payment_id: str
-    unit: str
+    """Lengths are the model's (contributions.Payment): a longer value is a 422 naming the field."""
+
+    payment_id: str = Field(..., max_length=64)
+    unit: str = Field(..., max_length=20)
     paid_on: date
     amount: int
-    reference: str = ""
+    reference: str = Field("", max_length=300)
 
 
 class PaymentOut(Schema):
@@ -269,20 +272,26 @@ def post_payment(request: HttpRequest, body: PaymentIn) -> Any:
     payment again answers 200 and changes nothing; another payment under that id is a 409."""
     if policy.access(request.user).role == Role.VIEWER:
         raise ApiError(403, "forbidden", "viewers cannot record payments")
-    unit = policy.unit_or_404(request.user, body.unit)
     fields = {}
-    if body.amount <= 0:
-        fields["amount"] = "must be a positive number of đồng"
-    elif body.amount > MAX_DONG:
-        fields["amount"] = f"is more than {MAX_DONG:,} đồng"
-    if body.paid_on > timezone.localdate():
+    checks: dict[str, Any] = {  # the input domain (core.domain), as every other door checks it
+        "payment_id": lambda: domain.model_text(Payment, "payment_id", body.payment_id),
+        "unit": lambda: domain.text(body.unit, max_length=20),
+        "reference": lambda: domain.model_text(Payment, "reference", body.reference, required=False),
+        "amount": lambda: domain.amount(body.amount),
+        "paid_on": lambda: domain.money_date(body.paid_on),
+    }
+    clean: dict[str, Any] = {}
+    for name, check in checks.items():
+        try:
+            clean[name] = check()
+        except domain.DomainError as exc:
+            fields[name] = str(exc)
+    if body.paid_on > timezone.localdate() and "paid_on" not in fields:
         fields["paid_on"] = "is in the future"
-    elif body.paid_on < EARLIEST:
-        fields["paid_on"] = f"is before {EARLIEST}"
-    if not body.payment_id.strip():
-        fields["payment_id"] = "required"
     if fields:
         raise ApiError(422, "invalid", "the request has invalid fields", fields)
+    body.payment_id, body.reference = clean["payment_id"], clean["reference"]
+    unit = policy.unit_or_404(request.user, clean["unit"])
     out = {"payment_id": body.payment_id, "unit": unit.code, "paid_on": body.paid_on, "amount": body.amount,
            "reference": body.reference}
     existing = Payment.objects.filter(payment_id=body.payment_id).first()

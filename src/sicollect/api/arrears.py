@@ -218,6 +218,12 @@ def check_reward_batch(request: HttpRequest, body: RewardIn) -> Any:
     keys = [k.strip() for k in body.keys if k.strip()]
     if not keys or len(keys) > 5000:
         raise ApiError(422, "invalid", "the request has invalid fields", {"keys": "1 to 5000 codes"})
+    from sicollect.core import domain
+
+    try:  # core.domain: a unit code or tax code is at most 20 characters, no control characters
+        keys = [domain.text(k, max_length=20) for k in keys]
+    except domain.DomainError as exc:
+        raise ApiError(422, "invalid", "the request has invalid fields", {"keys": str(exc)}) from None
     day = body.as_of or default_as_of()
     return [{"unit": a.unit, "may_confirm": a.may_confirm, "reason": a.reason, "as_of": day}
             for a in check_visible(request.user, keys, day)]

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import transaction
 
+from sicollect.core.safe_export import SafeSheet
 from .models import Case, CaseEvent, Commitment, CommitmentStatus, Disclosure, DisclosureStatus
 
 LIVE = [DisclosureStatus.CANDIDATE, DisclosureStatus.APPROVED, DisclosureStatus.PUBLISHED]
@@ -119,7 +120,7 @@ def export_xlsx(as_of: date, where: Any = None) -> bytes:
     from openpyxl import Workbook
 
     wb = Workbook()
-    ws = wb.active
+    ws = SafeSheet(wb.active)  # core.safe_export
     ws.title = "Cong khai"
     ws.append([f"DANH SÁCH ĐƠN VỊ CHẬM ĐÓNG BHXH, BHYT, BHTN (đến ngày {as_of:%d/%m/%Y})"])
     ws.append(["STT", "Mã đơn vị", "Tên đơn vị", "Mã số thuế", "Cơ quan BHXH", "Số tháng chậm đóng",

@@ -23,6 +23,7 @@ from django.template.loader import render_to_string
 from sicollect.contributions.statement import interest_lines, statement
 from sicollect.core.money import format_vnd
 from sicollect.core.months import Month
+from sicollect.core.safe_export import SafeSheet
 from sicollect.registry.models import Office, Unit
 
 from . import vietqr
@@ -147,7 +148,7 @@ def batch(issued_from: date, issued_to: date, out_dir: Path, progress: bool = Fa
         path.write_bytes(pdf_of(items))
         written.append(path)
     wb = Workbook()
-    ws = wb.active
+    ws = SafeSheet(wb.active)  # core.safe_export
     ws.title = "So dang ky"
     ws.append(["Số", "Ngày", "Cơ quan BHXH", "Mã đơn vị", "Tên đơn vị", "Bước", "Kỳ", "Gốc", "Lãi", "Tổng",
                "Hạn nộp", "Nội dung chuyển khoản"])

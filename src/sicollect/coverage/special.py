@@ -14,6 +14,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from sicollect.core import domain
 from sicollect.exchange.csv_import import ImportError_, ImportErrors
 from sicollect.exchange.tabular import cells_of, read_sheet
 from sicollect.registry.models import Commune, Person
@@ -53,7 +54,7 @@ def import_special(path: Path) -> SpecialImportResult:
         if not _ID.fullmatch(nid):
             c.error("national_id", f"must be 12 digits, got {nid!r}")
         name = c.text("full_name", 200)
-        born = c.date("birth_date", required=False)
+        born = c.within("birth_date", c.date("birth_date", required=False), domain.birth_date)  # core.domain
         listed = c.date("listed_on")
         if c.ok:
             c.unique("national_id", (group, commune, nid), seen, f"member {nid} of {group} in {commune}")

@@ -261,6 +261,24 @@ def _duplicate_of(e: StatementEntry) -> BankEntry | None:
 _SAME = ("booked_on", "amount", "direction")
 
 
+def out_of_domain(name: str, entries: list[StatementEntry]) -> list[ImportError_]:
+    """Entries whose amount or dates are outside the input domain (core.domain): a credit dated 2099 would
+    post its unit's ledger out to 2099, an amount near 2**63 would overflow the close."""
+    from sicollect.core import domain
+
+    bounds = domain.bounds()
+    out = []
+    for e in entries:
+        for fname, check in (("amount", lambda e=e: domain.amount(e.amount)),
+                             ("booked_on", lambda e=e: domain.money_date(e.booked_on, bounds)),
+                             ("value_on", lambda e=e: e.value_on and domain.money_date(e.value_on, bounds))):
+            try:
+                check()
+            except domain.DomainError as exc:
+                out.append(ImportError_(name, e.line, fname, str(exc)))
+    return out
+
+
 def import_statement(path: Path, fmt: str | None = None, layout: CsvLayout | None = None, actor: str = "",
                      post: bool = True, encoding: str | None = None) -> BankReport:
     """Read, check and record a bank statement file, all or nothing.
@@ -297,6 +315,7 @@ def import_statement(path: Path, fmt: str | None = None, layout: CsvLayout | Non
                                            f"entry {e.statement_id}/{e.entry_id} was imported with {name} "
                                            f"{getattr(old, name)}, this file has {getattr(e, name)}; "
                                            "an import never changes a bank entry"))
+    errors += out_of_domain(path.name, fresh)  # core.domain: before any entry becomes a payment
     if errors:
         raise ImportErrors(sorted(errors, key=lambda x: (x.line, x.field)), parsed.warnings)
     report = BankReport(None, parsed.format, entries=len(parsed.entries), already=len(parsed.entries) - len(fresh),

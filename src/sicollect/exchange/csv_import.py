@@ -34,6 +34,8 @@ from django.db import connection, models, transaction
 from tqdm import tqdm
 
 from sicollect.contributions.models import Channel, Payment
+from sicollect.core import domain
+from sicollect.core.faults import fault_point
 from sicollect.core.months import Month
 from sicollect.plans.models import Indicator, PlanTarget
 from sicollect.registry.models import (
@@ -347,7 +349,14 @@ def _max(model: type[models.Model], name: str) -> int:
 class _Cells:
     """One data row being parsed: typed getters record an error and return None, never raise."""
 
-    def __init__(self, table: _Table, row: _Row, errors: list[ImportError_]) -> None:
+    def __init__(
+        self,
+        table: _Table,
+        row: _Row,
+        errors: list[ImportError_],
+        bounds: domain.Bounds | None = None,
+    ) -> None:
+        self.bounds = bounds or domain.bounds()
         self.file = table.name
         self.index = table.index
         self.line = row.line
@@ -359,19 +368,35 @@ class _Cells:
         """The stripped cell (rows reaching here have the header's shape and all columns)."""
         return self.cells[self.index[name]].strip()
 
+    def cell(self, name: str) -> str:
+        """The cell as the file has it."""
+        return self.cells[self.index[name]]
+
     def error(self, name: str, reason: str) -> None:
         self.errors.append(ImportError_(self.file, self.line, name, reason))
         self.ok = False
 
     def text(self, name: str, max_length: int, *, required: bool = True) -> str:
-        value = self.raw(name)
-        if required and not value:
-            self.error(name, "required")
-        elif len(value) > max_length:
-            self.error(name, f"longer than {max_length} characters")
+        """The cell NFC-normalised and stripped; control characters and over-long text refused
+        (core.domain.text)."""
+        try:
+            return domain.text(self.cell(name), max_length=max_length, required=required)
+        except domain.DomainError as exc:
+            self.error(name, str(exc))
+            return self.raw(name)
+
+    def within(self, name: str, value: T | None, check: Callable[..., Any]) -> T | None:
+        """``value`` if ``check(value, bounds)`` holds (core.domain), else an error and None."""
+        if value is None:
+            return None
+        try:
+            check(value, self.bounds)
+        except domain.DomainError as exc:
+            self.error(name, str(exc))
+            return None
         return value
 
-    def integer(self, name: str, *, minimum: int) -> int | None:
+    def integer(self, name: str, *, minimum: int, maximum: int = _BIGINT_MAX) -> int | None:
         raw = self.raw(name)
         what = {0: "a non-negative integer", 1: "a positive integer"}.get(
             minimum, f"an integer >= {minimum}"
@@ -380,8 +405,8 @@ class _Cells:
             self.error(name, f"must be {what}, got {raw!r}")
             return None
         value = int(raw)
-        if value > _BIGINT_MAX:
-            self.error(name, f"too large: {raw}")
+        if value > maximum:
+            self.error(name, f"too large: {raw} (at most {maximum:,})")
             return None
         return value
 
@@ -503,6 +528,7 @@ class _Importer:
         self.participations: Changes[ParticipationRow] = Changes()
         self.payments: Changes[PaymentRow] = Changes()
         self.plans: Changes[PlanRow] = Changes()
+        self.bounds = domain.bounds()  # the input domain's date window (core.domain)
 
     # ---- plumbing
 
@@ -526,7 +552,7 @@ class _Importer:
         """The well-shaped rows of a file, ready to parse."""
         for row in self.bar(table.rows, table.name):
             if row.ok:
-                yield _Cells(table, row, self.errors)
+                yield _Cells(table, row, self.errors, self.bounds)
 
     def keys(self, name: str, column: str) -> set[str]:
         table = self.tables.get(name)
@@ -684,7 +710,9 @@ class _Importer:
             status = c.choice("status", STATUSES, STATUSES)
             region = c.choice("region", REGIONS, ("I", "II", "III", "IV", "1", "2", "3", "4"))
             cycle = c.choice("payment_cycle", CYCLES, CYCLES)
-            registered_on = c.date("registered_on")
+            registered_on = c.within(
+                "registered_on", c.date("registered_on"), domain.registered_date
+            )
             if c.ok:
                 assert ownership and status and region and cycle and registered_on
                 row = UnitRow(
@@ -748,9 +776,13 @@ class _Importer:
             si_code = c.text("si_code", _max(Person, "si_code"))
             if si_code:
                 c.unique("si_code", si_code, first, repr(si_code))
+                c.within("si_code", si_code, lambda v, _b: domain.si_code(v))
             national_id = c.text("national_id", _max(Person, "national_id"), required=False)
+            c.within("national_id", national_id or None, lambda v, _b: domain.national_id(v))
             full_name = c.text("full_name", _max(Person, "full_name"))
-            birth_date = c.date("birth_date", required=False)
+            birth_date = c.within(
+                "birth_date", c.date("birth_date", required=False), domain.birth_date
+            )
             sex = c.choice("sex", SEXES, ("M", "F", "Nam", "Nữ"))
             commune = c.text("commune_code", _max(Commune, "code"), required=False) or None
             if not c.ok:
@@ -807,13 +839,19 @@ class _Importer:
             if not unit:
                 c.error("unit_code", "required")
             c.known("unit_code", unit, self.unit_codes, "unit")
-            from_month = c.month("from_month")
-            to_month = c.month("to_month", required=False)
+            from_month = c.within("from_month", c.month("from_month"), domain.month)
+            to_month = c.within(
+                "to_month",
+                c.month("to_month", required=False),
+                lambda v, b: domain.month(v, b, end=True),
+            )
             if from_month and to_month and to_month < from_month:
                 c.error("to_month", f"{to_month} is before from_month {from_month}")
-            wage = c.integer("wage", minimum=0)
+            wage = c.integer("wage", minimum=0, maximum=domain.MAX_WAGE)
             funds = c.funds("funds")
-            declared_on = c.date("declared_on", required=False)
+            declared_on = c.within(
+                "declared_on", c.date("declared_on", required=False), domain.money_date
+            )
             retro = c.choice("retro_interest", RETRO, ("0", "1"))
             key = (si_code, unit, from_month, declared_on)
             if c.ok:
@@ -916,8 +954,8 @@ class _Importer:
                 c.unique("payment_id", payment_id, first, repr(payment_id))
             unit = c.text("unit_code", _max(Unit, "code"))
             c.known("unit_code", unit, self.unit_codes, "unit")
-            paid_on = c.date("paid_on")
-            amount = c.integer("amount", minimum=1)
+            paid_on = c.within("paid_on", c.date("paid_on"), domain.money_date)
+            amount = c.integer("amount", minimum=1, maximum=domain.MAX_AMOUNT)
             reference = c.text("reference", _max(Payment, "reference"), required=False)
             if not c.ok:
                 continue
@@ -978,7 +1016,7 @@ class _Importer:
             office = c.text("office_code", _max(Office, "code"))
             c.known("office_code", office, self.office_codes, "office")
             indicator = c.choice("indicator", INDICATORS, Indicator.values)
-            value = c.integer("value", minimum=0)
+            value = c.integer("value", minimum=0, maximum=domain.MAX_PLAN_VALUE)
             key = (year, office, indicator)
             if c.ok:
                 c.unique(
@@ -1060,6 +1098,7 @@ class _Importer:
         self.write_communes()
         self.write_units()
         self.write_persons()
+        fault_point("import:persons-written")
         self.write_participations()
         self.write_payments()
         self.write_plans()
@@ -1104,7 +1143,9 @@ def import_dir(path: Path, *, progress: bool | None = None, actor: str = "") -> 
             order = {name: i for i, name in enumerate(FILES)}
             errors = sorted(importer.errors, key=lambda e: (order.get(e.file, len(order)), e.line))
             raise ImportErrors(errors, importer.warnings)
+        fault_point("import:checked")
         importer.write()
+        fault_point("import:written")
         report = importer.report()
         if any(c.created or c.updated for c in report.files.values()):  # a no-op rerun records nothing
             from .models import AuditEvent
@@ -1112,4 +1153,5 @@ def import_dir(path: Path, *, progress: bool | None = None, actor: str = "") -> 
             AuditEvent.record("import_dir", actor, "import", path.name, source=str(path.resolve()),
                               after={name: str(c) for name, c in report.files.items()},
                               units=len(report.affected_units))
+        fault_point("import:before-commit")
     return report

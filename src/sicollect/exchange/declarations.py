@@ -70,6 +70,7 @@ from sicollect.contributions.assessment import Row, effective_rows
 from sicollect.contributions.calculator import PaymentIn, calculate
 from sicollect.contributions.models import Payment
 from sicollect.contributions.posting import post_units, row_of, terms_of
+from sicollect.core import domain
 from sicollect.core.money import format_vnd
 from sicollect.core.months import Month
 from sicollect.registry.models import Participation, Person, Unit
@@ -211,6 +212,10 @@ def read_declaration(path: Path, unit: Unit, declared_on: date, book: RuleBook |
             f"already imported as batch #{done.pk} ({done.file_name}, {done.created_at:%Y-%m-%d %H:%M}); "
             "nothing was imported again",
         )])
+    try:
+        domain.money_date(declared_on)  # core.domain: within the rules, not far in the future
+    except domain.DomainError as exc:
+        raise ImportErrors([ImportError_(path.name, 1, "declared_on", str(exc))]) from None
     ignored: list[str] = []
     table = read_sheet(path, REQUIRED, OPTIONAL, ALIASES, errors, ignore=True, ignored=ignored,
                        title_rows=TITLE_ROWS, header_rows=0)
@@ -260,8 +265,9 @@ class _Checker:
         action = ACTIONS.get(code)
         if action is None:
             c.error("action", f"must be one of {', '.join(ACTIONS)}, got {c.raw('action')!r}")
-        from_month = c.month("from_month")
-        to_month = c.month("to_month", required=False)
+        from_month = c.within("from_month", c.month("from_month"), domain.month)  # core.domain
+        to_month = c.within("to_month", c.month("to_month", required=False),
+                            lambda v, b: domain.month(v, b, end=True))
         if from_month and to_month and to_month < from_month:
             c.error("to_month", f"{to_month} is before from_month {from_month}")
         if from_month and from_month > self.declaring + MAX_MONTHS_AHEAD:
@@ -323,9 +329,9 @@ class _Checker:
         ))
 
     def wage(self, c: Cells, action: Action | None) -> int | None:
-        base = c.money("wage", required=False)
-        allowances = c.money("allowances", required=False)
-        supplements = c.money("supplements", required=False)
+        base = c.money("wage", required=False, maximum=domain.MAX_WAGE)  # core.domain
+        allowances = c.money("allowances", required=False, maximum=domain.MAX_WAGE)
+        supplements = c.money("supplements", required=False, maximum=domain.MAX_WAGE)
         if base is None or allowances is None or supplements is None:
             return None
         coefficients = [n for n in COEFFICIENTS if c.raw(n).replace("0", "").replace(",", "").replace(".", "")]
@@ -353,17 +359,19 @@ class _Checker:
             c.error("action", f"{action.code}: not participating in {unit} in {month}; declare TM first")
 
     def new_person(self, c: Cells, si_code: str) -> NewPerson | None:
+        c.within("si_code", si_code, lambda v, _b: domain.si_code(v))  # core.domain: 10 digits
         name = c.raw("full_name")
         if not name:
             c.error("full_name", f"required to register the new person {si_code}")
-        elif len(name) > _max(Person, "full_name"):
-            c.error("full_name", f"longer than {_max(Person, 'full_name')} characters")
+        else:
+            name = c.text("full_name", _max(Person, "full_name"))  # NFC, no control characters
         sex = c.choice("sex", SEX_CODES, ("1", "0", "M", "F", "Nam", "Nữ")) if c.raw("sex") else None
         if not c.raw("sex"):
             c.error("sex", f"required to register the new person {si_code}")
         national_id = c.text("national_id", _max(Person, "national_id"), required=False)
+        c.within("national_id", national_id or None, lambda v, _b: domain.national_id(v))
         _iso_date(c, "birth_date")
-        birth_date = c.date("birth_date", required=False)
+        birth_date = c.within("birth_date", c.date("birth_date", required=False), domain.birth_date)
         if not c.ok or sex is None:
             return None
         return NewPerson(si_code, name, sex, national_id, birth_date)

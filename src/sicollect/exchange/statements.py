@@ -131,6 +131,9 @@ def whole_dong(text: str, path: str, line: int, fname: str, errors: list[ImportE
     except InvalidOperation:
         errors.append(ImportError_(path, line, fname, f"not an amount: {text!r}"))
         return None
+    if not value.is_finite() or value.adjusted() > 18:  # Infinity, NaN, 1E+30: never an amount (core.domain)
+        errors.append(ImportError_(path, line, fname, f"not an amount of đồng: {text.strip()[:40]!r}"))
+        return None
     if value != value.to_integral_value():
         errors.append(ImportError_(path, line, fname, f"VND amounts are whole đồng, got {text!r}"))
         return None

@@ -19,9 +19,75 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 
+from sicollect.core import domain
+
 from .csv_import import ImportError_, _Cells, _Row, _Table
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
+#: an xlsx whose parts unpack to more than this is refused (a zip bomb), as is any part with a DTD
+XLSX_MAX_UNPACKED = 200 * 1024 * 1024
+_DTD_MARKS = (b"<!doctype", b"<!entity")
+
+
+class UnsafeWorkbook(ValueError):
+    """The file is not a plain xlsx workbook: not a zip, too large unpacked, or an XML part with a DTD."""
+
+
+def check_xlsx(source: Path | bytes | io.BytesIO) -> None:
+    """Refuse an xlsx before openpyxl parses it: a DTD or entity declaration in any XML part (XXE, billion
+    laughs: no spreadsheet program writes one), more than ``XLSX_MAX_UNPACKED`` bytes unpacked, or not a
+    zip at all. Raises :class:`UnsafeWorkbook` with the reason."""
+    import zipfile
+
+    handle = io.BytesIO(source) if isinstance(source, bytes) else source
+    try:
+        with zipfile.ZipFile(handle) as archive:
+            members = archive.infolist()
+            if sum(m.file_size for m in members) > XLSX_MAX_UNPACKED:
+                raise UnsafeWorkbook(f"unpacks to more than {XLSX_MAX_UNPACKED // 2**20} MB")
+            for member in members:
+                if not member.filename.lower().endswith((".xml", ".rels", ".vml")):
+                    continue
+                with archive.open(member) as part:
+                    head = part.read(4)
+                    encoding = "utf-16" if head[:2] in (b"\xff\xfe", b"\xfe\xff") else None
+                    tail = b""
+                    chunk = head
+                    while chunk:
+                        text = tail + chunk
+                        if encoding:
+                            text = text.decode(encoding, errors="ignore").encode()
+                        if any(mark in text.lower() for mark in _DTD_MARKS):
+                            raise UnsafeWorkbook(f"{member.filename} declares a DTD or entities: refused")
+                        tail = chunk[-16:]
+                        chunk = part.read(1 << 20)
+    except zipfile.BadZipFile as exc:
+        raise UnsafeWorkbook(f"not an xlsx workbook (not a zip archive: {exc})") from exc
+    except (OSError, EOFError, RuntimeError, NotImplementedError) as exc:  # broken or encrypted member
+        raise UnsafeWorkbook(f"not a readable xlsx workbook: {exc}") from exc
+    finally:
+        if isinstance(handle, io.BytesIO):
+            handle.seek(0)
+
+
+def safe_rows(source: Path | bytes, *, data_only: bool = True) -> list[tuple[object, ...]]:
+    """The first sheet's rows as values, after :func:`check_xlsx`; any failure of openpyxl (a broken
+    part, a bad style, a cell it cannot read) becomes :class:`UnsafeWorkbook`, never a traceback."""
+    from openpyxl import load_workbook
+
+    check_xlsx(source)
+    handle = io.BytesIO(source) if isinstance(source, bytes) else source
+    try:
+        book = load_workbook(handle, read_only=True, data_only=data_only)
+        try:
+            sheet = book.worksheets[0]
+            return list(sheet.iter_rows(values_only=True))
+        finally:
+            book.close()
+    except UnsafeWorkbook:
+        raise
+    except Exception as exc:  # noqa: BLE001 (openpyxl and the XML parser raise many kinds)
+        raise UnsafeWorkbook(f"not a readable xlsx workbook: {type(exc).__name__}: {exc}") from exc
 #: whole đồng, optionally grouped by thousands with dots or commas (not a decimal part)
 _MONEY_RE = re.compile(r"[0-9]{1,15}|[0-9]{1,3}(?:\.[0-9]{3}){1,4}|[0-9]{1,3}(?:,[0-9]{3}){1,4}")
 
@@ -47,7 +113,7 @@ def _cell_text(value: object) -> str:
         value = value.date()
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e18:
         return str(int(value))
     return str(value)
 
@@ -76,21 +142,12 @@ def _read_csv(path: Path, errors: list[ImportError_], encoding: str | None = Non
 
 
 def _read_xlsx(path: Path, errors: list[ImportError_]) -> list[tuple[int, list[str]]]:
-    from openpyxl import load_workbook
-
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 (openpyxl raises many kinds for a bad file)
-        errors.append(ImportError_(path.name, 1, "file", f"not a readable xlsx workbook: {exc}"))
+        rows = safe_rows(path)
+    except UnsafeWorkbook as exc:
+        errors.append(ImportError_(path.name, 1, "file", str(exc)))
         return []
-    try:
-        sheet = book.worksheets[0]
-        return [
-            (i, [_cell_text(v) for v in row])
-            for i, row in enumerate(sheet.iter_rows(values_only=True), start=1)
-        ]
-    finally:
-        book.close()
+    return [(i, [_cell_text(v) for v in row]) for i, row in enumerate(rows, start=1)]
 
 
 def _find_header(raw: list[tuple[int, list[str]]], required: Sequence[str], optional: Sequence[str],
@@ -239,6 +296,10 @@ class Cells(_Cells):
         i = self.index.get(name)
         return self.cells[i].strip() if i is not None else ""
 
+    def cell(self, name: str) -> str:
+        i = self.index.get(name)
+        return self.cells[i] if i is not None else ""
+
     def month(self, name: str, *, required: bool = True):  # type: ignore[no-untyped-def]
         value = self.raw(name)
         if "/" in value:  # forms write 07/2025; xlsx dates arrive as 2025-07-01
@@ -252,8 +313,9 @@ class Cells(_Cells):
             self.cells[i] = value
         return super().month(name, required=required) if i is not None or required else None
 
-    def money(self, name: str, *, required: bool = True) -> int | None:
-        """Whole đồng; ``12.000.000``, ``12,000,000`` and ``12000000`` are the same amount."""
+    def money(self, name: str, *, required: bool = True, maximum: int = domain.MAX_AMOUNT) -> int | None:
+        """Whole đồng; ``12.000.000``, ``12,000,000`` and ``12000000`` are the same amount; at most
+        ``maximum`` (core.domain)."""
         value = self.raw(name).replace(" ", "")
         if not value:
             if required:
@@ -262,8 +324,13 @@ class Cells(_Cells):
         if not _MONEY_RE.fullmatch(value):
             self.error(name, f"must be a whole number of đồng, got {value!r}")
             return None
-        return int(value.replace(".", "").replace(",", ""))
+        number = int(value.replace(".", "").replace(",", ""))
+        if number > maximum:
+            self.error(name, f"too large: {number:,} (at most {maximum:,})")
+            return None
+        return number
 
 
 def cells_of(table: _Table, errors: list[ImportError_]) -> list[Cells]:
-    return [Cells(table, row, errors) for row in table.rows if row.ok]
+    bounds = domain.bounds()
+    return [Cells(table, row, errors, bounds) for row in table.rows if row.ok]

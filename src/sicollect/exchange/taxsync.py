@@ -25,7 +25,6 @@ headcount and wage bill, and the leads), as xlsx or CSV.
 """
 from __future__ import annotations
 
-import csv
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -41,7 +40,10 @@ from django.utils import timezone
 from sicollect.contributions.assessment import headcount
 from sicollect.contributions.models import EntryKind, LedgerEntry, Target
 from sicollect.contributions.posting import row_of
+from sicollect.core import domain
+from sicollect.core import safe_export
 from sicollect.core.months import Month
+from sicollect.core.safe_export import SafeSheet
 from sicollect.registry.models import Commune, Participation, Unit
 
 from .bank import name_key
@@ -119,7 +121,7 @@ def read_tax_list(path: Path) -> tuple[list[EnterpriseRow], str]:
         if status is None:
             c.error("status", f"must be one of {', '.join(s.value for s in TaxStatus)} (or the Vietnamese "
                               f"wording), got {c.raw('status')!r}")
-        status_date = c.date("status_date", required=False)
+        status_date = c.within("status_date", c.date("status_date", required=False), domain.registered_date)
         commune = c.raw("commune_code")
         if commune and commune not in communes:
             c.error("commune_code", f"unknown commune {commune!r}")
@@ -357,7 +359,7 @@ def write_tables(path: Path, tables: dict[str, tuple[list[str], list[list[Any]]]
         book = Workbook()
         book.remove(book.active)
         for name, (header, rows) in tables.items():
-            sheet = book.create_sheet(name)
+            sheet = SafeSheet(book.create_sheet(name))  # core.safe_export
             sheet.append(header)
             for row in rows:
                 sheet.append(row)
@@ -367,7 +369,7 @@ def write_tables(path: Path, tables: dict[str, tuple[list[str], list[list[Any]]]
     for k, (name, (header, rows)) in enumerate(tables.items()):
         target = path if k == 0 else path.with_name(f"{path.stem}-{name}{path.suffix or '.csv'}")
         with target.open("w", encoding="utf-8-sig", newline="") as fh:
-            w = csv.writer(fh)
+            w = safe_export.writer(fh)
             w.writerow(header)
             w.writerows(rows)
         written.append(target)

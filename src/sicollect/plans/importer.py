@@ -21,6 +21,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from sicollect.core import domain
 from sicollect.coverage.models import CollectionAgent
 from sicollect.exchange.csv_import import ImportError_, ImportErrors
 from sicollect.exchange.tabular import cells_of, read_sheet
@@ -64,7 +65,7 @@ def import_plans(path: Path) -> PlanImportResult:
         point = c.raw("point_code")
         officer = c.raw("officer")
         indicator = c.choice("indicator", INDICATORS, Indicator.values)
-        value = c.integer("value", minimum=0)
+        value = c.integer("value", minimum=0, maximum=domain.MAX_PLAN_VALUE)  # core.domain
         if point and officer:
             c.error("point_code", "a row is for a point or for an officer, not both")
         if point:

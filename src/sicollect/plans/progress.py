@@ -27,6 +27,7 @@ from typing import Any
 
 from django.db import transaction
 
+from sicollect.core.safe_export import SafeSheet
 from sicollect.reports.kpi import pct
 
 from . import actuals
@@ -174,7 +175,7 @@ def weekly_xlsx(data: dict[str, Any]) -> bytes:
     from openpyxl.styles import Font
 
     book = Workbook()
-    sheet = book.active
+    sheet = SafeSheet(book.active)  # core.safe_export: no formulas, no control characters
     sheet.title = "Giao ban tuần"
     sheet.append([f"Giao ban tuần {data['week_from']} – {data['week_to']}, số liệu đến {data['as_of']}"])
     sheet["A1"].font = Font(bold=True)

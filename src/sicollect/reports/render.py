@@ -5,6 +5,7 @@ from io import BytesIO
 from typing import Any
 
 from sicollect.core.money import format_vnd
+from sicollect.core.safe_export import SafeSheet
 
 
 def _p(value: float | None, lang: str) -> str:
@@ -87,12 +88,12 @@ def render_xlsx(data: dict[str, Any], ranking: list[dict[str, Any]] | None = Non
     for section in ("revenue", "debt", "participants", "coverage", "enforcement"):
         if section not in data:
             continue
-        ws = wb.create_sheet(section)
+        ws = SafeSheet(wb.create_sheet(section))  # core.safe_export
         ws.append(["as_of", data["as_of"], "office", data["office"] or "province"])
         ws.append([])
         _write(ws, data[section], [])
     if ranking:
-        ws = wb.create_sheet("ranking")
+        ws = SafeSheet(wb.create_sheet("ranking"))
         keys = list(ranking[0])
         ws.append(keys)
         for row in ranking:

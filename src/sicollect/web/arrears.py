@@ -226,8 +226,15 @@ def case_note(request: HttpRequest, code: str) -> HttpResponse:
     if (denied := _can_act(request)) is not None:
         return denied
     case = case_of(request.user, code, request.POST.get("case"))
-    text = request.POST.get("text", "").strip()
+    from sicollect.core import domain
+
     upload = request.FILES.get("attachment")
+    try:  # core.domain: NFC, no control characters, at most 10,000 characters
+        text = domain.text(request.POST.get("text", ""), max_length=10_000, required=False, multiline=True)
+    except domain.DomainError as exc:
+        text = ""
+        messages.error(request, f"text: {exc}")
+        return redirect(f"/arrears/cases/{case.unit.code}/?case={case.pk}#notes")
     if not text:
         messages.error(request, _("A note needs a text."))
     elif upload is not None and upload.size > MAX_UPLOAD:
@@ -323,6 +330,12 @@ def parse_schedule(text: str) -> list[tuple[date, int]]:
                              % {"n": i, "line": line}) from exc
         if amount <= 0:
             raise ValueError(_("schedule line %(n)d: the amount must be positive") % {"n": i})
+        from sicollect.core import domain
+
+        try:
+            domain.amount(amount)  # core.domain: at most MAX_AMOUNT
+        except domain.DomainError as exc:
+            raise ValueError(f"schedule line {i}: {exc}") from None
         out.append((day, amount))
     return out
 
@@ -427,13 +440,13 @@ def read_keys(upload: Any) -> list[str]:
         raise ValueError(_("%(name)s: the file is larger than 5 MB.") % {"name": name})
     data = upload.read()
     if name.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
+        from sicollect.exchange.tabular import UnsafeWorkbook, safe_rows
 
         try:
-            ws = load_workbook(io.BytesIO(data), read_only=True).active
-        except Exception as exc:
+            rows = safe_rows(data)  # a DTD, a zip bomb, a broken part: refused, never a 500
+        except UnsafeWorkbook as exc:
             raise ValueError(_("%(name)s: not a readable xlsx file (%(e)s)") % {"name": name, "e": exc}) from exc
-        cells = [str(r[0]).strip() for r in ws.iter_rows(values_only=True) if r and r[0] is not None]
+        cells = [str(r[0]).strip() for r in rows if r and r[0] is not None]
     else:
         try:
             text = data.decode("utf-8-sig")

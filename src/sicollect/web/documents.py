@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 
 from sicollect.contributions.statement import _LABELS, KEYS
 from sicollect.core.months import Month
+from sicollect.core.safe_export import SafeSheet
 from sicollect.registry.models import Office, Unit
 from sicollect.rules.funds import STATEMENT_COLUMNS
 
@@ -38,7 +39,7 @@ def statement_xlsx(unit: Unit, month: Month, data: dict[str, Any], lines: list[d
     from openpyxl import Workbook
 
     wb = Workbook()
-    ws = wb.active
+    ws = SafeSheet(wb.active)  # core.safe_export
     ws.title = "C12-TS"
     ws.append(["THÔNG BÁO KẾT QUẢ ĐÓNG BHXH, BHYT, BHTN (C12-TS)"])
     ws.append(["Đơn vị", f"{unit.code} {unit.name}", "Tháng", str(month),
@@ -52,7 +53,7 @@ def statement_xlsx(unit: Unit, month: Month, data: dict[str, Any], lines: list[d
         for cell in row:
             cell.number_format = "#,##0"
     if lines:
-        li = wb.create_sheet("Lai cham dong")
+        li = SafeSheet(wb.create_sheet("Lai cham dong"))
         li.append(["Quỹ", "Tháng", "Chế độ", "Căn cứ (đ)", "Lãi suất (ppm)", "Số ngày", "Từ", "Đến", "Tiền lãi (đ)"])
         for ln in lines:
             li.append([ln.get("fund"), ln.get("month"), ln.get("regime"), ln.get("base"), ln.get("rate_ppm"),

@@ -7,14 +7,15 @@ see them, and only when asked). The reason rule is the same for the page and the
 """
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import transaction
 
+from sicollect.core import safe_export
 from sicollect.core.privacy import mask_id
+from sicollect.core.safe_export import SafeSheet
 from sicollect.exchange.models import AuditEvent
 
 MIN_REASON = 10  # characters: "kiểm tra" alone is not a reason
@@ -67,7 +68,7 @@ def do_export_persons(persons: Sequence[Any], actor: str, reason: str, query: st
 
 def to_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     buf = io.StringIO()
-    w = csv.writer(buf)
+    w = safe_export.writer(buf)  # core.safe_export: no formulas, no control characters
     w.writerow(columns)
     w.writerows(rows)
     return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM: Excel opens Vietnamese text right
@@ -77,7 +78,7 @@ def to_xlsx(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(title[:31])
+    sheet = SafeSheet(book.create_sheet(title[:31]))  # core.safe_export
     sheet.append(list(columns))
     for row in rows:
         sheet.append(list(row))

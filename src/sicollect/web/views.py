@@ -322,16 +322,22 @@ def suspense_decide(request: HttpRequest, item_id: int, verb: str) -> HttpRespon
     if item_id not in visible:
         raise Http404("no such item")
     actor = request.user.get_username()
+    from sicollect.core import domain
+
     try:
+        try:  # core.domain: a note is one line of at most 300 characters, no control characters
+            note = domain.text(request.POST.get("note", ""), max_length=300, required=False)
+            reverses = domain.text(request.POST.get("reverses", ""), max_length=64, required=False)
+        except domain.DomainError as exc:
+            raise SuspenseError(f"note: {exc}") from None
         if verb == "assign":
             code = request.POST.get("unit", "").strip()
             if not policy.visible_units(request.user).filter(code=code).exists():
                 raise SuspenseError(_("unknown unit %(code)s") % {"code": code})
-            do_assign_suspense(item_id, code, actor, note=request.POST.get("note", ""),
-                               reverses=request.POST.get("reverses", ""))
+            do_assign_suspense(item_id, code, actor, note=note, reverses=reverses)
             messages.success(request, _("Assigned to %(code)s.") % {"code": code})
         else:
-            do_dismiss_suspense(item_id, actor, request.POST.get("note", ""))
+            do_dismiss_suspense(item_id, actor, note)
             messages.success(request, _("Dismissed."))
     except SuspenseError as e:
         messages.error(request, str(e))

@@ -12,6 +12,7 @@ from typing import Any
 
 from sicollect.close.aging import bucket_of, class_of, load_bands
 from sicollect.close.models import ClosedMonth
+from sicollect.core.safe_export import SafeSheet
 from sicollect.registry.models import Office, Unit
 from sicollect.reports.kpi import Scope
 
@@ -107,7 +108,7 @@ def render_xlsx(wl: Worklist, as_of: date) -> bytes:
     from openpyxl import Workbook
 
     wb = Workbook()
-    ws = wb.active
+    ws = SafeSheet(wb.active)  # core.safe_export: a unit named =HYPERLINK(…) stays text
     ws.title = "Danh sach no"
     ws.append([f"Danh sách đơn vị nợ đến ngày {as_of:%d/%m/%Y}"])
     ws.append(["Mã đơn vị", "Tên đơn vị", "Mã số thuế", "Cơ quan BHXH", "Cán bộ thu", "Số tháng nợ",

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sicollect.close import service
 from sicollect.core.audit import cli_actor
+from sicollect.core.locks import writes
 from sicollect.core.money import format_vnd
 from sicollect.core.months import Month
 from sicollect.core.optional import MissingOptional, require
@@ -51,11 +52,20 @@ class Command(BaseCommand):
                                  "reference: the per-unit calculator")
         parser.add_argument("--break-lock", action="store_true", help="remove the lock left by a dead close")
 
+    @writes("close")  # one writer at a time (core.locks)
     def handle(self, *args: Any, **opts: Any) -> None:
         try:
             through = Month.parse(opts["through"])
         except ValueError as exc:
             raise CommandError(f"--through: {exc}") from exc
+        from sicollect.core.domain import stored_values_outside
+
+        outside = stored_values_outside()  # a value the close cannot compute: named, nothing written
+        if outside:
+            for line in outside:
+                self.stderr.write(line)
+            raise CommandError(f"{len(outside)}{'+' if len(outside) >= 20 else ''} stored value(s) outside the input "
+                               "domain (core/domain.py): fix or remove them first; nothing was closed", returncode=2)
         try:
             engine = ENGINES[opts["engine"]]()
         except MissingOptional as exc:

@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from sicollect.contributions.posting import post_units
+from sicollect.core.locks import writes
 from sicollect.registry.models import Unit
 
 from ._common import month_arg
@@ -18,6 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--through", required=True, help="YYYY-MM")
         parser.add_argument("--unit", action="append", default=[], help="unit code (repeatable); default all")
 
+    @writes("post")  # one writer at a time (core.locks)
     def handle(self, *args: Any, **opts: Any) -> None:
         through = month_arg(opts["through"], "--through")
         units = Unit.objects.all()

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from sicollect.core.locks import writes
 from sicollect.exchange.bank import import_statement
 from sicollect.exchange.csv_import import ImportErrors
 from sicollect.exchange.statements import PRESETS, CsvLayout
@@ -31,6 +32,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-post", action="store_true", help="record payments without posting the ledger")
         parser.add_argument("--actor", default="")
 
+    @writes("bankstatement")  # one writer at a time (core.locks)
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
         if not path.is_file():

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from sicollect.core.locks import writes
 from sicollect.core.months import Month
 from sicollect.exchange.csv_import import ImportErrors
 from sicollect.exchange.declarations import (
@@ -39,6 +40,7 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["text", "json"], default="text", help="preview output")
         parser.add_argument("--actor", default="", help="who imports it (for the audit row)")
 
+    @writes("declare")  # one writer at a time (core.locks)
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
         if not path.is_file():

@@ -13,6 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sicollect.core.audit import cli_actor
+from sicollect.core.locks import writes
 from sicollect.exchange.csv_import import COLUMNS, ImportErrors, import_dir
 
 
@@ -26,6 +27,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("dir", type=Path, help="directory holding the CSV files")
 
+    @writes("import")  # one writer at a time (core.locks)
     def handle(self, *args: Any, **options: Any) -> None:
         directory: Path = options["dir"]
         if not directory.is_dir():

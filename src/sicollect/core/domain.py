@@ -1,0 +1,263 @@
+"""The input domain: what each field coming through a door (``import DIR``, D02-LT, bank and tax files,
+plan files, the API, the web forms) may hold. One place, so every door refuses the same values.
+
+Each check takes the raw value and returns the clean one, or raises :class:`DomainError` with a reason a
+person can act on; the caller adds the file, line and field (``file:line: field: reason``) or the API
+field (422). Nothing here writes.
+
+- **Text**: NFC-normalised (a name typed in decomposed Unicode is stored as the search finds it),
+  stripped, no control characters (C0/C1, surrogates, line/paragraph separators; a multi-line note may
+  hold newlines and tabs), at most the model field's ``max_length``.
+- **Amounts** (integer đồng): ``1 ≤ amount ≤ MAX_AMOUNT`` (10^12 đồng, a thousand billion: no real
+  payment is near it, and the sum of ten million of them still fits a 64-bit integer). ``Infinity``,
+  ``NaN``, ``1E+30`` and fractions of a đồng are refused. Wages: ``0 ≤ wage ≤ MAX_WAGE`` (10^10 a month);
+  plan values ``0 ≤ value ≤ MAX_PLAN_VALUE`` (10^15).
+- **Money dates** (paid on, declared on, booked on, registered on): from the first day the rules cover
+  (the latest of the first contribution-rate, deadline and interest-regime rows: before it the close
+  cannot compute) to ``FUTURE_DAYS`` days after today (``SICOLLECT_FUTURE_DAYS``, default 31).
+  Contribution months: the same bounds, by month (a participation's end month may be up to
+  ``END_MONTH_YEARS`` years ahead). Birth dates: 1900-01-01 to today.
+- **Codes**: an SI code (mã số BHXH) is 10 digits; a national ID is 12 digits (CCCD) or 9 (old CMND),
+  or empty.
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sicollect.core.months import Month
+
+MAX_AMOUNT = 10**12
+MAX_WAGE = 10**10
+MAX_PLAN_VALUE = 10**15
+EARLIEST_BIRTH = date(1900, 1, 1)
+END_MONTH_YEARS = 10
+SI_CODE_RE = re.compile(r"[0-9]{10}")
+NATIONAL_ID_RE = re.compile(r"[0-9]{12}|[0-9]{9}")
+_INT_TEXT = re.compile(r"[+-]?[0-9]{1,20}")
+_DEFAULT_EARLIEST = date(2016, 1, 1)  # the first row of the rules shipped (rules/defaults.py)
+
+
+class DomainError(ValueError):
+    """A value outside the input domain; ``str()`` is the reason, without the field."""
+
+
+def future_days() -> int:
+    try:
+        return max(0, int(os.environ.get("SICOLLECT_FUTURE_DAYS", "31")))
+    except ValueError:
+        return 31
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The date window of one run of an importer (read once: the rules do not change under it)."""
+
+    earliest: date  # first day every rule kind covers
+    today: date
+    latest: date  # today + FUTURE_DAYS
+
+    @property
+    def earliest_month(self) -> Month:
+        return Month.of(self.earliest)
+
+    @property
+    def latest_month(self) -> Month:
+        return Month.of(self.latest)
+
+
+def rules_start() -> date:
+    """The first day on which a contribution rate, a deadline rule and an interest regime are all in force."""
+    from django.db.models import Min
+
+    from sicollect.rules.models import ContributionRate, DeadlineRule, InterestRegime
+
+    firsts = [m.objects.aggregate(first=Min("valid_from"))["first"]
+              for m in (ContributionRate, DeadlineRule, InterestRegime)]
+    known = [d.first_day if isinstance(d, Month) else d for d in firsts if d is not None]
+    return max(known) if known else _DEFAULT_EARLIEST
+
+
+def bounds(today: date | None = None) -> Bounds:
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    return Bounds(rules_start(), today, today + timedelta(days=future_days()))
+
+
+# --------------------------------------------------------------------------- text
+
+
+def _bad_char(ch: str, multiline: bool) -> bool:
+    if multiline and ch in "\n\t\r":
+        return False
+    cat = unicodedata.category(ch)
+    return cat in ("Cc", "Cs", "Zl", "Zp") or ch in "\ufffe\uffff"
+
+
+def text(value: Any, *, max_length: int, required: bool = True, multiline: bool = False) -> str:
+    """NFC, stripped, no control characters, at most ``max_length`` characters."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        value = str(value)
+    bad = next((ch for ch in value if _bad_char(ch, multiline)), None)
+    if bad is not None:
+        raise DomainError(f"control character U+{ord(bad):04X} at position {value.index(bad) + 1}")
+    clean = unicodedata.normalize("NFC", value).strip()
+    if required and not clean:
+        raise DomainError("required")
+    if len(clean) > max_length:
+        raise DomainError(f"longer than {max_length} characters ({len(clean)})")
+    return clean
+
+
+def model_text(model: Any, field: str, value: Any, *, required: bool = True, multiline: bool = False) -> str:
+    """:func:`text` with the model field's own ``max_length``."""
+    max_length = model._meta.get_field(field).max_length
+    return text(value, max_length=max_length or 10**6, required=required, multiline=multiline)
+
+
+def safe_text(value: Any) -> str:
+    """For display of someone else's text in a reason: at most 40 characters, control characters escaped."""
+    shown = "".join(ch if not _bad_char(ch, False) else f"\\x{ord(ch):02x}" for ch in str(value))
+    return shown[:40] + ("…" if len(shown) > 40 else "")
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def integer(value: Any, *, minimum: int, maximum: int, what: str = "amount") -> int:
+    """An integer within ``[minimum, maximum]``. Accepts ints, integral Decimals/floats, and digit strings
+    (a ``.0`` fraction is fine; any other fraction, ``Infinity``, ``NaN`` and exponents are refused)."""
+    if isinstance(value, bool):
+        raise DomainError(f"{what} must be a whole number of đồng, got {value!r}")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float):
+        if not math.isfinite(value) or value != int(value):
+            raise DomainError(f"{what} must be a whole finite number, got {value!r}")
+        number = int(value)
+    elif isinstance(value, Decimal):
+        if not value.is_finite() or value != value.to_integral_value():
+            raise DomainError(f"{what} must be a whole finite number, got {value}")
+        if value.adjusted() > 20:
+            raise DomainError(f"{what} too large: {value} (at most {maximum:,})")
+        number = int(value)
+    else:
+        raw = str(value).strip()
+        if not _INT_TEXT.fullmatch(raw):
+            raise DomainError(f"{what} must be a whole number written in digits, got {safe_text(value)!r}")
+        number = int(raw)
+    if number < minimum:
+        raise DomainError(f"{what} must be at least {minimum:,}, got {number:,}")
+    if number > maximum:
+        raise DomainError(f"{what} too large: {number:,} (at most {maximum:,})")
+    return number
+
+
+def amount(value: Any, *, minimum: int = 1, maximum: int = MAX_AMOUNT) -> int:
+    return integer(value, minimum=minimum, maximum=maximum, what="amount")
+
+
+def wage(value: Any) -> int:
+    return integer(value, minimum=0, maximum=MAX_WAGE, what="wage")
+
+
+def plan_value(value: Any) -> int:
+    return integer(value, minimum=0, maximum=MAX_PLAN_VALUE, what="value")
+
+
+# --------------------------------------------------------------------------- dates
+
+
+def money_date(value: date, b: Bounds | None = None) -> date:
+    """A day money moved or a declaration was made: within the rules' coverage, not far in the future."""
+    b = b or bounds()
+    if value < b.earliest:
+        raise DomainError(f"{value} is before {b.earliest}, the first day the rules cover")
+    if value > b.latest:
+        raise DomainError(f"{value} is more than {(b.latest - b.today).days} days after today ({b.today})")
+    return value
+
+
+def registered_date(value: date, b: Bounds | None = None) -> date:
+    """A unit's registration: may be older than the rules, never in the future beyond the window."""
+    b = b or bounds()
+    if value < EARLIEST_BIRTH:
+        raise DomainError(f"{value} is before {EARLIEST_BIRTH}")
+    if value > b.latest:
+        raise DomainError(f"{value} is more than {(b.latest - b.today).days} days after today ({b.today})")
+    return value
+
+
+def birth_date(value: date, b: Bounds | None = None) -> date:
+    today = b.today if b else bounds().today
+    if value < EARLIEST_BIRTH:
+        raise DomainError(f"{value} is before {EARLIEST_BIRTH}")
+    if value > today:
+        raise DomainError(f"{value} is after today ({today})")
+    return value
+
+
+def month(value: Month, b: Bounds | None = None, *, end: bool = False) -> Month:
+    """A contribution month: from the rules' first month; a start not past the window, an end at most
+    ``END_MONTH_YEARS`` years ahead."""
+    b = b or bounds()
+    if value < b.earliest_month:
+        raise DomainError(f"{value} is before {b.earliest_month}, the first month the rules cover")
+    latest = Month(b.today.year + END_MONTH_YEARS, 12) if end else b.latest_month
+    if value > latest:
+        raise DomainError(f"{value} is after {latest}")
+    return value
+
+
+# --------------------------------------------------------------------------- codes
+
+
+def si_code(value: Any) -> str:
+    clean = text(value, max_length=20)
+    if not SI_CODE_RE.fullmatch(clean):
+        raise DomainError(f"an SI code is 10 digits, got {safe_text(clean)!r}")
+    return clean
+
+
+def national_id(value: Any, *, required: bool = False) -> str:
+    clean = text(value, max_length=20, required=required)
+    if clean and not NATIONAL_ID_RE.fullmatch(clean):
+        raise DomainError(f"a national ID is 12 digits (or 9 for an old ID card), got {len(clean)} characters")
+    return clean
+
+
+# --------------------------------------------------------------------------- stored values
+
+
+def stored_values_outside(limit: int = 20) -> list[str]:
+    """Rows already in the database that the doors would now refuse (written before this module, or around
+    it: the admin, SQL): payments outside the amount bound or dated outside the window, participations with
+    a wage over the bound or a start before the rules. The close checks these first and names them (unit and
+    row) rather than stopping midway with an overflow or a missing rule; empty when all is well."""
+    from sicollect.contributions.models import Payment
+    from sicollect.registry.models import Participation
+
+    b = bounds()
+    out: list[str] = []
+    bad_payments = (Payment.objects.filter(amount__gt=MAX_AMOUNT) | Payment.objects.filter(amount__lt=1)
+                    | Payment.objects.filter(paid_on__lt=b.earliest) | Payment.objects.filter(paid_on__gt=b.latest))
+    for unit, pid, paid_on, amt in bad_payments.values_list("unit__code", "payment_id", "paid_on", "amount")[:limit]:
+        why = (f"amount {amt:,} outside 1 … {MAX_AMOUNT:,}" if not 1 <= amt <= MAX_AMOUNT
+               else f"paid on {paid_on}, outside {b.earliest} … {b.latest}")
+        out.append(f"unit {unit}: payment {safe_text(pid)!r}: {why}")
+    bad_rows = (Participation.objects.filter(wage__gt=MAX_WAGE)
+                | Participation.objects.filter(from_month__lt=b.earliest_month))
+    for unit, si, start, wage_ in bad_rows.values_list("unit__code", "person__si_code", "from_month", "wage")[
+            : max(0, limit - len(out))]:
+        why = f"wage {wage_:,} over {MAX_WAGE:,}" if wage_ > MAX_WAGE else f"starts {start}, before the rules"
+        out.append(f"unit {unit}: participation of {si} from {start}: {why}")
+    return out
