@@ -30,6 +30,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, Sum
+from django.utils.translation import gettext_noop
 
 from sicollect.contributions.models import LedgerEntry, Payment
 from sicollect.registry.models import Unit
@@ -67,33 +68,33 @@ def validate(e: Entry, today: date | None = None) -> dict[str, str]:
     today = today or date.today()
     err = dict(e.errors)
     if e.kind not in ContactKind.values:
-        err.setdefault("kind", f"one of {', '.join(ContactKind.values)}")
+        err.setdefault("kind", gettext_noop("one of call, visit, letter, email"))
     if e.outcome not in ContactOutcome.values:
-        err.setdefault("outcome", f"one of {', '.join(ContactOutcome.values)}")
+        err.setdefault("outcome", gettext_noop("one of reached, promised, no_answer, refused, wrong_contact"))
     if e.contacted_on is None:
-        err.setdefault("contacted_on", "a date YYYY-MM-DD is required")
+        err.setdefault("contacted_on", gettext_noop("a date YYYY-MM-DD is required"))
     elif e.contacted_on > today:
-        err.setdefault("contacted_on", "cannot be in the future")
+        err.setdefault("contacted_on", gettext_noop("cannot be in the future"))
     if len(e.note) > MAX_NOTE:
-        err.setdefault("note", f"at most {MAX_NOTE} characters")
+        err.setdefault("note", gettext_noop("at most 4000 characters"))
     if len(e.contact_name) > 200:
-        err.setdefault("contact_name", "at most 200 characters")
+        err.setdefault("contact_name", gettext_noop("at most 200 characters"))
     if len(e.next_action) > 200:
-        err.setdefault("next_action", "at most 200 characters")
+        err.setdefault("next_action", gettext_noop("at most 200 characters"))
     if (e.promise_amount is None) != (e.promise_date is None):
         err.setdefault("promise_date" if e.promise_date is None else "promise_amount",
-                       "a promise needs both an amount and a date")
+                       gettext_noop("a promise needs both an amount and a date"))
     if e.promise_amount is not None and not 0 < e.promise_amount <= MAX_DONG:
-        err.setdefault("promise_amount", "a positive amount in đồng")
+        err.setdefault("promise_amount", gettext_noop("a positive amount in đồng"))
     if e.promise_date is not None and e.contacted_on is not None and e.promise_date < e.contacted_on:
-        err.setdefault("promise_date", "cannot be before the contact")
+        err.setdefault("promise_date", gettext_noop("cannot be before the contact"))
     if e.outcome == ContactOutcome.PROMISED and e.promise_amount is None and "promise_amount" not in err:
-        err.setdefault("promise_amount", "the outcome 'promised' needs a promise (amount and date)")
+        err.setdefault("promise_amount", gettext_noop("the outcome 'promised' needs a promise (amount and date)"))
     if bool(e.next_action.strip()) != (e.next_action_on is not None):
         err.setdefault("next_action_on" if e.next_action_on is None else "next_action",
-                       "the next action needs both a text and a date")
+                       gettext_noop("the next action needs both a text and a date"))
     if e.next_action_on is not None and e.contacted_on is not None and e.next_action_on < e.contacted_on:
-        err.setdefault("next_action_on", "cannot be before the contact")
+        err.setdefault("next_action_on", gettext_noop("cannot be before the contact"))
     return err
 
 
@@ -106,7 +107,7 @@ def do_log_followup(unit: Unit, officer: Any, e: Entry, source: str, case: Case 
 
     err = validate(e)
     if case is not None and case.unit_id != unit.pk:
-        err["case"] = "not a case of this unit"
+        err["case"] = gettext_noop("not a case of this unit")
     if err:
         raise FollowUpError(err)
     who = actor_name(officer)

@@ -167,8 +167,14 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
         "ledger": ledger, "interest": interest_lines(unit, month), "employees": employees,
         "payments": payments, "history": history, "periods": periods,
         "show_id": policy.can_see_national_id(request.user), "kinds": EntryKind,
-        "case": _case_of(unit),
+        "case": _case_of(unit), **_followups(request, unit),
     })
+
+
+def _followups(request: HttpRequest, unit: Unit) -> dict[str, Any]:
+    from .arrears import followup_context
+
+    return followup_context(request.user, unit)
 
 
 @login_required
