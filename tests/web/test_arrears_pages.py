@@ -13,12 +13,13 @@ A Hạ Long user never sees CP001's case, notices, notes, visits or disclosure e
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from io import BytesIO
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from sicollect.arrears import disclosure, groups, ladder
@@ -91,9 +92,12 @@ def test_bulk_confirm_issues_the_notice_writes_the_audit_and_ignores_other_offic
     assert "1 bước đã duyệt, 1 văn bản đã phát hành" in page
     hl.refresh_from_db()
     cp.refresh_from_db()
-    assert (hl.status, hl.confirmed_by, hl.confirmed_on) == ("confirmed", "hl_off", OCT31)
+    # confirmed on the day the officer confirms (Vietnam's day), not the close's: the deadline is 15 days on
+    today = timezone.localdate()
+    assert (hl.status, hl.confirmed_by, hl.confirmed_on) == ("confirmed", "hl_off", today)
     assert cp.status == "proposed"  # CP001 is not hl_off's: untouched
     n = Notice.objects.get()
+    assert (n.issued_on, n.pay_by, n.period) == (today, today + timedelta(days=15), "2025-10")
     assert (n.unit.code, n.total, n.figures["principal"], n.figures["interest"]) == ("HL001", 1_812_420, 1_800_000,
                                                                                       12_420)
     audit = AuditEvent.objects.get(action="confirm_case_step")

@@ -82,3 +82,15 @@ def test_an_officer_lands_on_my_work_a_manager_on_the_dashboard(qn: dict[str, An
     assert r["Location"] == "/"
     r = Client().post("/login/?next=/units/", {"username": "hl_off", "password": PASSWORD})
     assert r["Location"] == "/units/"
+
+
+@pytest.mark.parametrize(("url", "field"), [
+    ("/worklist/?officer=x", "officer"), ("/worklist/?min_amount=abc", "min_amount"),
+    ("/worklist/?sort=nope", "sort"), ("/?as_of=2025-13-01", "as_of"), ("/arrears/?min_months=two", "min_months"),
+    ("/plans/?period=fortnight", "period"), ("/plans/?level=street", "level"), ("/coverage/?as_of=31/10/2025", "as_of"),
+])
+def test_a_malformed_filter_is_a_400_naming_it_not_a_silent_fallback(qn: dict[str, Any], url: str, field: str) -> None:
+    r = as_user(qn, "prov").get(url)
+    assert r.status_code == 400
+    assert r.context["errors"][0][0] == field and 'id="form-errors"' in r.content.decode()
+    assert as_user(qn, "prov").get("/worklist/?min_amount=1.000.000&sort=code").status_code == 200

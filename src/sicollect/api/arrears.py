@@ -239,7 +239,9 @@ def confirm_steps(request: HttpRequest, body: ConfirmIn) -> Any:
     missing = [i for i in body.ids if i not in seen]
     if missing:
         raise Http404(f"no such step: {', '.join(map(str, missing))}")
-    s = do_confirm_steps(body.ids, request.user, f"API {request.method} {request.path}", body.on)
+    from django.utils import timezone
+
+    s = do_confirm_steps(body.ids, request.user, f"API {request.method} {request.path}", body.on or timezone.localdate())
     return s.as_dict()
 
 

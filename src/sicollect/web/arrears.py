@@ -27,6 +27,7 @@ from django.http import (
     QueryDict,
 )
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_POST
@@ -50,7 +51,7 @@ from sicollect.arrears.models import (
 )
 
 from . import policy
-from .views import PAGE_SIZE, _as_of, _int, _office_and_officer, _pdf, _xlsx
+from .views import PAGE_SIZE, _as_of, _filter_int, _int, _office_and_officer, _pdf, _xlsx
 from .worklist import default_as_of
 
 MAX_UPLOAD = 5 * 1024 * 1024
@@ -87,7 +88,7 @@ def _case_filters(request: HttpRequest) -> CaseFilters:
     g = request.GET
     office, officer = _office_and_officer(request)
     return CaseFilters(step=g.get("step", ""), proposed=g.get("proposed", ""), office=office, officer=officer,
-                       min_months=_int(g.get("min_months")), min_amount=_int(g.get("min_amount")),
+                       min_months=_filter_int(request, "min_months"), min_amount=_filter_int(request, "min_amount"),
                        q=g.get("q", "").strip())
 
 
@@ -169,7 +170,8 @@ def confirm_steps(request: HttpRequest) -> HttpResponse:
     else:
         steps = steps.filter(pk__in=[int(x) for x in request.POST.getlist("step") if x.isdigit()])
     ids = list(steps.order_by("case__unit__code", "step__order").values_list("pk", flat=True))
-    s = do_confirm_steps(ids, request.user, f"web POST {request.path}")
+    # confirmed (and its notice issued, its deadline counted) on the day the officer confirms, in Vietnam
+    s = do_confirm_steps(ids, request.user, f"web POST {request.path}", timezone.localdate())
     messages.success(request, _("%(n)d steps confirmed, %(d)d documents issued.") % {"n": s.confirmed,
                                                                                       "d": s.notices})
     if request.headers.get("HX-Request"):
