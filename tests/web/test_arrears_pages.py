@@ -104,7 +104,8 @@ def test_bulk_confirm_issues_the_notice_writes_the_audit_and_ignores_other_offic
     assert (audit.actor, audit.object_id, audit.detail["unit"], audit.detail["notice"]) == (
         "hl_off", str(hl.pk), "HL001", n.number)
     assert audit.detail["source"] == "web POST /arrears/confirm/"
-    assert re.search(r"NOTICE <strong>1</strong>", page)  # cases by step reached
+    # cases by step reached: the step's name, not its code (issue 20)
+    assert re.search(r"Thông báo kết quả đóng, nhắc nợ <strong>1</strong>", page) and "NOTICE <strong>" not in page
     # confirming again adds nothing
     text(c.post("/arrears/confirm/", {"step": [hl.pk]}, follow=True))
     assert Notice.objects.count() == 1 and AuditEvent.objects.filter(action="confirm_case_step").count() == 1
@@ -125,7 +126,9 @@ def test_the_case_page_shows_steps_documents_notes_and_history(qn: dict[str, Any
     assert n.number in steps and "1.812.420 đ" in steps and "15/11/2025" in steps and "BHXH HL001 T10/2025" in steps
     assert f"/arrears/notices/{n.pk}.pdf" in steps
     history = page.split('id="case-history"')[1].split("</table>")[0]
-    assert history.count("31/10/2025") == 3 and "opened" in history and "confirmed" in history
+    # events and steps in words, not codes (issue 20)
+    assert history.count("31/10/2025") == 3 and "mở hồ sơ" in history and "duyệt bước" in history
+    assert "opened" not in history and "NOTICE" not in history and "Thông báo kết quả đóng, nhắc nợ" in history
     assert "Lịch sử hồ sơ" in page and "Bản ghi nhớ" not in page  # not Django admin's "History"
     # a note with an attachment, downloaded back
     upload = SimpleUploadedFile("bien-ban.txt", "Biên bản làm việc".encode(), content_type="text/plain")

@@ -72,3 +72,32 @@ def test_the_chart_axis_prints_percents_as_the_tables_do() -> None:
     js = (Path(sicollect.web.__file__).parent / "static/web/dashboard.js").read_text()
     assert 'toLocaleString("vi-VN", { minimumFractionDigits: 2, maximumFractionDigits: 2 }) + " %"' in js
     assert 'return v + " %"' not in js
+
+
+def test_codes_are_words_in_vietnamese_and_the_data_labels_english_in_english(qn: dict[str, Any]) -> None:
+    from django.conf import settings
+
+    c = as_user(qn, "prov")
+    page = c.get("/units/HL001/").content.decode()
+    ledger = page.split('id="ledger"')[1].split("</table>")[0]
+    assert "<td>BHYT</td>" in ledger and "<td>HI</td>" not in ledger
+    table = c.get("/worklist/").content.decode().split('id="worklist"')[-1]
+    assert "1 – &lt; 3 tháng" in table and "<td>1-3</td>" not in table
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = c.get("/units/HL001/").content.decode()
+    assert "B. Assessed this period" in page and "B. Phát sinh trong kỳ" not in page
+    assert "<dd>Active</dd>" in page and "health insurance" in page
+    assert "Đang hoạt động" not in page and "Phải đóng" not in page
+
+
+def test_suspense_reasons_and_inspection_headers_in_vietnamese(qn: dict[str, Any]) -> None:
+    from django.utils import translation
+
+    from sicollect.web.labels import suspense_reason
+
+    with translation.override("vi"):
+        assert suspense_reason("no unit named like 'CTY ABC'") == "không có đơn vị nào tên giống 'CTY ABC'"
+        assert suspense_reason("payer name 'X' is not a clear match (best 80, next 78)") == (
+            "tên người nộp 'X' không khớp rõ ràng (cao nhất 80, kế tiếp 78)")
+    head = as_user(qn, "prov").get("/arrears/inspection/").content.decode().split("<thead>")[1].split("</thead>")[0]
+    assert "số tháng chậm (≤ 35)" in head and "months (" not in head and "trend" not in head and "floor" not in head

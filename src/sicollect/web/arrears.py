@@ -143,9 +143,14 @@ def cases(request: HttpRequest) -> HttpResponse:
         "offices": policy.visible_offices(request.user),
         "officers": policy.officer_filter_choices(request.user),
         "can_confirm": policy.can_confirm_steps(request.user),
+        "step_names": _step_names(),
     }
     template = "web/arrears/_cases_table.html" if request.headers.get("HX-Request") else "web/arrears/cases.html"
     return render(request, template, context)
+
+
+def _step_names() -> dict[str, str]:
+    return dict(LadderStep.objects.values_list("code", "name"))
 
 
 def _order() -> dict[str, int]:
@@ -217,7 +222,7 @@ def case_detail(request: HttpRequest, code: str) -> HttpResponse:
         "visits": list(Visit.objects.filter(Q(case=case) | Q(case__isnull=True, unit=case.unit))
                        .select_related("group").order_by("-planned_on", "-id")),
         "others": others, "can_act": policy.can_confirm_steps(request.user) and case.is_open,
-        **followup_context(request.user, case.unit),
+        **followup_context(request.user, case.unit), "step_names": _step_names(),
         "top": next((s.step for s in reversed(steps) if s.status == StepStatus.CONFIRMED), None),
     })
 

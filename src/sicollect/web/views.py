@@ -268,6 +268,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
         "officers": policy.officer_filter_choices(request.user),
         "assignable": policy.assignable_officers(request.user),
         "can_assign": policy.can_assign(request.user),
+        "bucket_labels": {b.code: b.label for b in wl.buckets},
         "sort_choices": [("late", _("Late debt")), ("months", _("Months late")), ("outstanding", _("Outstanding")),
                          ("code", _("Code")), ("name", _("Name"))],
     }
