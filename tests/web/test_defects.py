@@ -101,3 +101,14 @@ def test_suspense_reasons_and_inspection_headers_in_vietnamese(qn: dict[str, Any
             "tên người nộp 'X' không khớp rõ ràng (cao nhất 80, kế tiếp 78)")
     head = as_user(qn, "prov").get("/arrears/inspection/").content.decode().split("<thead>")[1].split("</thead>")[0]
     assert "số tháng chậm (≤ 35)" in head and "months (" not in head and "trend" not in head and "floor" not in head
+
+
+def test_the_favicon_and_print_styles_exist(client: Any) -> None:
+    from pathlib import Path
+
+    import sicollect.web
+
+    r = client.get("/favicon.ico")  # no login needed: browsers fetch it on the login page too
+    assert r.status_code == 200 and r["Content-Type"] == "image/x-icon" and r.content[:4] == b"\x00\x00\x01\x00"
+    css = (Path(sicollect.web.__file__).parent / "static/web/app.css").read_text()
+    assert "@media print" in css and "header.top, form, .pager" in css

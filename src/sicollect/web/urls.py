@@ -7,6 +7,7 @@ app_name = "web"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("work/", mywork.my_work, name="mywork"),
     path("work/reassign/", mywork.reassign, name="mywork_reassign"),
     path("login/", otp.LoginView.as_view(), name="login"),

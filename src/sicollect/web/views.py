@@ -377,3 +377,13 @@ def suspense_decide(request: HttpRequest, item_id: int, verb: str) -> HttpRespon
     except SuspenseError as e:
         messages.error(request, str(e))
     return redirect("web:suspense")
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico`` (browsers ask for it whatever the page links): the app's icon, cached a day."""
+    from pathlib import Path
+
+    icon = Path(__file__).parent / "static" / "web" / "favicon.ico"
+    resp = HttpResponse(icon.read_bytes(), content_type="image/x-icon")
+    resp["Cache-Control"] = "public, max-age=86400"
+    return resp
