@@ -63,7 +63,14 @@ def test_the_audit_page_and_export_per_unit_and_per_user_are_scoped(qn: dict[str
     units = qn["units"]
     do_assign_units([units["HL001"]], qn["users"]["hl_off2"], "hl_mgr")
     page = web(qn, "hl_mgr").get("/audit/?unit=HL001").content.decode()
-    assert "assign_officer" in page and "hl_mgr" in page
+    # the action in words and the time in Vietnam's zone, not the raw code and UTC (issue 20)
+    assert "giao cán bộ" in page and "assign_officer" not in page and "hl_mgr" in page
+    from django.utils import timezone
+
+    from sicollect.exchange.models import AuditEvent
+
+    at = timezone.localtime(AuditEvent.objects.get(action="assign_officer").created_at).strftime("%d/%m/%Y %H:%M")
+    assert f"<td>{at}</td>" in page
     rows = csv_rows(web(qn, "hl_mgr").get("/audit.csv?unit=HL001"))
     assert [(r["actor"], r["action"], r["unit_code"]) for r in rows] == [("hl_mgr", "assign_officer", "HL001")]
     assert web(qn, "hl_mgr").get("/audit.xlsx?user=hl_mgr")["Content-Type"].startswith("application/vnd.openxml")

@@ -11,3 +11,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("sicollect.web.urls")),
 ]
+
+handler400 = "sicollect.web.views.bad_request"  # a malformed parameter: a page that names it, status 400

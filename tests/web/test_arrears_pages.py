@@ -13,12 +13,13 @@ A Hạ Long user never sees CP001's case, notices, notes, visits or disclosure e
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from io import BytesIO
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from sicollect.arrears import disclosure, groups, ladder
@@ -91,16 +92,20 @@ def test_bulk_confirm_issues_the_notice_writes_the_audit_and_ignores_other_offic
     assert "1 bước đã duyệt, 1 văn bản đã phát hành" in page
     hl.refresh_from_db()
     cp.refresh_from_db()
-    assert (hl.status, hl.confirmed_by, hl.confirmed_on) == ("confirmed", "hl_off", OCT31)
+    # confirmed on the day the officer confirms (Vietnam's day), not the close's: the deadline is 15 days on
+    today = timezone.localdate()
+    assert (hl.status, hl.confirmed_by, hl.confirmed_on) == ("confirmed", "hl_off", today)
     assert cp.status == "proposed"  # CP001 is not hl_off's: untouched
     n = Notice.objects.get()
+    assert (n.issued_on, n.pay_by, n.period) == (today, today + timedelta(days=15), "2025-10")
     assert (n.unit.code, n.total, n.figures["principal"], n.figures["interest"]) == ("HL001", 1_812_420, 1_800_000,
                                                                                       12_420)
     audit = AuditEvent.objects.get(action="confirm_case_step")
     assert (audit.actor, audit.object_id, audit.detail["unit"], audit.detail["notice"]) == (
         "hl_off", str(hl.pk), "HL001", n.number)
     assert audit.detail["source"] == "web POST /arrears/confirm/"
-    assert re.search(r"NOTICE <strong>1</strong>", page)  # cases by step reached
+    # cases by step reached: the step's name, not its code (issue 20)
+    assert re.search(r"Thông báo kết quả đóng, nhắc nợ <strong>1</strong>", page) and "NOTICE <strong>" not in page
     # confirming again adds nothing
     text(c.post("/arrears/confirm/", {"step": [hl.pk]}, follow=True))
     assert Notice.objects.count() == 1 and AuditEvent.objects.filter(action="confirm_case_step").count() == 1
@@ -121,7 +126,9 @@ def test_the_case_page_shows_steps_documents_notes_and_history(qn: dict[str, Any
     assert n.number in steps and "1.812.420 đ" in steps and "15/11/2025" in steps and "BHXH HL001 T10/2025" in steps
     assert f"/arrears/notices/{n.pk}.pdf" in steps
     history = page.split('id="case-history"')[1].split("</table>")[0]
-    assert history.count("31/10/2025") == 3 and "opened" in history and "confirmed" in history
+    # events and steps in words, not codes (issue 20)
+    assert history.count("31/10/2025") == 3 and "mở hồ sơ" in history and "duyệt bước" in history
+    assert "opened" not in history and "NOTICE" not in history and "Thông báo kết quả đóng, nhắc nợ" in history
     assert "Lịch sử hồ sơ" in page and "Bản ghi nhớ" not in page  # not Django admin's "History"
     # a note with an attachment, downloaded back
     upload = SimpleUploadedFile("bien-ban.txt", "Biên bản làm việc".encode(), content_type="text/plain")

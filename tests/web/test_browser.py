@@ -72,21 +72,25 @@ def _close_live_server_sessions() -> None:
                     "WHERE datname = current_database() AND pid <> pg_backend_pid()")
 
 
-def log_in(page: Any, base: str, username: str) -> None:
+def log_in(page: Any, base: str, username: str, home: str = "/") -> None:
     page.goto(f"{base}/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("form.login button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    page.wait_for_url(f"{base}{home}")
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_officer_works_through_the_app_and_another_office_gets_404(live_server: Any, browser_page: Any) -> None:
+    from django.db import connections
+
+    connections.close_all()  # see the test below: a fresh session when another browser test ran first
     build()
     page, base = browser_page, live_server.url
     ARTIFACTS.mkdir(exist_ok=True)
 
-    log_in(page, base, "hl_off")
+    log_in(page, base, "hl_off", "/work/")  # an officer lands on "my work" (issue 20)
+    page.goto(f"{base}/")
     assert "Tổng quan" in page.inner_text("h1")
     assert "900.000 đ" in page.inner_text("#kpi-debt")
     page.wait_for_function("() => window.Chart && Chart.getChart('chart-revenue') && Chart.getChart('chart-debt')")
@@ -121,8 +125,67 @@ def test_an_officer_works_through_the_app_and_another_office_gets_404(live_serve
 
     page.click("header.top form button:has-text('Log out')")
     page.wait_for_url("**/login/")
-    log_in(page, base, "cp_off")
+    log_in(page, base, "cp_off", "/work/")
     response = page.goto(f"{base}/units/HL001/")
     assert response is not None and response.status == 404
     page.goto(f"{base}/worklist/")
     assert "CP001" in page.inner_text("#worklist-table") and "HL001" not in page.content()
+
+
+PAGES = ["/", "/work/", "/worklist/", "/units/", "/units/HL001/", "/persons/?q=Lan", "/suspense/", "/arrears/",
+         "/arrears/cases/HL001/", "/arrears/groups/", "/arrears/disclosure/", "/arrears/inspection/",
+         "/arrears/numbers/", "/plans/", "/plans/?level=officer", "/plans/?level=point", "/plans/weekly/",
+         "/plans/forecast/", "/coverage/", "/audit/"]
+
+
+def overflow(page: Any) -> int:
+    return int(page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth"))
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_no_page_scrolls_sideways_at_390_and_1440_px_and_the_call_journey(live_server: Any, browser_page: Any) -> None:
+    """As the province manager, every main page at a phone's 390 px and a desk's 1440 px: no sideways
+    scroll (tables scroll in their own box, the menu folds). Then, as an officer on 390 px: my work →
+    the unit → log a call with a promise → the promise is on my work."""
+    from django.db import connections
+
+    # on PostgreSQL the previous browser test's teardown ends every other session of the test database,
+    # possibly the one this thread's ORM holds inside Playwright's event loop: start on a fresh one
+    connections.close_all()
+    build()
+    page, base = browser_page, live_server.url
+    ARTIFACTS.mkdir(exist_ok=True)
+    log_in(page, base, "prov")
+    wide: dict[str, int] = {}
+    for width in (390, 1440):
+        page.set_viewport_size({"width": width, "height": 900})
+        for url in PAGES:
+            page.goto(f"{base}{url}")
+            if overflow(page) > 0:
+                wide[f"{width}px {url}"] = overflow(page)
+        page.goto(f"{base}/")
+        page.screenshot(path=str(ARTIFACTS / f"dashboard-{width}.png"))
+    assert wide == {}
+    # on the phone the menu is folded behind its button
+    page.set_viewport_size({"width": 390, "height": 900})
+    assert not page.is_visible("#main-nav") and page.is_visible("label.nav-button")
+    page.click("label.nav-button")
+    assert page.is_visible("#main-nav >> text=Việc của tôi")
+    page.context.clear_cookies()
+
+    log_in(page, base, "hl_off", "/work/")
+    page.click("#work-units >> text=HL001")
+    page.wait_for_url("**/arrears/cases/HL001/")
+    page.select_option("form.followup-form select[name=kind]", "call")
+    page.select_option("form.followup-form select[name=outcome]", "promised")
+    page.fill("form.followup-form input[name=contacted_on]", "2025-11-03")
+    page.fill("form.followup-form input[name=contact_name]", "Kế toán trưởng")
+    page.fill("form.followup-form input[name=promise_amount]", "900.000")
+    page.fill("form.followup-form input[name=promise_date]", "2025-11-05")
+    page.click("form.followup-form button[type=submit]")
+    page.wait_for_url("**/arrears/cases/HL001/**")
+    assert "900.000 đ · 05/11/2025" in page.inner_text("#followup-log")
+    page.screenshot(path=str(ARTIFACTS / "case-390.png"), full_page=True)
+    page.goto(f"{base}/work/?today=2025-11-03")
+    assert "900.000 đ" in page.inner_text("#work-promises-table") and overflow(page) <= 0
+    page.screenshot(path=str(ARTIFACTS / "my-work-390.png"), full_page=True)

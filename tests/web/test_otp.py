@@ -131,7 +131,8 @@ def test_officers_and_viewers_log_in_without_a_code(qn: dict[str, Any], settings
     settings.SICOLLECT_OTP_REQUIRED_FOR_MANAGERS = True
     for name in ("hl_off", "hl_view"):
         c, r = password_login(name)
-        assert r.status_code == 302 and r["Location"] == "/"
+        # an officer's home is "my work" (issue 20), a viewer's the dashboard
+        assert r.status_code == 302 and r["Location"] == ("/work/" if name == "hl_off" else "/")
         assert c.get("/").status_code == 200 and c.get("/worklist/").status_code == 200
         assert c.get("/account/otp/").status_code == 404
         assert 'href="/account/otp/"' not in c.get("/").content.decode()

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from django.http import Http404, HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from sicollect.api.pagination import MAX_DONG, MAX_ID, DbId, Pages
@@ -245,5 +245,99 @@ def confirm_steps(request: HttpRequest, body: ConfirmIn) -> Any:
     missing = [i for i in body.ids if i not in seen]
     if missing:
         raise Http404(f"no such step: {', '.join(map(str, missing))}")
-    s = do_confirm_steps(body.ids, request.user, f"API {request.method} {request.path}", body.on)
+    from django.utils import timezone
+
+    s = do_confirm_steps(body.ids, request.user, f"API {request.method} {request.path}", body.on or timezone.localdate())
     return s.as_dict()
+
+
+# --------------------------------------------------------------------------- the follow-up log
+
+
+class FollowUpIn(Schema):
+    unit: str = Field(..., max_length=20)
+    kind: str = Field(..., description="call | visit | letter | email")
+    contacted_on: date
+    outcome: str = Field(..., description="reached | promised | no_answer | refused | wrong_contact")
+    contact_name: str = Field("", max_length=200)
+    note: str = Field("", max_length=4000)
+    promise_amount: int | None = Field(None, ge=1, le=MAX_DONG)
+    promise_date: date | None = None
+    next_action: str = Field("", max_length=200)
+    next_action_on: date | None = None
+
+
+class FollowUpOut(Schema):
+    id: int
+    unit: str
+    case: int | None
+    kind: str
+    contacted_on: date
+    officer: str
+    contact_name: str
+    outcome: str
+    note: str
+    promise_amount: int | None
+    promise_date: date | None
+    promise_status: str
+    promise_paid: int | None
+    promise_checked_on: date | None
+    next_action: str
+    next_action_on: date | None
+    action_closed_on: date | None
+
+    @staticmethod
+    def resolve_unit(obj: Any) -> str:
+        return obj.unit.code
+
+    @staticmethod
+    def resolve_case(obj: Any) -> int | None:
+        return obj.case_id
+
+    @staticmethod
+    def resolve_officer(obj: Any) -> str:
+        return obj.actor
+
+
+@router.get("/followups", response=list[FollowUpOut])
+@paginate(Pages)
+def list_followups(request: HttpRequest, unit: str = "", promise_status: str = "", open_actions: bool = False) -> Any:
+    """The follow-up log of the units the user sees, newest first; ``unit`` (a code; one the user
+    cannot see is a 404), ``promise_status`` (pending | kept | broken), ``open_actions`` (only
+    entries whose next action is still open)."""
+    from sicollect.arrears.models import FollowUp, PromiseStatus
+
+    from .api import ApiError
+
+    qs = FollowUp.objects.filter(policy.unit_filter(request.user, "unit__")).select_related("unit")
+    if unit:
+        qs = qs.filter(unit=policy.unit_or_404(request.user, unit))
+    if promise_status:
+        if promise_status not in PromiseStatus.values or not promise_status:
+            raise ApiError(422, "invalid", "the request has invalid fields",
+                           {"promise_status": "pending, kept or broken"})
+        qs = qs.filter(promise_status=promise_status)
+    if open_actions:
+        qs = qs.filter(action_closed_on__isnull=True, next_action_on__isnull=False)
+    return qs.order_by("-contacted_on", "-id")
+
+
+@router.post("/followups", response={201: FollowUpOut})
+def log_followup(request: HttpRequest, body: FollowUpIn) -> Any:
+    """Log a contact with a unit (call, visit, letter, e-mail), optionally a promise to pay and the
+    next action; the same audited action as the web form. 422 names every bad field, nothing saved."""
+    from sicollect.arrears.followups import Entry, FollowUpError, do_log_followup
+
+    from .api import ApiError
+
+    if not policy.can_confirm_steps(request.user):
+        raise ApiError(403, "forbidden", "viewers cannot log contacts")
+    u = policy.unit_or_404(request.user, body.unit)
+    e = Entry(kind=body.kind, contacted_on=body.contacted_on, outcome=body.outcome, contact_name=body.contact_name,
+              note=body.note, promise_amount=body.promise_amount, promise_date=body.promise_date,
+              next_action=body.next_action, next_action_on=body.next_action_on)
+    try:
+        fu = do_log_followup(u, request.user, e, f"API {request.method} {request.path}")
+    except FollowUpError as exc:
+        raise ApiError(422, "invalid", "the request has invalid fields", exc.fields) from exc
+    return Status(201, fu)

@@ -62,7 +62,14 @@ def _stage(name: str, progress: bool) -> Any:
 def run(as_of: date, officer: str, out_dir: Path | None = None, progress: bool = True,
         write: Callable[[str], Any] | None = None) -> RunSummary:
     s = RunSummary(as_of)
-    for name, work in (("sync", lambda: sync(as_of).as_dict()), ("propose", lambda: propose(as_of))):
+    def sync_and_promises() -> dict[str, Any]:
+        from .followups import check_promises
+
+        synced = sync(as_of).as_dict()
+        check_promises(as_of)
+        return synced
+
+    for name, work in (("sync", sync_and_promises), ("propose", lambda: propose(as_of))):
         bar = _stage(name, progress)
         t0 = time.perf_counter()
         result = work()

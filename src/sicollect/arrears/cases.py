@@ -184,15 +184,18 @@ def _drop_paid_disclosures(as_of: date, closed_case_ids: list[int]) -> None:
 
 def after_close(as_of: date, owed: dict[int, Debt] | None = None) -> dict[str, Any]:
     """What the monthly close runs at the end of its transaction: sync cases (from ``owed``, the debts
-    the close computed for ``as_of``, when given), check commitments, propose the next steps. Returns
-    the three summaries."""
+    the close computed for ``as_of``, when given), check commitments, mark promises to pay kept or
+    broken (``followups.check_promises``), propose the next steps. Returns the four summaries."""
     from .commitments import check_commitments
+    from .followups import check_promises
     from .ladder import propose
 
     synced = sync(as_of, owed)
     checked = check_commitments(as_of)
+    promises = check_promises(as_of)
     proposed = propose(as_of)
-    return {"cases": synced.as_dict(), "commitments": checked, "proposals": proposed.as_dict()}
+    return {"cases": synced.as_dict(), "commitments": checked, "promises": promises,
+            "proposals": proposed.as_dict()}
 
 
 def do_assign(case_ids: list[int], officer: Any, actor: str = "") -> int:

@@ -15,7 +15,9 @@ waits 15 days after it: proposed on 30 Nov, not on 31 Oct.
 
 A case with an active installment commitment is not escalated; a broken one sets
 ``Case.escalate_from`` and from that day the waiting periods no longer hold the
-case back.
+case back. The follow-up log (``followups``) feeds it the same way: a pending promise
+to pay holds the case until its date, a broken one waives the waiting periods, and the
+proposals say why (``CaseStep.reason``: ``broken_promise`` or ``overdue_action``).
 
 A case climbs at most one rung a day: a step whose required step was confirmed on
 the proposal day itself is not proposed that day (even with ``wait_days`` 0 or a
@@ -64,6 +66,7 @@ class ProposeSummary:
     cases: int = 0
     proposed: int = 0
     held_by_commitment: int = 0
+    held_by_promise: int = 0
     by_step: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -72,9 +75,12 @@ class ProposeSummary:
 
 def propose(as_of: date) -> ProposeSummary:
     """Propose every due step for every open case (idempotent)."""
+    from .followups import ladder_signals
+
     summary = ProposeSummary()
     steps = list(LadderStep.objects.filter(active=True).order_by("order"))
     with transaction.atomic():
+        promised, broken, overdue = ladder_signals(as_of)
         cases = list(Case.objects.filter(closed_on__isnull=True, as_of__lte=as_of))
         held = set(Commitment.objects.filter(case__closed_on__isnull=True, status=CommitmentStatus.ACTIVE)
                    .values_list("case_id", flat=True))
@@ -92,16 +98,22 @@ def propose(as_of: date) -> ProposeSummary:
             if case.pk in held:
                 summary.held_by_commitment += 1
                 continue
+            if case.unit_id in promised:
+                summary.held_by_promise += 1
+                continue
+            reason = ("broken_promise" if case.unit_id in broken
+                      else "overdue_action" if case.unit_id in overdue else "")
             for step in steps:
                 if step.pk in live[case.pk] or not is_due(step, case, confirmed[case.pk], as_of):
                     continue
                 rows.append(CaseStep(case=case, step=step, proposed_on=as_of, late_amount=case.late_amount,
-                                     months_late=case.months_late))
+                                     months_late=case.months_late, reason=reason))
                 summary.by_step[step.code] = summary.by_step.get(step.code, 0) + 1
         CaseStep.objects.bulk_create(rows, batch_size=500)
         CaseEvent.objects.bulk_create(
             [CaseEvent(case=r.case, on=as_of, kind="proposed", text=r.step.code,
-                       data={"late_amount": r.late_amount, "months_late": r.months_late}) for r in rows],
+                       data={"late_amount": r.late_amount, "months_late": r.months_late,
+                             **({"reason": r.reason} if r.reason else {})}) for r in rows],
             batch_size=500)
         summary.proposed = len(rows)
     return summary

@@ -103,6 +103,8 @@ class CaseStep(models.Model):
     confirmed_by = models.CharField(max_length=150, blank=True)
     late_amount = models.BigIntegerField(default=0)
     months_late = models.PositiveSmallIntegerField(default=0)
+    reason = models.CharField(max_length=40, blank=True,
+                              help_text="what pushed the proposal: broken_promise, overdue_action")
 
     class Meta:
         ordering = ["case_id", "step__order"]
@@ -247,3 +249,68 @@ class Disclosure(models.Model):
             models.UniqueConstraint(fields=["case"], condition=Q(status__in=["candidate", "approved", "published"]),
                                     name="one_live_disclosure_per_case"),
         ]
+
+
+class ContactKind(models.TextChoices):
+    CALL = "call", "Gọi điện"
+    VISIT = "visit", "Đến làm việc"
+    LETTER = "letter", "Gửi thư"
+    EMAIL = "email", "Gửi e-mail"
+
+
+class ContactOutcome(models.TextChoices):
+    REACHED = "reached", "Đã liên hệ được"
+    PROMISED = "promised", "Hứa đóng"
+    NO_ANSWER = "no_answer", "Không liên lạc được"
+    REFUSED = "refused", "Từ chối đóng"
+    WRONG_CONTACT = "wrong_contact", "Sai thông tin liên hệ"
+
+
+class PromiseStatus(models.TextChoices):
+    NONE = "", "—"
+    PENDING = "pending", "Đang chờ"
+    KEPT = "kept", "Đã giữ lời hứa"
+    BROKEN = "broken", "Thất hứa"
+
+
+class FollowUp(models.Model):
+    """One contact with a unit about its debt (the follow-up log): a call, visit, letter or e-mail,
+    who was reached, the outcome, a note; optionally a promise to pay (amount by a date) and the next
+    action with its date. Written only by :func:`arrears.followups.do_log_followup` (audited); the
+    promise is marked kept or broken by :func:`arrears.followups.check_promises` after the close."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="followups")
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT, related_name="followups")
+    kind = models.CharField(max_length=10, choices=ContactKind.choices)
+    contacted_on = models.DateField()
+    officer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="followups")
+    actor = models.CharField(max_length=150, help_text="the officer who made the contact")
+    contact_name = models.CharField(max_length=200, blank=True, help_text="who was reached at the unit")
+    outcome = models.CharField(max_length=15, choices=ContactOutcome.choices)
+    note = models.TextField(blank=True)
+    promise_amount = models.BigIntegerField(null=True, blank=True, help_text="đồng")
+    promise_date = models.DateField(null=True, blank=True)
+    promise_status = models.CharField(max_length=10, choices=PromiseStatus.choices, blank=True, default="")
+    promise_paid = models.BigIntegerField(null=True, blank=True, help_text="paid from the contact to the date")
+    promise_checked_on = models.DateField(null=True, blank=True)
+    next_action = models.CharField(max_length=200, blank=True)
+    next_action_on = models.DateField(null=True, blank=True)
+    action_closed_on = models.DateField(null=True, blank=True,
+                                        help_text="a later contact with the unit closes this one's next action")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["unit_id", "contacted_on", "id"]
+        indexes = [
+            models.Index(fields=["unit", "contacted_on"], name="followup_unit_day"),
+            models.Index(fields=["promise_status", "promise_date"], name="followup_promise"),
+            models.Index(fields=["next_action_on"], name="followup_next_action"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(promise_amount__isnull=True) | Q(promise_amount__gt=0),
+                                   name="followup_promise_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.contacted_on} {self.kind} {self.outcome}"

@@ -27,7 +27,9 @@ from django.http import (
     QueryDict,
 )
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_POST
 
 from sicollect.arrears import disclosure as disc
@@ -49,7 +51,7 @@ from sicollect.arrears.models import (
 )
 
 from . import policy
-from .views import PAGE_SIZE, _as_of, _int, _office_and_officer, _pdf, _xlsx
+from .views import PAGE_SIZE, _as_of, _filter_int, _int, _office_and_officer, _pdf, _xlsx
 from .worklist import default_as_of
 
 MAX_UPLOAD = 5 * 1024 * 1024
@@ -86,7 +88,7 @@ def _case_filters(request: HttpRequest) -> CaseFilters:
     g = request.GET
     office, officer = _office_and_officer(request)
     return CaseFilters(step=g.get("step", ""), proposed=g.get("proposed", ""), office=office, officer=officer,
-                       min_months=_int(g.get("min_months")), min_amount=_int(g.get("min_amount")),
+                       min_months=_filter_int(request, "min_months"), min_amount=_filter_int(request, "min_amount"),
                        q=g.get("q", "").strip())
 
 
@@ -141,9 +143,14 @@ def cases(request: HttpRequest) -> HttpResponse:
         "offices": policy.visible_offices(request.user),
         "officers": policy.officer_filter_choices(request.user),
         "can_confirm": policy.can_confirm_steps(request.user),
+        "step_names": _step_names(),
     }
     template = "web/arrears/_cases_table.html" if request.headers.get("HX-Request") else "web/arrears/cases.html"
     return render(request, template, context)
+
+
+def _step_names() -> dict[str, str]:
+    return dict(LadderStep.objects.values_list("code", "name"))
 
 
 def _order() -> dict[str, int]:
@@ -168,7 +175,8 @@ def confirm_steps(request: HttpRequest) -> HttpResponse:
     else:
         steps = steps.filter(pk__in=[int(x) for x in request.POST.getlist("step") if x.isdigit()])
     ids = list(steps.order_by("case__unit__code", "step__order").values_list("pk", flat=True))
-    s = do_confirm_steps(ids, request.user, f"web POST {request.path}")
+    # confirmed (and its notice issued, its deadline counted) on the day the officer confirms, in Vietnam
+    s = do_confirm_steps(ids, request.user, f"web POST {request.path}", timezone.localdate())
     messages.success(request, _("%(n)d steps confirmed, %(d)d documents issued.") % {"n": s.confirmed,
                                                                                       "d": s.notices})
     if request.headers.get("HX-Request"):
@@ -214,6 +222,7 @@ def case_detail(request: HttpRequest, code: str) -> HttpResponse:
         "visits": list(Visit.objects.filter(Q(case=case) | Q(case__isnull=True, unit=case.unit))
                        .select_related("group").order_by("-planned_on", "-id")),
         "others": others, "can_act": policy.can_confirm_steps(request.user) and case.is_open,
+        **followup_context(request.user, case.unit), "step_names": _step_names(),
         "top": next((s.step for s in reversed(steps) if s.status == StepStatus.CONFIRMED), None),
     })
 
@@ -263,6 +272,95 @@ def notice_pdf(request: HttpRequest, notice_id: int) -> HttpResponse:
     if notice is None:
         raise Http404("no such notice")
     return _pdf(pdf_of([notice]), f"thong-bao-{notice.unit.code}-{notice.issued_on:%Y%m%d}-{notice.pk}.pdf")
+
+
+# --------------------------------------------------------------------------- the follow-up log
+
+
+def followup_context(user: Any, unit: Any) -> dict[str, Any]:
+    """What ``web/arrears/_followups.html`` needs: the unit's log, newest first, and the form's choices."""
+    from sicollect.arrears.models import ContactKind, ContactOutcome, FollowUp
+
+    return {"followups": list(FollowUp.objects.filter(unit=unit).order_by("-contacted_on", "-id")[:100]),
+            "can_log": policy.can_confirm_steps(user), "contact_kinds": ContactKind.choices,
+            "contact_outcomes": ContactOutcome.choices, "today": date.today()}
+
+
+# the reasons arrears.followups gives, for the catalogue of this app (the page translates them)
+FOLLOWUP_REASONS = (
+    gettext_noop("a date YYYY-MM-DD is required"),
+    gettext_noop("a positive amount in đồng"),
+    gettext_noop("a promise needs both an amount and a date"),
+    gettext_noop("at most 200 characters"),
+    gettext_noop("at most 4000 characters"),
+    gettext_noop("cannot be before the contact"),
+    gettext_noop("cannot be in the future"),
+    gettext_noop("not a case of this unit"),
+    gettext_noop("one of call, visit, letter, email"),
+    gettext_noop("one of reached, promised, no_answer, refused, wrong_contact"),
+    gettext_noop("the next action needs both a text and a date"),
+    gettext_noop("the outcome 'promised' needs a promise (amount and date)"),
+)
+
+
+FIELD_LABELS = {"kind": gettext_lazy("Contact"), "contacted_on": gettext_lazy("Date"), "outcome": gettext_lazy("Outcome"),
+                "contact_name": gettext_lazy("Reached"), "note": gettext_lazy("Note"),
+                "promise_amount": gettext_lazy("Promised amount (đồng)"), "promise_date": gettext_lazy("Promised by"),
+                "next_action": gettext_lazy("Next action"), "next_action_on": gettext_lazy("Next action on"),
+                "case": gettext_lazy("Case")}
+
+
+def _safe_next(url: str, default: str) -> str:
+    return url if url.startswith("/") and not url.startswith("//") and "\\" not in url else default
+
+
+@login_required
+@require_POST
+def followup_log(request: HttpRequest, code: str) -> HttpResponse:
+    """Log a contact from the unit or case page: ``arrears.followups.do_log_followup`` (audited);
+    a bad field is an error message naming it, and nothing is saved (the page answers 400)."""
+    from sicollect.arrears.followups import Entry, FollowUpError, do_log_followup
+
+    if (denied := _can_act(request)) is not None:
+        return denied
+    unit = policy.unit_or_404(request.user, code)
+    p = request.POST
+    errors: dict[str, str] = {}
+
+    def day(name: str) -> date | None:
+        text = p.get(name, "").strip()
+        if not text:
+            return None
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            errors[name] = _("expected a date YYYY-MM-DD")
+            return None
+
+    amount_text = p.get("promise_amount", "").replace(".", "").replace(",", "").replace(" ", "").strip()
+    amount = None
+    if amount_text:
+        if amount_text.isdigit():
+            amount = int(amount_text)
+        else:
+            errors["promise_amount"] = _("a whole number of đồng")
+    case = None
+    if p.get("case"):
+        case = policy.visible_cases(request.user).filter(unit=unit, pk=_int(p.get("case"), -1)).first()
+        if case is None:
+            errors["case"] = _("not a case of this unit")
+    e = Entry(kind=p.get("kind", ""), contacted_on=day("contacted_on"), outcome=p.get("outcome", ""),
+              contact_name=p.get("contact_name", ""), note=p.get("note", ""), promise_amount=amount,
+              promise_date=day("promise_date"), next_action=p.get("next_action", ""),
+              next_action_on=day("next_action_on"), errors=errors)
+    back = _safe_next(p.get("next", ""), f"/units/{unit.code}/")
+    try:
+        do_log_followup(unit, request.user, e, f"web POST {request.path}", case=case)
+    except FollowUpError as exc:
+        return render(request, "web/form_errors.html", {
+            "errors": [(FIELD_LABELS.get(k, k), _(v)) for k, v in exc.fields.items()], "back": back}, status=400)
+    messages.success(request, _("Contact saved."))
+    return redirect(back)
 
 
 # --------------------------------------------------------------------------- working groups and visits

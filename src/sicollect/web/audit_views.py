@@ -2,6 +2,9 @@
 that needs a reason. Scope: :func:`policy.audit_events` and :func:`policy.visible_persons`."""
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -33,7 +36,25 @@ def audit(request: HttpRequest) -> HttpResponse:
     events = policy.audit_events(request.user, unit, actor)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "web/audit.html", {"page": page, "unit": unit, "actor": actor,
-                                              "rows": exports.audit_rows(page.object_list)})
+                                              "rows": [shown(e) for e in page.object_list]})
+
+
+def shown(e: Any) -> dict[str, Any]:
+    """An audit row for people: Vietnam's time, the action in words, before/after/detail as fields."""
+    d = dict(e.detail or {})
+    before, after, source = d.pop("before", None), d.pop("after", None), d.pop("source", "")
+    return {"at": e.created_at, "actor": e.actor, "action": e.action, "object": f"{e.object_type} {e.object_id}",
+            "unit": e.unit_code, "source": source, "before": _fields(before), "after": _fields(after),
+            "detail": _fields(d)}
+
+
+def _fields(value: Any) -> list[tuple[str, str]]:
+    if value in (None, {}, ""):
+        return []
+    if not isinstance(value, dict):
+        return [("", str(value))]
+    return [(str(k), v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str))
+            for k, v in value.items() if v not in (None, "", [], {})]
 
 
 @login_required

@@ -151,6 +151,13 @@ class LoginView(auth_views.LoginView):
 
     template_name = "web/login.html"
 
+    def get_success_url(self) -> str:
+        """The ``next`` the login was asked for, else the user's home: an officer's is "my work"."""
+        from .mywork import home_for
+
+        url = self.get_redirect_url()
+        return url or home_for(self.request.user)
+
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
         if user_has_device(self.request.user, confirmed=True):

@@ -5,6 +5,7 @@ for an office one may not see is a 404).
 """
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -20,7 +21,7 @@ from sicollect.reports.kpi import Scope
 
 from . import policy
 from .models import Role
-from .views import _as_of, _xlsx
+from .views import _as_of, _choice, _xlsx
 
 LEVELS = [Level.OFFICE, Level.POINT, Level.OFFICER, Level.PROVINCE]
 
@@ -37,10 +38,9 @@ def _scope(request: HttpRequest) -> tuple[Any, list[int] | None]:
 def plan_progress(request: HttpRequest) -> HttpResponse:
     office, ids = _scope(request)
     as_of = _as_of(request)
-    period = request.GET.get("period", "ytd")
-    period = period if period in PERIODS else "ytd"
-    level = request.GET.get("level", Level.OFFICE)
-    if level not in Level.values or (level == Level.PROVINCE and ids is not None):
+    period = _choice(request, "period", PERIODS, "ytd")
+    level = _choice(request, "level", Level.values, Level.OFFICE)
+    if level == Level.PROVINCE and ids is not None:
         level = Level.OFFICE
     rows = progress(level, as_of, period, ids)
     a = policy.access(request.user)
@@ -54,10 +54,20 @@ def plan_progress(request: HttpRequest) -> HttpResponse:
     })
 
 
+def weekly_default(day: date) -> date:
+    """The day the weekly summary opens on: ``day``, unless its week (Monday … Sunday) runs into the next
+    year — then the Sunday before, the last whole week of the year (the week of 31 Dec 2025 runs to 4 Jan
+    2026, and its plan share and collection would mix two years)."""
+    monday = day - timedelta(days=day.weekday())
+    if (monday + timedelta(days=6)).year != day.year:
+        return monday - timedelta(days=1)
+    return day
+
+
 @login_required
 def plan_weekly(request: HttpRequest, fmt: str = "html") -> HttpResponse:
     office, ids = _scope(request)
-    as_of = _as_of(request)
+    as_of = _as_of(request) if request.GET.get("as_of") else weekly_default(_as_of(request))
     data = weekly(as_of, ids)
     if fmt == "xlsx":
         return _xlsx(weekly_xlsx(data), f"giao-ban-tuan-{office.code if office else 'tinh'}-{as_of.isoformat()}.xlsx")

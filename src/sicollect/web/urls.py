@@ -1,12 +1,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import arrears, audit_views, otp, plan_views, views
+from . import arrears, audit_views, mywork, otp, plan_views, views
 
 app_name = "web"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("favicon.ico", views.favicon, name="favicon"),
+    path("work/", mywork.my_work, name="mywork"),
+    path("work/reassign/", mywork.reassign, name="mywork_reassign"),
     path("login/", otp.LoginView.as_view(), name="login"),
     path("login/code/", otp.otp_verify, name="otp_verify"),
     path("account/otp/", otp.otp_setup, name="otp_setup"),
@@ -27,6 +30,7 @@ urlpatterns = [
     path("arrears/confirm/", arrears.confirm_steps, name="arrears_confirm"),
     path("arrears/cases/<str:code>/", arrears.case_detail, name="arrears_case"),
     path("arrears/cases/<str:code>/note/", arrears.case_note, name="arrears_case_note"),
+    path("units/<str:code>/followup/", arrears.followup_log, name="followup_log"),
     path("arrears/attachments/<int:note_id>/", arrears.attachment, name="arrears_attachment"),
     path("arrears/notices/<int:notice_id>.pdf", arrears.notice_pdf, name="arrears_notice_pdf"),
     path("arrears/groups/", arrears.groups, name="arrears_groups"),

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
 from django.db.models import F, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, QueryDict
@@ -34,11 +35,43 @@ COLUMN_LABELS = {"SI": "BHXH", "HI": "BHYT", "UI": "BHTN", "OADI": "TNLĐ-BNN"}
 
 
 def _as_of(request: HttpRequest) -> date:
-    text = request.GET.get("as_of", "")
+    """``as_of`` of the query (default: the last closed month's end); a malformed one is a 400."""
+    text = request.GET.get("as_of", "").strip()
     try:
         return date.fromisoformat(text) if text else default_as_of()
     except ValueError:
-        return default_as_of()
+        raise BadRequest(_("%(field)s: expected a date YYYY-MM-DD, got %(value)r")
+                         % {"field": "as_of", "value": text[:40]}) from None
+
+
+def _filter_int(request: HttpRequest, name: str) -> int:
+    """A whole-number filter (dots and commas as thousands separators allowed); empty is 0, other text a 400."""
+    text = request.GET.get(name, "").replace(".", "").replace(",", "").replace(" ", "").strip()
+    if not text:
+        return 0
+    if not text.isdigit() or len(text) > 18:
+        raise BadRequest(_("%(field)s: expected a whole number, got %(value)r")
+                         % {"field": name, "value": request.GET.get(name, "")[:40]})
+    return int(text)
+
+
+def _choice(request: HttpRequest, name: str, allowed: Any, default: str) -> str:
+    """A filter with a fixed set of values: absent or empty is ``default``, anything else outside the set a 400."""
+    value = request.GET.get(name, "").strip()
+    if not value:
+        return default
+    if value not in allowed:
+        raise BadRequest(_("%(field)s: expected one of %(allowed)s, got %(value)r")
+                         % {"field": name, "allowed": ", ".join(map(str, allowed)), "value": value[:40]})
+    return value
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """``handler400``: the page names the parameter and the reason (a malformed filter never falls back silently)."""
+    text = str(exception.args[0]) if exception is not None and exception.args else _("The request is malformed.")
+    field, _sep, reason = text.partition(": ")
+    errors = [(field, reason)] if reason else [("", text)]
+    return render(request, "web/form_errors.html", {"errors": errors, "back": request.path}, status=400)
 
 
 def _int(text: str | None, default: int = 0) -> int:
@@ -167,8 +200,14 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
         "ledger": ledger, "interest": interest_lines(unit, month), "employees": employees,
         "payments": payments, "history": history, "periods": periods,
         "show_id": policy.can_see_national_id(request.user), "kinds": EntryKind,
-        "case": _case_of(unit),
+        "case": _case_of(unit), **_followups(request, unit),
     })
+
+
+def _followups(request: HttpRequest, unit: Unit) -> dict[str, Any]:
+    from .arrears import followup_context
+
+    return followup_context(request.user, unit)
 
 
 @login_required
@@ -197,9 +236,10 @@ def _office_and_officer(request: HttpRequest) -> tuple[Any, str]:
         office = policy.visible_offices(request.user).filter(code=g["office"]).first()
         if office is None:
             raise Http404("no such office")
-    officer = g.get("officer", "")
-    if officer != "none" and not officer.isdigit():
-        officer = ""
+    officer = g.get("officer", "").strip()
+    if officer and officer != "none" and not officer.isdigit():
+        raise BadRequest(_("%(field)s: expected a user id or 'none', got %(value)r")
+                         % {"field": "officer", "value": officer[:40]})
     return office, officer
 
 
@@ -207,9 +247,9 @@ def _filters(request: HttpRequest) -> Filters:
     g = request.GET
     office, officer = _office_and_officer(request)
     return Filters(office=office, bucket=g.get("bucket", ""), debt_class=g.get("class", ""),
-                   min_amount=_int(g.get("min_amount")), officer=officer,
-                   min_months=_int(g.get("min_months")), q=g.get("q", "").strip(),
-                   sort=g.get("sort", "late") if g.get("sort") in SORTS else "late")
+                   min_amount=_filter_int(request, "min_amount"), officer=officer,
+                   min_months=_filter_int(request, "min_months"), q=g.get("q", "").strip(),
+                   sort=_choice(request, "sort", SORTS, "late"))
 
 
 @login_required
@@ -228,6 +268,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
         "officers": policy.officer_filter_choices(request.user),
         "assignable": policy.assignable_officers(request.user),
         "can_assign": policy.can_assign(request.user),
+        "bucket_labels": {b.code: b.label for b in wl.buckets},
         "sort_choices": [("late", _("Late debt")), ("months", _("Months late")), ("outstanding", _("Outstanding")),
                          ("code", _("Code")), ("name", _("Name"))],
     }
@@ -342,3 +383,13 @@ def suspense_decide(request: HttpRequest, item_id: int, verb: str) -> HttpRespon
     except SuspenseError as e:
         messages.error(request, str(e))
     return redirect("web:suspense")
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico`` (browsers ask for it whatever the page links): the app's icon, cached a day."""
+    from pathlib import Path
+
+    icon = Path(__file__).parent / "static" / "web" / "favicon.ico"
+    resp = HttpResponse(icon.read_bytes(), content_type="image/x-icon")
+    resp["Cache-Control"] = "public, max-age=86400"
+    return resp

@@ -72,3 +72,38 @@ REGIMES = {"daily": "theo ngày", "monthly": "theo tháng"}
 def regime(value: str) -> str:
     """The interest regime as the statement names it (Decree 274/2025: daily; before: monthly)."""
     return REGIMES.get(value, value)
+
+
+@register.filter
+def label(code: Any, table: str) -> str:
+    """A code shown to people: ``{{ e.kind|label:"event" }}`` (see ``web.labels``)."""
+    from sicollect.web.labels import label as _label
+
+    return _label(code, table)
+
+
+@register.filter
+def tr(text: Any) -> str:
+    """A Vietnamese label of the data (choices, step names, bands) in the user's language."""
+    from sicollect.web.labels import tr as _tr
+
+    return _tr(text)
+
+
+@register.filter
+def local(value: Any) -> str:
+    """A moment in Vietnam's time: ``dd/mm/yyyy HH:MM`` (Asia/Ho_Chi_Minh)."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return value.strftime("%d/%m/%Y %H:%M")
+
+
+@register.filter
+def suspense_reason(text: Any) -> str:
+    from sicollect.web.labels import suspense_reason as _reason
+
+    return _reason(text)

@@ -11,3 +11,17 @@ document.addEventListener("click", (event) => {
     document.querySelectorAll(`input[name="${el.dataset.checkAll}"]`).forEach((c) => { c.checked = el.checked; });
   }
 });
+
+// Every table of the page in a box of its own that scrolls sideways, so the page itself never does
+// (also tables that HTMX swaps in).
+function wrapTables(root) {
+  root.querySelectorAll("main table").forEach((t) => {
+    if (t.parentElement && t.parentElement.classList.contains("table-wrap")) return;
+    const box = document.createElement("div");
+    box.className = "table-wrap";
+    t.parentNode.insertBefore(box, t);
+    box.appendChild(t);
+  });
+}
+document.addEventListener("DOMContentLoaded", () => wrapTables(document));
+document.addEventListener("htmx:afterSettle", () => wrapTables(document));

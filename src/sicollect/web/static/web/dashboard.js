@@ -13,7 +13,10 @@
     return vnd(v);
   };
   var money = { ticks: { callback: short }, beginAtZero: true };
-  var pct = { ticks: { callback: function (v) { return v + " %"; } }, beginAtZero: true };
+  // percents the Vietnamese way, as the tables print them: "2,20 %"
+  var pctText = function (v) { return v === null || v === undefined ? "" : Number(v).toLocaleString("vi-VN", { minimumFractionDigits: 2, maximumFractionDigits: 2 }) + " %"; };
+  var pct = { ticks: { callback: pctText }, beginAtZero: true };
+  Chart.defaults.locale = "vi-VN";
   function chart(id, config) {
     var canvas = document.getElementById(id);
     if (canvas) { config.options = Object.assign({ responsive: true, maintainAspectRatio: false, animation: false }, config.options || {}); new Chart(canvas, config); }

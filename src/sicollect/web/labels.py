@@ -1,0 +1,202 @@
+"""Words shown to people for the codes the data holds, in the user's language.
+
+Two kinds:
+
+* codes (``opened``, ``confirm_case_step``, ``HI``, ``ge12``…) → a label, by :func:`label`
+  (``{{ e.kind|label:"event" }}``); an unknown code is shown as it is;
+* Vietnamese labels of the data (model choices such as ``Đã đóng``, the ladder's step names, the
+  aging bands, the C12-TS row labels) → the same words in English mode, by the ``tr`` filter: they are
+  msgids of the catalogue (listed here with ``gettext_noop``), Vietnamese in the vi catalogue and
+  English in the en one.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
+
+EVENT = {
+    "opened": gettext_lazy("case opened"),
+    "closed_paid": gettext_lazy("closed: paid"),
+    "closed_class_iv": gettext_lazy("closed: hard to collect (class IV)"),
+    "proposed": gettext_lazy("step proposed"),
+    "confirmed": gettext_lazy("step confirmed"),
+    "assigned": gettext_lazy("officer assigned"),
+    "note": gettext_lazy("note"),
+    "commitment": gettext_lazy("installment commitment signed"),
+    "commitment_kept": gettext_lazy("commitment kept"),
+    "commitment_broken": gettext_lazy("commitment broken"),
+    "visit_planned": gettext_lazy("visit planned"),
+    "visit": gettext_lazy("visit recorded"),
+    "status_change": gettext_lazy("unit status changed"),
+    "disclosure_candidate": gettext_lazy("proposed for public disclosure"),
+    "disclosure_published": gettext_lazy("published on the public list"),
+    "contact": gettext_lazy("contact logged"),
+    "promise_kept": gettext_lazy("promise kept"),
+    "promise_broken": gettext_lazy("promise broken"),
+}
+
+AUDIT = {
+    "confirm_case_step": gettext_lazy("step confirmed"),
+    "log_followup": gettext_lazy("contact logged"),
+    "assign_officer": gettext_lazy("officer assigned"),
+    "assign_suspense": gettext_lazy("suspense payment assigned"),
+    "dismiss_suspense": gettext_lazy("suspense payment dismissed"),
+    "export_persons": gettext_lazy("person list exported"),
+    "person_list": gettext_lazy("person list read"),
+    "record_payment": gettext_lazy("payment recorded"),
+    "import_bank_statement": gettext_lazy("bank statement imported"),
+    "import_declaration": gettext_lazy("declaration imported"),
+    "import_dir": gettext_lazy("files imported"),
+    "import_tax_list": gettext_lazy("tax list imported"),
+    "import": gettext_lazy("import"),
+    "close": gettext_lazy("monthly close"),
+    "backup": gettext_lazy("backup"),
+    "restore": gettext_lazy("restore"),
+    "issue_api_token": gettext_lazy("API token issued"),
+    "revoke_api_token": gettext_lazy("API token revoked"),
+    "confirm_unit_status": gettext_lazy("unit status confirmed"),
+    "reject_unit_status": gettext_lazy("unit status rejected"),
+    "otp_enrol": gettext_lazy("two-step login set up"),
+    "otp_remove": gettext_lazy("two-step login removed"),
+    "otp_failed": gettext_lazy("wrong two-step code"),
+    "admin_add": gettext_lazy("added in the admin"),
+    "admin_change": gettext_lazy("changed in the admin"),
+    "admin_delete": gettext_lazy("deleted in the admin"),
+}
+
+FUND = {
+    "SI_LT": gettext_lazy("SI pension and survivorship"),
+    "SI_ST": gettext_lazy("SI sickness and maternity"),
+    "OADI": gettext_lazy("occupational accidents and diseases"),
+    "HI": gettext_lazy("health insurance"),
+    "UI": gettext_lazy("unemployment insurance"),
+    "SI": gettext_lazy("social insurance"),
+}
+
+REASON = {
+    "broken_promise": gettext_lazy("promise broken"),
+    "overdue_action": gettext_lazy("next action overdue"),
+}
+
+TABLES = {"event": EVENT, "audit": AUDIT, "fund": FUND, "reason": REASON}
+
+
+def label(code: Any, table: str) -> str:
+    """The label of ``code`` in ``table`` (``event``, ``audit``, ``fund``, ``reason``), else the code."""
+    if code in (None, ""):
+        return ""
+    found = TABLES.get(table, {}).get(str(code))
+    return str(found) if found is not None else str(code)
+
+
+def tr(text: Any) -> str:
+    """A Vietnamese label of the data in the user's language (itself when the catalogue has no entry)."""
+    return gettext(str(text)) if text not in (None, "") else ""
+
+
+# The Vietnamese labels of the data, for the catalogues (``tr``); en translates them, vi keeps them.
+DATA_LABELS = (
+    # registry: unit status, ownership, sex
+    gettext_noop("Đang hoạt động"), gettext_noop("Tạm dừng"), gettext_noop("Không tìm thấy"),
+    gettext_noop("Đang giải thể"), gettext_noop("Đã giải thể"), gettext_noop("Phá sản"),
+    gettext_noop("Nhà nước"), gettext_noop("Vốn đầu tư nước ngoài"), gettext_noop("Ngoài nhà nước"),
+    gettext_noop("Hợp tác xã"), gettext_noop("Hành chính sự nghiệp"), gettext_noop("Hộ kinh doanh"),
+    gettext_noop("Khác"), gettext_noop("Nam"), gettext_noop("Nữ"),
+    # contributions: channels, ledger kinds, targets
+    gettext_noop("Chuyển khoản ngân hàng"), gettext_noop("Nộp tại quầy"), gettext_noop("Đại lý thu"),
+    gettext_noop("Phải đóng"), gettext_noop("Điều chỉnh"), gettext_noop("Lãi chậm đóng"), gettext_noop("Đã đóng"),
+    gettext_noop("Số tiền thừa"), gettext_noop("Gốc"), gettext_noop("Lãi"),
+    # C12-TS rows
+    gettext_noop("A. Kỳ trước chuyển sang – số phải đóng"), gettext_noop("A. Kỳ trước chuyển sang – lãi chưa đóng"),
+    gettext_noop("B. Phát sinh trong kỳ – phải đóng"), gettext_noop("B. Điều chỉnh kỳ trước"),
+    gettext_noop("B. Lãi chậm đóng phát sinh"), gettext_noop("C. Đã đóng trong kỳ – gốc"),
+    gettext_noop("C. Đã đóng trong kỳ – lãi"), gettext_noop("D. Chuyển kỳ sau – số phải đóng"),
+    gettext_noop("D. Chuyển kỳ sau – lãi chưa đóng"),
+    # aging bands and B03-TS classes
+    gettext_noop("< 1 tháng"), gettext_noop("1 – < 3 tháng"), gettext_noop("3 – < 6 tháng"),
+    gettext_noop("6 – < 12 tháng"), gettext_noop("≥ 12 tháng"), gettext_noop("Chậm đóng"), gettext_noop("Nợ đọng"),
+    gettext_noop("Nợ kéo dài 3 – < 6 tháng"), gettext_noop("Nợ kéo dài 6 – < 12 tháng"),
+    gettext_noop("Nợ kéo dài ≥ 12 tháng"), gettext_noop("Khó thu: đơn vị không tìm thấy"),
+    gettext_noop("Khó thu: đang giải thể, phá sản"),
+    # the default ladder, step kinds and statuses
+    gettext_noop("Thông báo kết quả đóng, nhắc nợ"), gettext_noop("Thông báo chậm đóng"),
+    gettext_noop("Văn bản đôn đốc (điều kiện xác định trốn đóng)"), gettext_noop("Mời hội nghị làm việc"),
+    gettext_noop("Đoàn công tác liên ngành làm việc tại đơn vị"), gettext_noop("Chuyển thanh tra"),
+    gettext_noop("Công khai đơn vị chậm đóng"), gettext_noop("Chuyển cơ quan công an (trốn đóng)"),
+    gettext_noop("Văn bản"), gettext_noop("Công việc"), gettext_noop("Đề xuất"), gettext_noop("Đã duyệt"),
+    gettext_noop("Hủy"),
+    # arrears: visits, commitments, disclosure, the follow-up log
+    gettext_noop("Cam kết đóng"), gettext_noop("Không hợp tác"), gettext_noop("Không tìm thấy đơn vị"),
+    gettext_noop("Đang thực hiện"), gettext_noop("Đã thực hiện"), gettext_noop("Vi phạm cam kết"),
+    gettext_noop("Đề xuất công khai"), gettext_noop("Đã duyệt công khai"), gettext_noop("Đã công khai"),
+    gettext_noop("Loại khỏi danh sách"), gettext_noop("Gỡ khỏi danh sách (đã đóng)"),
+    gettext_noop("Gọi điện"), gettext_noop("Đến làm việc"), gettext_noop("Gửi thư"), gettext_noop("Gửi e-mail"),
+    gettext_noop("Đã liên hệ được"), gettext_noop("Hứa đóng"), gettext_noop("Không liên lạc được"),
+    gettext_noop("Từ chối đóng"), gettext_noop("Sai thông tin liên hệ"), gettext_noop("Đang chờ"),
+    gettext_noop("Đã giữ lời hứa"), gettext_noop("Thất hứa"),
+)
+
+EN_OF_DATA_LABELS = {
+    "Đang hoạt động": "Active", "Tạm dừng": "Suspended", "Không tìm thấy": "Not found",
+    "Đang giải thể": "Dissolving", "Đã giải thể": "Dissolved", "Phá sản": "Bankrupt",
+    "Nhà nước": "State-owned", "Vốn đầu tư nước ngoài": "Foreign-invested", "Ngoài nhà nước": "Private",
+    "Hợp tác xã": "Cooperative", "Hành chính sự nghiệp": "Public administration", "Hộ kinh doanh": "Household business",
+    "Khác": "Other", "Nam": "Male", "Nữ": "Female",
+    "Chuyển khoản ngân hàng": "Bank transfer", "Nộp tại quầy": "Paid at the counter", "Đại lý thu": "Collection agent",
+    "Phải đóng": "Due", "Điều chỉnh": "Adjustment", "Lãi chậm đóng": "Late-payment interest", "Đã đóng": "Paid",
+    "Số tiền thừa": "Credit", "Gốc": "Principal", "Lãi": "Interest",
+    "A. Kỳ trước chuyển sang – số phải đóng": "A. Brought forward – principal due",
+    "A. Kỳ trước chuyển sang – lãi chưa đóng": "A. Brought forward – unpaid interest",
+    "B. Phát sinh trong kỳ – phải đóng": "B. Assessed this period",
+    "B. Điều chỉnh kỳ trước": "B. Adjustments of earlier periods",
+    "B. Lãi chậm đóng phát sinh": "B. Late-payment interest charged",
+    "C. Đã đóng trong kỳ – gốc": "C. Paid this period – principal",
+    "C. Đã đóng trong kỳ – lãi": "C. Paid this period – interest",
+    "D. Chuyển kỳ sau – số phải đóng": "D. Carried forward – principal due",
+    "D. Chuyển kỳ sau – lãi chưa đóng": "D. Carried forward – unpaid interest",
+    "< 1 tháng": "< 1 month", "1 – < 3 tháng": "1 – < 3 months", "3 – < 6 tháng": "3 – < 6 months",
+    "6 – < 12 tháng": "6 – < 12 months", "≥ 12 tháng": "≥ 12 months", "Chậm đóng": "Late",
+    "Nợ đọng": "In arrears", "Nợ kéo dài 3 – < 6 tháng": "Prolonged 3 – < 6 months",
+    "Nợ kéo dài 6 – < 12 tháng": "Prolonged 6 – < 12 months", "Nợ kéo dài ≥ 12 tháng": "Prolonged ≥ 12 months",
+    "Khó thu: đơn vị không tìm thấy": "Hard to collect: unit not found",
+    "Khó thu: đang giải thể, phá sản": "Hard to collect: dissolving or bankrupt",
+    "Thông báo kết quả đóng, nhắc nợ": "Payment statement and reminder", "Thông báo chậm đóng": "Late-payment notice",
+    "Văn bản đôn đốc (điều kiện xác định trốn đóng)": "Urging letter (evasion conditions)",
+    "Mời hội nghị làm việc": "Invitation to a meeting",
+    "Đoàn công tác liên ngành làm việc tại đơn vị": "Inter-agency working group at the unit",
+    "Chuyển thanh tra": "Referred to inspection", "Công khai đơn vị chậm đóng": "Public disclosure of late payer",
+    "Chuyển cơ quan công an (trốn đóng)": "Referred to the police (evasion)",
+    "Văn bản": "Document", "Công việc": "Task", "Đề xuất": "Proposed", "Đã duyệt": "Confirmed", "Hủy": "Cancelled",
+    "Cam kết đóng": "Committed to pay", "Không hợp tác": "Refused to cooperate", "Không tìm thấy đơn vị": "Unit not found",
+    "Đang thực hiện": "Active", "Đã thực hiện": "Kept", "Vi phạm cam kết": "Broken",
+    "Đề xuất công khai": "Proposed for disclosure", "Đã duyệt công khai": "Approved for disclosure",
+    "Đã công khai": "Published", "Loại khỏi danh sách": "Dropped from the list",
+    "Gỡ khỏi danh sách (đã đóng)": "Removed from the list (paid)",
+    "Gọi điện": "Call", "Đến làm việc": "Visit", "Gửi thư": "Letter", "Gửi e-mail": "E-mail",
+    "Đã liên hệ được": "Reached", "Hứa đóng": "Promised to pay", "Không liên lạc được": "No answer",
+    "Từ chối đóng": "Refused to pay", "Sai thông tin liên hệ": "Wrong contact details", "Đang chờ": "Pending",
+    "Đã giữ lời hứa": "Kept", "Thất hứa": "Broken",
+}
+
+
+SUSPENSE_PATTERNS = (
+    (r"^no unit named like (?P<name>.+)$", gettext_lazy("no unit named like %(name)s")),
+    (r"^ambiguous \((?P<what>.*)\)$", gettext_lazy("ambiguous (%(what)s)")),
+    (r"^no unit code, known account, tax code or payer name$",
+     gettext_lazy("no unit code, known account, tax code or payer name")),
+    (r"^payer name (?P<name>.+) is not a clear match \(best (?P<best>\d+), next (?P<next>\d+)\)$",
+     gettext_lazy("payer name %(name)s is not a clear match (best %(best)s, next %(next)s)")),
+)
+
+
+def suspense_reason(text: Any) -> str:
+    """Why a bank payment waits in suspense (``exchange.bank`` writes it in English), in the user's language."""
+    import re
+
+    text = str(text or "")
+    for pattern, words in SUSPENSE_PATTERNS:
+        m = re.match(pattern, text)
+        if m:
+            return str(words) % m.groupdict() if m.groupdict() else str(words)
+    return text
