@@ -117,3 +117,13 @@ def test_each_change_of_bucket_and_class_is_kept_with_its_date(engine: service.E
         (date(2025, 9, 30), "1-3", "II"),
         (date(2025, 11, 30), "3-6", "III.1"),
     ]
+
+
+@pytest.mark.django_db
+def test_closing_a_database_with_no_unit_yet_closes_the_month_with_nothing_posted(engine: service.Engine) -> None:
+    """A new office's first close, before any unit is registered: no ledger row, no traceback (the set-based
+    engine reports an empty summary of its steps)."""
+    summary = service.close(Month(2025, 1), engine=engine)
+    assert (summary.entries, summary.units, summary.months) == (0, 0, ["2025-01"])
+    assert LedgerEntry.objects.count() == 0
+    assert [str(m.month) for m in ClosedMonth.objects.all()] == ["2025-01"]
