@@ -88,7 +88,3 @@ def household(book: CoverageBook, members: int, month: Month) -> list[int]:
     for order in range(1, members + 1):
         out.append(first if order == 1 else apply_rate(first, shares[min(order, 5) - 2]))
     return out
-
-
-def commission(amount: int, ppm: int) -> int:
-    return apply_rate(amount, ppm)

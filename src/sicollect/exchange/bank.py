@@ -545,7 +545,3 @@ def do_dismiss_suspense(item_id: int, actor: str, note: str) -> SuspenseItem:
 def unposted_reversals() -> Any:
     """Every payment reversal: the calculator does not read them yet (see the module docstring)."""
     return PaymentReversal.objects.select_related("payment", "payment__unit", "entry").order_by("reversed_on", "id")
-
-
-def import_errors_of(exc: ImportErrors) -> list[str]:
-    return [str(e) for e in exc.errors]
