@@ -98,6 +98,16 @@ RULES: dict[str, tuple[str, str, tuple[str, str | None]]] = {
     "web:arrears_reward": ("GET", "/arrears/reward/?code=CP001&as_of=2025-10-31", ("absent", "còn nợ chậm đóng")),
     "web:arrears_inspection": ("GET", "/arrears/inspection/?as_of=2025-10-31", ("absent", "CP001")),
     "web:arrears_numbers": ("GET", "/arrears/numbers/?office=CP", ("404", None)),
+    # my work and the follow-up log (tests/web/test_mywork.py, tests/api/test_followups_api.py)
+    "web:favicon": ("GET", "/favicon.ico", (PUBLIC, None)),  # the icon only
+    "web:mywork": ("GET", "/work/", ("covered", "tests.web.test_mywork::test_a_manager_sees_each_officer_and_reassigns")),
+    "web:mywork_reassign": ("POST", "/work/reassign/",
+                            ("covered", "tests.web.test_mywork::test_a_manager_sees_each_officer_and_reassigns")),
+    "web:followup_log": ("POST", "/units/CP001/followup/", ("404", None)),
+    "api:list_followups": ("GET", "/api/arrears/followups?unit=CP001",
+                           ("covered", "tests.api.test_followups_api::test_an_officer_logs_a_call_with_a_promise_audited_and_scoped")),
+    "api:log_followup": ("POST", "/api/arrears/followups",
+                         ("covered", "tests.api.test_followups_api::test_an_officer_logs_a_call_with_a_promise_audited_and_scoped")),
     "api:list_cases": ("GET", "/api/arrears/cases", ("absent", "CP001")),
     "api:get_case": ("GET", "/api/arrears/cases/CP001", ("404", None)),
     "api:list_proposals": ("GET", "/api/arrears/worklist", ("absent", "CP001")),

@@ -128,7 +128,8 @@ def test_backups_are_kept_n_days_and_the_newest_always_stays(tmp_path: Path) -> 
     made = tmp_path / "sicollect-20251231-010000.backup"
     assert made.stat().st_size > 1000
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "notes.txt", "sicollect-20251220-010000.backup", "sicollect-20251231-010000.backup"]
+        "notes.txt", "sicollect-20251220-010000.backup", "sicollect-20251231-010000.backup",
+        "sicollect-20251231-010000.backup.manifest.json"]  # core.backup's manifest beside its backup
     assert result.line.endswith("1 older than 14 days removed, 2 kept")
     assert result.detail["removed"] == ["sicollect-20250101-010000.backup"]
     # a year later with keep 1 day: the only backup made then stays, the two before go

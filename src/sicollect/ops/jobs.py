@@ -157,7 +157,7 @@ BACKUP_GLOB = "sicollect-*.backup"
 
 def backup_job(folder: Path | None = None, keep_days: int | None = None,
                now: datetime | None = None) -> tuple[str, dict[str, Any]]:
-    from sicollect.core.backup import BackupError, backup
+    from sicollect.core.backup import BackupError, backup, manifest_path
 
     folder = Path(folder or os.environ.get("SICOLLECT_BACKUP_DIR") or _var() / "backups")
     keep_days = keep_days if keep_days is not None else _env_int("SICOLLECT_BACKUP_KEEP_DAYS", 14)
@@ -166,19 +166,19 @@ def backup_job(folder: Path | None = None, keep_days: int | None = None,
     now = now or datetime.now()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"sicollect-{now:%Y%m%d-%H%M%S}.backup"
-    partial = path.with_name(path.name + ".partial")
     try:
-        backup(partial)  # the public function of core/backup.py: SQLite backup API or pg_dump -Fc
+        # the public function of core/backup.py: SQLite backup API or pg_dump -Fc, verified, and its manifest
+        # (FILE.manifest.json); the file appears under its name only once verified
+        backup(path)
     except BackupError as exc:
-        partial.unlink(missing_ok=True)
         raise JobFailed(f"backup failed: {exc}") from exc
-    partial.rename(path)
     size = path.stat().st_size
     cutoff = (now - timedelta(days=keep_days)).timestamp()
     removed = []
     for old in sorted(folder.glob(BACKUP_GLOB)):
         if old != path and old.stat().st_mtime < cutoff:
             old.unlink()
+            manifest_path(old).unlink(missing_ok=True)
             removed.append(old.name)
     kept = len(list(folder.glob(BACKUP_GLOB)))
     return (f"{path} ({size:,} bytes); {len(removed)} older than {keep_days} days removed, {kept} kept",

@@ -58,6 +58,10 @@ class Command(BaseCommand):
             through = Month.parse(opts["through"])
         except ValueError as exc:
             raise CommandError(f"--through: {exc}") from exc
+        try:
+            engine = ENGINES[opts["engine"]]()
+        except MissingOptional as exc:
+            raise CommandError(str(exc), returncode=2) from None
         from sicollect.core.domain import stored_values_outside
 
         outside = stored_values_outside()  # a value the close cannot compute: named, nothing written
@@ -66,10 +70,6 @@ class Command(BaseCommand):
                 self.stderr.write(line)
             raise CommandError(f"{len(outside)}{'+' if len(outside) >= 20 else ''} stored value(s) outside the input "
                                "domain (core/domain.py): fix or remove them first; nothing was closed", returncode=2)
-        try:
-            engine = ENGINES[opts["engine"]]()
-        except MissingOptional as exc:
-            raise CommandError(str(exc), returncode=2) from None
         try:
             summary = service.close(through, engine=engine, progress=True, break_lock=opts["break_lock"],
                                     actor=cli_actor())
