@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -131,3 +132,55 @@ def test_a1_pays_its_july_statement_on_20_august_and_bears_no_interest() -> None
     assert [e for e in account.entries if e.kind == "credit"] == []
     # September: July is settled; August's dues (due 30 Sep) are owed, not late
     assert account.balances[Month(2025, 9)]["HI"].interest == 0
+
+
+# --- every engine: on-time payers in the database, closed by the set-based engines ------------------------
+
+ON_TIME = [(region, cycle, start) for region in (1, 2, 3, 4) for cycle in (1, 3, 6) for start in ("2024-03", "2025-05")]
+STAFF = ((5_000_000, "SI+HI+UI+OADI"), (70_000_000, "SI+HI+UI+OADI"), (9_000_000, "HI"))
+ON_TIME_THROUGH = Month(2026, 3)
+
+
+def on_time_province() -> None:
+    """24 units, one per region × payment cycle × first month (Mar 2024: both interest regimes; May 2025: across
+    the new deadlines of Jul 2025), three employees each (under the floor, over the caps, HI only); each pays
+    every statement by its deadline, as :func:`pay_on_time` reads the statements."""
+    from . import factories as f
+
+    for n, (region, cycle, start) in enumerate(ON_TIME):
+        unit = f.unit(f"OT{n:03d}", region=region, cycle=cycle)
+        rows = []
+        for k, (wage, funds) in enumerate(STAFF):
+            f.participation(unit, f.person(), start, None, wage, funds)
+            rows.append(Row(f"p{k}", Month.parse(start), None, wage, frozenset(x.lower() for x in funds.split("+"))))
+        terms = Terms(region=region, cycle=cycle)
+        for p in pay_on_time(terms, rows, Month.parse(start), ON_TIME_THROUGH, [3, 17, 40]):
+            f.payment(unit, p.paid_on, p.amount, f"OT{n:03d}-{p.payment_id}")
+
+
+def assert_no_interest_and_the_reference_ledger() -> None:
+    from sicollect.contributions.models import LedgerEntry
+
+    from .test_close_sql import assert_same, ledger_by_key, reference_by_key
+
+    assert LedgerEntry.objects.filter(kind="due").count() > 1_000
+    assert list(LedgerEntry.objects.filter(kind="interest").values_list("unit__code", "period", "amount")) == []
+    assert_same(ledger_by_key(), reference_by_key(ON_TIME_THROUGH))
+
+
+@pytest.mark.django_db
+def test_on_time_payers_bear_no_interest_in_the_set_based_close() -> None:
+    from sicollect.close.sql import run_close
+
+    on_time_province()
+    run_close(ON_TIME_THROUGH)
+    assert_no_interest_and_the_reference_ledger()
+
+
+@pytest.mark.django_db
+def test_on_time_payers_bear_no_interest_on_duckdb() -> None:
+    from sicollect.close.sql.duck import run_duckdb
+
+    on_time_province()
+    run_duckdb(ON_TIME_THROUGH)
+    assert_no_interest_and_the_reference_ledger()
