@@ -27,7 +27,7 @@ from sicollect.api.api import api
 from sicollect.api.models import ApiToken
 from sicollect.core.privacy import MaskPersonalData
 from sicollect.exchange.csv_import import import_dir
-from sicollect.exchange.models import AuditEvent
+from sicollect.core.models import AuditEvent
 from sicollect.registry.models import Participation, Person
 from sicollect.web.actions import do_assign_units
 
@@ -67,7 +67,7 @@ def test_the_audit_page_and_export_per_unit_and_per_user_are_scoped(qn: dict[str
     assert "giao cán bộ" in page and "assign_officer" not in page and "hl_mgr" in page
     from django.utils import timezone
 
-    from sicollect.exchange.models import AuditEvent
+    from sicollect.core.models import AuditEvent
 
     at = timezone.localtime(AuditEvent.objects.get(action="assign_officer").created_at).strftime("%d/%m/%Y %H:%M")
     assert f"<td>{at}</td>" in page

@@ -10,13 +10,14 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from sicollect.core import audit
 from sicollect.close.models import CloseLock
 from sicollect.contributions.models import LedgerEntry, Payment
 from sicollect.contributions.posting import post_units
 from sicollect.contributions.statement import statement
 from sicollect.core.audit import cli_actor
 from sicollect.core.months import Month
-from sicollect.exchange.models import AuditEvent
+from sicollect.core.models import AuditEvent
 
 from . import factories as f
 
@@ -46,7 +47,7 @@ def test_a_backup_restores_the_database_as_it_was(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="close is running"):
         call_command("restore", str(tmp_path / "sicollect.backup"), yes=True)
     CloseLock.objects.all().delete()
-    AuditEvent.record("assign_officer", "hl_mgr", "unit", "BK0001", unit_code="BK0001")  # after the backup: lost
+    audit.record("assign_officer", "hl_mgr", "unit", "BK0001", unit_code="BK0001")  # after the backup: lost
     call_command("restore", str(tmp_path / "sicollect.backup"), yes=True, stdout=StringIO())
     # the restore is in the restored database's audit trail: who, which file (path, size, SHA-256), when
     (event,) = AuditEvent.objects.filter(action="restore")

@@ -8,7 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from sicollect.close import service
-from sicollect.close.models import ClosedMonth, CloseLock, UnitDebtState
+from sicollect.contributions.models import ClosedMonth
+from sicollect.close.models import CloseLock, UnitDebtState
 from sicollect.close.sql import close_engine
 from sicollect.contributions.models import LedgerEntry
 from sicollect.contributions.posting import post_units

@@ -10,9 +10,11 @@ from datetime import date
 import pytest
 
 from sicollect.close import service
-from sicollect.close.models import ClosedMonth, UnitDebtState
+from sicollect.contributions.models import ClosedMonth
+from sicollect.close.models import UnitDebtState
 from sicollect.close.sql import run_close
-from sicollect.close.sql.duck import DuckDialect, run_duckdb
+from sicollect.close.sql.dialect import DuckDialect
+from sicollect.close.sql.duck import run_duckdb
 from sicollect.contributions.models import LedgerEntry
 from sicollect.core.months import Month
 from sicollect.registry.models import Unit

@@ -11,7 +11,7 @@ from django.db import connection
 
 from sicollect.arrears.cases import debts, debts_from_rows
 from sicollect.close.sql import run_close
-from sicollect.reports.kpi import Scope, unit_debts, unit_debts_many
+from sicollect.contributions.debts import Scope, unit_debts, unit_debts_many
 from sicollect.close.sql.dialect import PostgresDialect, SqliteDialect
 from sicollect.contributions.models import LedgerEntry
 from sicollect.contributions.posting import account_of

@@ -15,7 +15,7 @@ from django.core.management.base import CommandError
 from sicollect.contributions.models import Payment
 from sicollect.core.months import Month
 from sicollect.exchange.csv_import import FileCounts, ImportErrors, import_dir
-from sicollect.exchange.models import AuditEvent
+from sicollect.core.models import AuditEvent
 from sicollect.plans.models import PlanTarget
 from sicollect.registry.models import Commune, Office, Participation, Person, Unit
 

@@ -8,12 +8,14 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from sicollect.close.aging import DEFAULT_BUCKETS, DEFAULT_CLASSES, bucket_of, class_of, months_late
+from sicollect.close.aging import DEFAULT_BUCKETS, DEFAULT_CLASSES, bucket_of, class_of
+from sicollect.contributions.debts import months_late
+from sicollect.core.money import pct
 from sicollect.contributions.posting import post_units
 from sicollect.core.months import Month
 from sicollect.plans.models import PlanTarget
 from sicollect.registry.models import Office, Unit
-from sicollect.reports.kpi import kpi, pct, ranking
+from sicollect.reports.kpi import kpi, ranking
 
 from . import factories as f
 

@@ -14,7 +14,7 @@ from django.test import Client
 
 from sicollect.api.models import ApiToken
 from sicollect.contributions.models import Payment
-from sicollect.exchange.models import AuditEvent
+from sicollect.core.models import AuditEvent
 
 from .helpers import client_for
 

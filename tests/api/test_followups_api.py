@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from sicollect.arrears.models import FollowUp
-from sicollect.exchange.models import AuditEvent
+from sicollect.core.models import AuditEvent
 
 from .helpers import client_for
 

@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from sicollect.api.models import ApiToken
 from sicollect.arrears.bulk import run
 from sicollect.arrears.models import Case, CaseStep, Notice
-from sicollect.exchange.models import AuditEvent
+from sicollect.core.models import AuditEvent
 from sicollect.registry.models import Office
 from sicollect.web.models import Role, StaffProfile
 

@@ -7,7 +7,7 @@ import pytest
 
 from sicollect.arrears.models import Case, CaseStep
 from sicollect.close import service
-from sicollect.close.models import ClosedMonth
+from sicollect.contributions.models import ClosedMonth
 from sicollect.close.sql import close_engine
 from sicollect.core.months import Month
 

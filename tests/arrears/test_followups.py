@@ -10,7 +10,7 @@ import pytest
 from sicollect.arrears import ladder
 from sicollect.arrears.followups import Entry, FollowUpError, do_log_followup
 from sicollect.arrears.models import Case, CaseEvent, CaseStep, FollowUp, StepStatus
-from sicollect.exchange.models import AuditEvent
+from sicollect.core.models import AuditEvent
 
 from .. import factories as f
 from .test_ladder import confirm_all, month_end

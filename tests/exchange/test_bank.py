@@ -23,7 +23,8 @@ from sicollect.exchange.bank import (
     unposted_reversals,
 )
 from sicollect.exchange.csv_import import ImportErrors
-from sicollect.exchange.models import AuditEvent, BankEntry, EntryState, ImportBatch, SuspenseItem
+from sicollect.core.models import AuditEvent
+from sicollect.exchange.models import BankEntry, EntryState, ImportBatch, SuspenseItem
 from sicollect.exchange.statements import CsvLayout, parse_camt053, parse_mt940
 
 from .. import factories as f

@@ -23,7 +23,8 @@ from sicollect.exchange.declarations import (
     read_declaration,
     render_preview,
 )
-from sicollect.exchange.models import AuditEvent, DeclarationLine, ImportBatch
+from sicollect.core.models import AuditEvent
+from sicollect.exchange.models import DeclarationLine, ImportBatch
 from sicollect.registry.models import Participation, Person
 
 from .. import factories as f

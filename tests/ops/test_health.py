@@ -9,9 +9,9 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.utils import timezone
 
-from sicollect.close.models import ClosedMonth
+from sicollect.contributions.models import ClosedMonth
 from sicollect.core.months import Month
-from sicollect.exchange.models import AuditEvent
+from sicollect.core.models import AuditEvent
 from sicollect.ops.jobs import run_job
 
 pytestmark = pytest.mark.django_db

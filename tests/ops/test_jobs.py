@@ -13,10 +13,10 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from sicollect.close.models import ClosedMonth
+from sicollect.contributions.models import ClosedMonth
 from sicollect.contributions.models import Payment
 from sicollect.core.months import Month
-from sicollect.exchange.models import AuditEvent
+from sicollect.core.models import AuditEvent
 from sicollect.ops.jobs import failed_jobs, latest_runs, run_job
 
 from .. import factories as f

@@ -14,8 +14,8 @@ from django.db import connection
 from django.test import Client
 from openpyxl import load_workbook
 
+from sicollect.core import audit
 from sicollect.core import safe_export
-from sicollect.exchange.models import AuditEvent
 from sicollect.exchange.taxsync import write_tables
 from sicollect.registry.models import Person, Unit
 
@@ -51,7 +51,7 @@ def evil() -> dict[str, Any]:
     Person.objects.filter(si_code="2201000001").update(full_name="Nguyễn\x01 Thị Lan")
     Person.objects.filter(si_code="2201000002").update(full_name=EVIL_PERSON)
     nul = "\x00" if connection.vendor == "sqlite" else "\x01"  # PostgreSQL text cannot hold a NUL at all
-    AuditEvent.record("record_payment", "=cmd|' /C calc'!A0", "payment", f"P-{nul}-1", unit_code="HL001")
+    audit.record("record_payment", "=cmd|' /C calc'!A0", "payment", f"P-{nul}-1", unit_code="HL001")
     return province
 
 

@@ -24,7 +24,7 @@ from openpyxl import load_workbook
 
 from sicollect.arrears import disclosure, groups, ladder
 from sicollect.arrears.models import Case, CaseNote, CaseStep, Commitment, Disclosure, Notice, Visit
-from sicollect.exchange.models import AuditEvent
+from sicollect.core.models import AuditEvent
 
 from .. import factories as f
 from .helpers import as_user, build

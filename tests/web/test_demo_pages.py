@@ -14,7 +14,8 @@ from django.test import Client
 
 from sicollect.core.months import Month
 from sicollect.registry.models import Office, Unit
-from sicollect.reports.kpi import Scope, ranking, unit_debts
+from sicollect.contributions.debts import Scope, unit_debts
+from sicollect.reports.kpi import ranking
 from sicollect.web.dashboard import fast_ranking, late_debt_on_days
 from sicollect.web.models import Role, StaffProfile
 

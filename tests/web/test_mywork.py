@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from sicollect.arrears.models import FollowUp
-from sicollect.exchange.models import AuditEvent
+from sicollect.core.models import AuditEvent
 from sicollect.registry.models import Unit
 
 from .helpers import PASSWORD, as_user

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from sicollect.exchange.models import AuditEvent
+from sicollect.core.models import AuditEvent
 
 from .helpers import PASSWORD
 

@@ -12,7 +12,9 @@ import pytest
 from django.test import Client
 from openpyxl import load_workbook
 
-from sicollect.exchange.models import AuditEvent, BankEntry, ImportBatch, SuspenseItem
+from sicollect.core.models import AuditEvent
+
+from sicollect.exchange.models import BankEntry, ImportBatch, SuspenseItem
 from sicollect.registry.models import Unit
 
 from ..tools import missing_tool

@@ -22,10 +22,9 @@ from ninja.throttling import AuthRateThrottle
 
 from sicollect.contributions.models import Channel, LedgerEntry, Payment
 from sicollect.contributions.statement import interest_lines, statement
-from sicollect.core import domain
+from sicollect.core import audit, domain
 from sicollect.core.months import Month
 from sicollect.core.privacy import mask_id
-from sicollect.exchange.models import AuditEvent
 from sicollect.reports.kpi import kpi
 from sicollect.web import policy
 from sicollect.web.models import Role
@@ -305,10 +304,9 @@ def post_payment(request: HttpRequest, body: PaymentIn) -> Any:
             Payment.objects.create(payment_id=body.payment_id, unit=unit, paid_on=body.paid_on, amount=body.amount,
                                    reference=body.reference, channel=Channel.COUNTER,
                                    source=f"api:{request.user.get_username()}")
-            AuditEvent.objects.create(action="record_payment", actor=request.user.get_username(),
-                                      object_type="payment", object_id=body.payment_id, unit_code=unit.code,
-                                      detail={"before": None, "after": {**out, "paid_on": body.paid_on.isoformat()},
-                                              "source": f"API {request.method} {request.path}"})
+            audit.record("record_payment", request.user.get_username(), "payment", body.payment_id,
+                         unit_code=unit.code, before=None, after={**out, "paid_on": body.paid_on.isoformat()},
+                         source=f"API {request.method} {request.path}")
     except IntegrityError as exc:
         raise ApiError(409, "conflict", f"payment {body.payment_id!r} was recorded meanwhile") from exc
     return Status(201, {**out, "created": True})
@@ -321,6 +319,8 @@ api.add_router("", records_router)
 
 
 # --------------------------------------------------------------------------- arrears (own module)
-from .arrears import router as arrears_router  # noqa: E402  (the router module imports ApiError lazily)
+from .arrears import (
+    router as arrears_router,  # noqa: E402  (the router module imports ApiError lazily)
+)
 
 api.add_router("/arrears", arrears_router)

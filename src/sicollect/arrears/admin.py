@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from .models import Case, CaseEvent, CaseStep, Commitment, Disclosure, LadderStep, Notice, Visit, WorkingGroup
+from .models import (
+    Case,
+    CaseEvent,
+    CaseStep,
+    Commitment,
+    Disclosure,
+    LadderStep,
+    Notice,
+    Visit,
+    WorkingGroup,
+)
 
 
 @admin.register(LadderStep)

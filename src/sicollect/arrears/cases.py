@@ -29,9 +29,10 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from sicollect.close.aging import class_of, load_bands, months_late
+from sicollect.close.aging import class_of, load_bands
+from sicollect.close.steps import Closed
+from sicollect.contributions.debts import DEBT_SQL, Scope, months_late
 from sicollect.core.bulk import update_rows
-from sicollect.reports.kpi import DEBT_SQL, Scope
 
 from .models import Case, CaseEvent, CaseStep, Commitment, CommitmentStatus, StepStatus
 
@@ -180,6 +181,15 @@ def _drop_paid_disclosures(as_of: date, closed_case_ids: list[int]) -> None:
     from .disclosure import remove_closed
 
     remove_closed(as_of, closed_case_ids)
+
+
+def close_step(closed: Closed) -> dict[str, Any]:
+    """The arrears step of every close (``close.steps``, registered in ``arrears.apps``): :func:`after_close` at
+    the last day closed, from the debts the engine computed for it (``MonthEndDebts.rows``) when it kept
+    them, else from the ledger."""
+    rows = getattr(closed.debts, "rows", None)
+    owed = debts_from_rows(rows(closed.as_of)) if rows is not None and closed.as_of in closed.debts else None
+    return after_close(closed.as_of, owed)
 
 
 def after_close(as_of: date, owed: dict[int, Debt] | None = None) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from typing import Any
 from django.db import transaction
 
 from sicollect.core.safe_export import SafeSheet
+
 from .models import Case, CaseEvent, Commitment, CommitmentStatus, Disclosure, DisclosureStatus
 
 LIVE = [DisclosureStatus.CANDIDATE, DisclosureStatus.APPROVED, DisclosureStatus.PUBLISHED]

@@ -33,6 +33,7 @@ from django.db.models import Exists, F, OuterRef, Q, Sum
 from django.utils.translation import gettext_noop
 
 from sicollect.contributions.models import LedgerEntry, Payment
+from sicollect.core import audit
 from sicollect.registry.models import Unit
 
 from .models import Case, CaseEvent, ContactKind, ContactOutcome, FollowUp, PromiseStatus
@@ -101,7 +102,6 @@ def validate(e: Entry, today: date | None = None) -> dict[str, str]:
 def do_log_followup(unit: Unit, officer: Any, e: Entry, source: str, case: Case | None = None) -> FollowUp:
     """Log one contact with ``unit`` as ``officer`` (a user, or a name); audited. Raises
     :class:`FollowUpError` naming every bad field, with nothing written."""
-    from sicollect.exchange.models import AuditEvent
 
     from .ladder import actor_name
 
@@ -130,7 +130,7 @@ def do_log_followup(unit: Unit, officer: Any, e: Entry, source: str, case: Case 
                                                                "outcome": fu.outcome,
                                                                "promise_amount": fu.promise_amount,
                                                                "promise_date": data["promise_date"]})
-        AuditEvent.record("log_followup", who, "followup", fu.pk, unit_code=unit.code, before=None, after=data,
+        audit.record("log_followup", who, "followup", fu.pk, unit_code=unit.code, before=None, after=data,
                           source=source)
     return fu
 

@@ -33,7 +33,18 @@ from typing import Any
 
 from django.db import transaction
 
-from .models import Case, CaseEvent, CaseStep, Commitment, CommitmentStatus, LadderStep, StepKind, StepStatus
+from sicollect.core import audit
+
+from .models import (
+    Case,
+    CaseEvent,
+    CaseStep,
+    Commitment,
+    CommitmentStatus,
+    LadderStep,
+    StepKind,
+    StepStatus,
+)
 
 
 def is_due(step: LadderStep, case: Case, confirmed: dict[int, date], as_of: date) -> bool:
@@ -176,28 +187,22 @@ def confirm(ids: list[int], officer: Any, on: date | None = None, progress: bool
 
 def do_confirm_steps(ids: list[int], officer: Any, source: str, on: date | None = None,
                      progress: bool = False) -> ConfirmSummary:
-    """Confirm proposed steps and write one audit row (``exchange.AuditEvent``) per confirmed step.
+    """Confirm proposed steps and write one audit row (``core.audit``) per confirmed step.
 
     The one action behind ``sicollect arrears confirm``, the web worklist's bulk confirm and
     ``POST /api/arrears/steps/confirm``; ``source`` says which (e.g. ``API POST /api/…``)."""
-    from sicollect.exchange.models import AuditEvent
-
     with transaction.atomic():
         s = confirm(ids, officer, on, progress)
         if s.confirmed_ids:
             rows = {cs.pk: cs for cs in CaseStep.objects.select_related("case__unit", "step", "notice")
                     .filter(pk__in=s.confirmed_ids)}
-            AuditEvent.objects.bulk_create([
-                AuditEvent(action="confirm_case_step", actor=actor_name(officer), object_type="case_step",
-                           object_id=str(pk),
-                           detail={"before": {"status": StepStatus.PROPOSED},
-                                   "after": {"status": StepStatus.CONFIRMED,
-                                             "confirmed_on": rows[pk].confirmed_on.isoformat()},
-                                   "case": rows[pk].case_id, "unit": rows[pk].case.unit.code,
-                                   "step": rows[pk].step.code,
-                                   "notice": getattr(getattr(rows[pk], "notice", None), "number", None),
-                                   "source": source})
-                for pk in s.confirmed_ids], batch_size=500)
+            audit.record_many([
+                audit.event("confirm_case_step", actor_name(officer), "case_step", pk,
+                            before={"status": StepStatus.PROPOSED},
+                            after={"status": StepStatus.CONFIRMED, "confirmed_on": rows[pk].confirmed_on.isoformat()},
+                            case=rows[pk].case_id, unit=rows[pk].case.unit.code, step=rows[pk].step.code,
+                            notice=getattr(getattr(rows[pk], "notice", None), "number", None), source=source)
+                for pk in s.confirmed_ids])
     return s
 
 

@@ -1,4 +1,5 @@
-"""Age of a debt in whole months past its deadline, its bucket and its B03-TS class.
+"""The bucket and the B03-TS class of a debt by its age in whole months past its deadline
+(``contributions.debts.months_late``).
 
 Worked example: a debt due 31 Aug 2025 is, on 30 Sep 2025, 0 whole months late
 (bucket "< 1 month", class I); on 30 Nov 2025, 2 whole months (bucket "1–< 3",
@@ -8,27 +9,6 @@ is "missing" is class IV.1 whatever its age.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-
-
-def months_late(deadline: date, as_of: date) -> int:
-    """Whole months from ``deadline`` to ``as_of`` (0 when not yet a month).
-
-    A month is complete when the same day of a later month is reached; month ends
-    count as the same day: 31 Aug → 30 Sep is one month.
-    """
-    if as_of <= deadline:
-        return 0
-    months = (as_of.year - deadline.year) * 12 + as_of.month - deadline.month
-    if as_of.day < deadline.day and not _is_month_end(as_of):
-        months -= 1
-    return max(months, 0)
-
-
-def _is_month_end(d: date) -> bool:
-    from sicollect.core.months import Month
-
-    return d == Month.of(d).last_day
 
 
 @dataclass(frozen=True)

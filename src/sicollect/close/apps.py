@@ -5,3 +5,11 @@ class CloseConfig(AppConfig):
     name = "sicollect.close"
     label = "close"
     verbose_name = "Khóa sổ (close)"
+
+    def ready(self) -> None:
+        from sicollect.core.backup import refuse_restore_when
+
+        from . import service, steps
+
+        steps.register("aging", 10, service.aging_step)
+        refuse_restore_when(service.running_close)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from django.db import models
 
-from sicollect.core.fields import MonthField
 from sicollect.registry.models import Office, Unit, UnitStatus
 
 
@@ -68,20 +67,6 @@ class CloseLock(models.Model):
     name = models.CharField(max_length=20, unique=True, default="close")
     holder = models.CharField(max_length=200)
     acquired_at = models.DateTimeField(auto_now_add=True)
-
-
-class ClosedMonth(models.Model):
-    """A month whose ledger is final: later data for it goes into the open month."""
-
-    month = MonthField(unique=True)
-    closed_at = models.DateTimeField(auto_now_add=True)
-    summary = models.JSONField(default=dict, blank=True)
-
-    class Meta:
-        ordering = ["month"]
-
-    def __str__(self) -> str:
-        return str(self.month)
 
 
 class MonthEndDebt(models.Model):

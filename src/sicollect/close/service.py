@@ -11,18 +11,25 @@ from __future__ import annotations
 import os
 import socket
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import Min, Sum
 
+from sicollect.contributions.debts import Scope, unit_debts_many
+from sicollect.contributions.models import ClosedMonth, LedgerEntry, Payment
+from sicollect.contributions.posting import post_units
+from sicollect.core import audit
 from sicollect.core.months import Month
-from sicollect.registry.models import Unit
+from sicollect.registry.models import Participation, Unit
 
+from . import steps
 from .aging import bucket_of, class_of, load_bands
-from .models import ClosedMonth, CloseLock, MonthEndDebt, UnitDebtState
+from .engines import Engine, EngineResult
+from .models import CloseLock, MonthEndDebt, UnitDebtState
 
 
 class CloseError(Exception):
@@ -39,11 +46,20 @@ class CloseSummary:
     units: int = 0
     entries: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
-    debt_state_changes: int = 0
     amounts: dict[str, int] = field(default_factory=dict)  # ledger kind → đồng posted in the closed months
-    arrears: dict[str, Any] = field(default_factory=dict)  # cases synced, steps proposed (arrears app)
+    steps: dict[str, Any] = field(default_factory=dict)  # step name → what it returned (close.steps)
     note: str = ""  # e.g. the lock of a dead close was broken
     resumed_from: str = ""  # the closed month whose saved state the engine started from ("": from the first month)
+
+    @property
+    def debt_state_changes(self) -> int:
+        """Units whose bucket or class changed (the ``aging`` step)."""
+        return int(self.steps.get("aging") or 0)
+
+    @property
+    def arrears(self) -> dict[str, Any]:
+        """Cases synced, steps proposed (the ``arrears`` step, when the arrears app is installed)."""
+        return self.steps.get("arrears") or {}
 
     def as_dict(self) -> dict[str, Any]:
         return {"months": self.months, "units": self.units, "entries": self.entries,
@@ -120,13 +136,17 @@ def pause_for_tests(point: str) -> None:
         time.sleep(0.05)
 
 
+def running_close() -> str:
+    """Why a restore must wait: a close holds its lock (registered with ``core.backup``); "" when none."""
+    return "a close is running (its lock is held)" if CloseLock.objects.exists() else ""
+
+
 def release_lock() -> None:
     CloseLock.objects.filter(name="close", holder=holder_name()).delete()
 
 
 def last_closed() -> Month | None:
-    row = ClosedMonth.objects.order_by("-month").first()
-    return row.month if row else None
+    return ClosedMonth.last()
 
 
 def record_debt_states(days: list[date], computed: Mapping[date, list[Any]] | None = None) -> int:
@@ -134,9 +154,7 @@ def record_debt_states(days: list[date], computed: Mapping[date, list[Any]] | No
     and keep each day's debts (:class:`MonthEndDebt`), one day at a time.
 
     ``computed``: the debts at those days as the engine left them (``close.sql.engine.MonthEndDebts``);
-    without them (or for a day they lack) they are read from the ledger (``reports.kpi.unit_debts_many``)."""
-    from sicollect.reports.kpi import Scope, unit_debts_many
-
+    without them (or for a day they lack) they are read from the ledger (``contributions.debts.unit_debts_many``)."""
     if not days:
         return 0
     buckets, classes = load_bands()
@@ -188,11 +206,6 @@ def write_month_end_debts(debts: Mapping[date, list[Any]], office_of: dict[int, 
 
 
 def earliest_month() -> Month | None:
-    from django.db.models import Min
-
-    from sicollect.contributions.models import Payment
-    from sicollect.registry.models import Participation
-
     starts = [Participation.objects.aggregate(m=Min("from_month"))["m"]]
     paid = Payment.objects.aggregate(d=Min("paid_on"))["d"]
     starts.append(Month.of(paid) if paid else None)
@@ -202,10 +215,6 @@ def earliest_month() -> Month | None:
 
 def amounts_posted(months: list[Month]) -> dict[str, int]:
     """What the closed months hold, per ledger kind (assessment, payment, interest, …), in đồng."""
-    from django.db.models import Sum
-
-    from sicollect.contributions.models import LedgerEntry
-
     if not months:
         return {}
     rows = (LedgerEntry.objects.filter(period__gte=months[0], period__lte=months[-1])
@@ -213,28 +222,17 @@ def amounts_posted(months: list[Month]) -> dict[str, int]:
     return {r["kind"]: int(r["total"]) for r in rows}
 
 
-def after_close_hooks(as_of: date, computed: Any = None) -> dict[str, Any]:
-    """Work that follows the close inside its transaction: the arrears cases and ladder proposals.
-    ``computed``: the engine's month-end debts (``close.sql.engine.MonthEndDebts``), read for ``as_of``
-    instead of querying the whole ledger again."""
-    from django.apps import apps
-
-    if not apps.is_installed("sicollect.arrears"):
-        return {}
-    from sicollect.arrears.cases import after_close, debts_from_rows
-
-    rows = getattr(computed, "rows", None)
-    owed = debts_from_rows(rows(as_of)) if rows is not None and as_of in computed else None
-    return after_close(as_of, owed)
+def aging_step(closed: steps.Closed) -> int:
+    """The close's own step: every unit's bucket and class at each month end closed (``UnitDebtState``)
+    and the debts kept for the KPI report (``MonthEndDebt``); returns the bucket/class changes."""
+    return record_debt_states([m.last_day for m in closed.months], closed.debts)
 
 
-Engine = Callable[[Month, Month | None, bool], Any]
-
-
-def reference_engine(through: Month, closed_through: Month | None, progress: bool) -> int:
-    from sicollect.contributions.posting import post_units
-
-    return post_units(Unit.objects.order_by("code"), through, progress=progress).appended
+def reference_engine(through: Month, closed_through: Month | None, progress: bool) -> EngineResult:
+    """The per-unit calculator as an engine (``contributions.posting.post_units``): slow, the reference."""
+    t0 = time.perf_counter()
+    appended = post_units(Unit.objects.order_by("code"), through, progress=progress).appended
+    return EngineResult(entries=appended, seconds={"ledger": time.perf_counter() - t0})
 
 
 def close(through: Month, engine: Engine = reference_engine, progress: bool = False,
@@ -250,34 +248,25 @@ def close(through: Month, engine: Engine = reference_engine, progress: bool = Fa
             t0 = time.perf_counter()
             result = engine(through, closed, progress)
             pause_for_tests("ledger")  # the ledger is written, nothing committed yet
-            if hasattr(result, "entries"):  # a set-based engine reports its own steps (none on an empty database)
-                summary.entries = int(result.entries)
-                summary.seconds.update(result.seconds)
-                resumed = getattr(result, "resumed_from", None)
-                summary.resumed_from = str(resumed) if resumed else ""
-            else:
-                summary.entries = int(result or 0)
-                summary.seconds["ledger"] = time.perf_counter() - t0
+            summary.entries = result.entries
+            summary.seconds.update(result.seconds)
+            summary.resumed_from = str(result.resumed_from) if result.resumed_from else ""
             first = (closed + 1) if closed else (earliest_month() or through)
             months = [Month.from_index(i) for i in range(first.index, through.index + 1)]
-            t0 = time.perf_counter()
-            summary.debt_state_changes = record_debt_states([m.last_day for m in months],
-                                                            getattr(result, "debts", None))
-            summary.seconds["aging"] = time.perf_counter() - t0
+            done = steps.Closed(months, result.debts)
+            for step in steps.registered():
+                t0 = time.perf_counter()
+                summary.steps[step.name] = step.run(done)
+                summary.seconds[step.name] = time.perf_counter() - t0
             summary.units = Unit.objects.count()
             summary.months = [str(m) for m in months]
             summary.amounts = amounts_posted(months)
-            t0 = time.perf_counter()
-            summary.arrears = after_close_hooks(through.last_day, getattr(result, "debts", None))
-            summary.seconds["arrears"] = time.perf_counter() - t0
             for m in months:
                 ClosedMonth.objects.create(month=m, summary=summary.as_dict())
-            from sicollect.exchange.models import AuditEvent
-
-            AuditEvent.record("close", actor, "close", f"{months[0]}…{months[-1]}", source="sicollect close",
-                              before={"closed_through": str(closed) if closed else None},
-                              after={"closed_through": str(through), "amounts": summary.amounts,
-                                     "entries": summary.entries})
+            audit.record("close", actor, "close", f"{months[0]}…{months[-1]}", source="sicollect close",
+                         before={"closed_through": str(closed) if closed else None},
+                         after={"closed_through": str(through), "amounts": summary.amounts,
+                                "entries": summary.entries})
     finally:
         release_lock()
     return summary

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 
 from sicollect.core.fields import MonthField
+from sicollect.core.months import Month
 from sicollect.registry.models import Unit
 from sicollect.rules.funds import FUND_CHOICES
 
@@ -119,3 +120,27 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.period} {self.kind} {self.fund} {self.month or ''} {self.amount}"
+
+
+class ClosedMonth(models.Model):
+    """A month whose ledger is final: later data for it goes into the open month.
+
+    Written by the close (``close.service``) when it commits; read by the ledger's writers, which never
+    write a closed month again (``contributions.posting``)."""
+
+    month = MonthField(unique=True)
+    closed_at = models.DateTimeField(auto_now_add=True)
+    summary = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        db_table = "close_closedmonth"  # its table since the first release (the model moved here from close)
+        ordering = ["month"]
+
+    def __str__(self) -> str:
+        return str(self.month)
+
+    @classmethod
+    def last(cls) -> Month | None:
+        """The last month closed, or None before the first close."""
+        row = cls.objects.order_by("-month").first()
+        return row.month if row else None

@@ -21,7 +21,7 @@ from sicollect.rules.book import RuleBook, load_rulebook
 
 from .assessment import Row, Terms
 from .calculator import Account, PaymentIn, calculate
-from .models import LedgerEntry, Payment
+from .models import ClosedMonth, LedgerEntry, Payment
 
 BATCH_UNITS = 200
 
@@ -60,10 +60,7 @@ def _closed_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def last_closed_month() -> Month | None:
-    from sicollect.close.models import ClosedMonth
-
-    row = ClosedMonth.objects.order_by("-month").first()
-    return row.month if row else None
+    return ClosedMonth.last()
 
 
 def post_units(

@@ -14,6 +14,7 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from glob import glob
@@ -249,6 +250,17 @@ def safety_dir() -> Path:
     return Path(settings.VAR_DIR) / "safety"
 
 
+_RESTORE_GUARDS: list[Callable[[], str]] = []
+
+
+def refuse_restore_when(guard: Callable[[], str]) -> None:
+    """Register ``guard``: before a restore touches anything it is called, and a non-empty answer (why
+    not now) refuses the restore. The close registers one (a close holds its lock) from its app config,
+    so this module needs not know the close."""
+    if guard not in _RESTORE_GUARDS:
+        _RESTORE_GUARDS.append(guard)
+
+
 def restore(path: Path, actor: str = "") -> tuple[RestorePlan, Path]:
     """Replace the database with the backup at ``path``; returns the plan and the safety copy of the
     database as it was (itself a backup with a manifest, so it can be restored).
@@ -262,11 +274,11 @@ def restore(path: Path, actor: str = "") -> tuple[RestorePlan, Path]:
 
     Any failure before the swap (or the commit) leaves the live database as it was.
     """
-    from sicollect.close.models import CloseLock
-
     plan = inspect(path)
-    if CloseLock.objects.exists():
-        raise BackupError("a close is running (its lock is held): restore refused")
+    for guard in _RESTORE_GUARDS:
+        refusal = guard()
+        if refusal:
+            raise BackupError(f"{refusal}: restore refused")
     replaced = _last_event()
     stamp = _stamp()
     safety = backup(safety_dir() / f"before-restore-{stamp}.{'sqlite3' if connection.vendor == 'sqlite' else 'dump'}")
@@ -388,7 +400,7 @@ def _sql_text(value: str) -> str:
 
 def _last_event() -> dict[str, object] | None:
     """The newest audit row of the database about to be replaced (what the restore throws away ends there)."""
-    from sicollect.exchange.models import AuditEvent
+    from .models import AuditEvent
 
     last = AuditEvent.objects.order_by("-created_at", "-id").first()
     if last is None:
@@ -400,7 +412,7 @@ def _audit_restore(path: Path, actor: str, replaced: dict[str, object] | None, s
                    using: str = "default") -> None:
     from django.utils import timezone
 
-    from sicollect.exchange.models import AuditEvent
+    from . import audit
 
     stat = path.stat()
     modified = timezone.localtime(datetime.fromtimestamp(stat.st_mtime, tz=UTC))
@@ -408,5 +420,4 @@ def _audit_restore(path: Path, actor: str, replaced: dict[str, object] | None, s
             "after": {"file": str(path.resolve()), "bytes": stat.st_size, "sha256": _sha256(path),
                       "file_modified": modified.isoformat(), "engine": connection.vendor},
             "source": str(path.resolve())}
-    AuditEvent.objects.using(using).create(action="restore", actor=actor or "unknown", object_type="backup",
-                                           object_id=path.name[:64], detail=body)
+    audit.record("restore", actor or "unknown", "backup", path.name, using=using, **body)

@@ -39,3 +39,15 @@ def format_ppm_percent(rate_ppm: int) -> str:
     whole, frac = divmod(rate_ppm, 10_000)
     text = f"{whole}.{frac:04d}".rstrip("0").rstrip(".")
     return f"{text}%"
+
+
+def pct(numerator: int, denominator: int | None) -> float | None:
+    """``numerator / denominator`` in percent, two decimals, half up; None without a plan.
+
+    >>> pct(1, 3), pct(2, 3), pct(5, 0)
+    (33.33, 66.67, None)
+    """
+    if not denominator:
+        return None
+    hundredths = (numerator * 10_000 * 2 + denominator) // (2 * denominator)
+    return hundredths / 100

@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
+from sicollect.core.money import pct
 from sicollect.registry.models import Commune, Office
-from sicollect.reports.kpi import pct
 
 from .counts import counts_by, zero
 

@@ -12,7 +12,13 @@ from typing import Any
 from django.db import transaction
 
 from sicollect.contributions.models import Payment
-from sicollect.coverage.models import AgentReceipt, CollectionAgent, Household, HouseholdMember, VoluntaryEnrolment
+from sicollect.coverage.models import (
+    AgentReceipt,
+    CollectionAgent,
+    Household,
+    HouseholdMember,
+    VoluntaryEnrolment,
+)
 from sicollect.plans.models import PlanTarget
 from sicollect.registry.models import Commune, Office, Participation, Person, Unit
 

@@ -1,12 +1,11 @@
 """Read-only admin views of what came in through files. Decisions go through the actions
 (``bank.do_assign_suspense``, ``taxsync.do_confirm_proposal`` …), which write the audit rows."""
-from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
+
+from sicollect.core.admin import ReadOnly
 
 from .models import (
-    AuditEvent,
     BankEntry,
     DeclarationLine,
     ImportBatch,
@@ -15,17 +14,6 @@ from .models import (
     TaxEnterprise,
     UnitStatusProposal,
 )
-
-
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(ImportBatch)
@@ -72,9 +60,3 @@ class UnitStatusProposalAdmin(ReadOnly):
     list_display = ["unit", "from_status", "to_status", "tax_status", "status_date", "status", "decided_by"]
     list_filter = ["status", "to_status"]
 
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnly):
-    list_display = ["created_at", "actor", "action", "object_type", "object_id"]
-    list_filter = ["action"]
-    search_fields = ["object_id", "actor"]

@@ -76,12 +76,12 @@ from django.utils import timezone
 
 from sicollect.contributions.models import Channel, LedgerEntry, Payment
 from sicollect.contributions.posting import post_units
+from sicollect.core import audit
 from sicollect.core.months import Month
 from sicollect.registry.models import Office, Unit
 
 from .csv_import import ImportError_, ImportErrors
 from .models import (
-    AuditEvent,
     BankEntry,
     BatchKind,
     Direction,
@@ -348,8 +348,7 @@ def import_statement(path: Path, fmt: str | None = None, layout: CsvLayout | Non
                          "suspense": report.suspense, "reversals": report.reversals, "already": report.already,
                          "duplicates": report.duplicates}
         batch.save(update_fields=["summary"])
-        AuditEvent.objects.create(action="import_bank_statement", actor=actor, object_type="import_batch",
-                                  object_id=str(batch.pk), detail={"file": path.name, **batch.summary})
+        audit.record("import_bank_statement", actor, "import_batch", batch.pk, file=path.name, **batch.summary)
         if post and touched:
             report.posted = _post(touched)
     return report
@@ -517,8 +516,7 @@ def do_assign_suspense(item_id: int, unit_code: str, actor: str, note: str = "",
         item.status, item.unit, item.decided_by, item.decided_at, item.note = (
             SuspenseStatus.ASSIGNED, unit, actor, timezone.now(), note[:300])
         item.save()
-        AuditEvent.objects.create(action="assign_suspense", actor=actor, object_type="suspense_item",
-                                  object_id=str(item.pk), unit_code=unit.code, detail=detail)
+        audit.record("assign_suspense", actor, "suspense_item", item.pk, unit_code=unit.code, **detail)
         if post and item.payment is not None:
             _post({unit.pk: item.payment.paid_on})
     return item
@@ -537,8 +535,7 @@ def do_dismiss_suspense(item_id: int, actor: str, note: str) -> SuspenseItem:
         item.save()
         item.entry.state = EntryState.DISMISSED
         item.entry.save(update_fields=["state"])
-        AuditEvent.objects.create(action="dismiss_suspense", actor=actor, object_type="suspense_item",
-                                  object_id=str(item.pk), detail={"note": note})
+        audit.record("dismiss_suspense", actor, "suspense_item", item.pk, note=note)
     return item
 
 

@@ -34,7 +34,7 @@ from django.db import connection, models, transaction
 from tqdm import tqdm
 
 from sicollect.contributions.models import Channel, Payment
-from sicollect.core import domain
+from sicollect.core import audit, domain
 from sicollect.core.faults import fault_point
 from sicollect.core.months import Month
 from sicollect.plans.models import Indicator, PlanTarget
@@ -1148,9 +1148,8 @@ def import_dir(path: Path, *, progress: bool | None = None, actor: str = "") -> 
         fault_point("import:written")
         report = importer.report()
         if any(c.created or c.updated for c in report.files.values()):  # a no-op rerun records nothing
-            from .models import AuditEvent
 
-            AuditEvent.record("import_dir", actor, "import", path.name, source=str(path.resolve()),
+            audit.record("import_dir", actor, "import", path.name, source=str(path.resolve()),
                               after={name: str(c) for name, c in report.files.items()},
                               units=len(report.affected_units))
         fault_point("import:before-commit")

@@ -70,14 +70,14 @@ from sicollect.contributions.assessment import Row, effective_rows
 from sicollect.contributions.calculator import PaymentIn, calculate
 from sicollect.contributions.models import Payment
 from sicollect.contributions.posting import post_units, row_of, terms_of
-from sicollect.core import domain
+from sicollect.core import audit, domain
 from sicollect.core.money import format_vnd
 from sicollect.core.months import Month
 from sicollect.registry.models import Participation, Person, Unit
 from sicollect.rules.book import RuleBook, RuleMissing, load_rulebook
 
 from .csv_import import SEXES, ImportError_, ImportErrors, _max
-from .models import AuditEvent, BatchKind, DeclarationLine, ImportBatch
+from .models import BatchKind, DeclarationLine, ImportBatch
 from .tabular import Cells, cells_of, read_sheet, sha256_of
 
 ALL_FUNDS = {"si": True, "hi": True, "ui": True, "oadi": True}
@@ -565,12 +565,10 @@ def _write(decl: Declaration, actor: str, post_through: Month | None, source: st
             declared_on=decl.declared_on, retro_interest=r.retro_interest, **r.funds,
         )
         DeclarationLine.objects.create(batch=batch, line=r.line, action=r.action, participation=participation)
-    AuditEvent.objects.create(
-        action="import_declaration", actor=actor, object_type="unit", object_id=unit.code, unit_code=unit.code,
-        detail={"batch": batch.pk, "file": decl.file_name, "sha256": decl.sha256,
-                "declared_on": decl.declared_on.isoformat(), "lines": len(decl.rows),
-                "source": source or f"file {decl.file_name}"},
-    )
+    audit.record("import_declaration", actor, "unit", unit.code, unit_code=unit.code,
+                 batch=batch.pk, file=decl.file_name, sha256=decl.sha256,
+                 declared_on=decl.declared_on.isoformat(), lines=len(decl.rows),
+                 source=source or f"file {decl.file_name}")
     posted = post_units([unit], post_through).appended if post_through else 0
     return DeclarationResult(batch, len(decl.rows), len(created), posted)
 

@@ -5,7 +5,7 @@ kind, so the same file twice is caught). What a file produced keeps a link to
 its batch: declaration lines to the participation rows they became, bank
 entries to the payments they became or the suspense item an officer settles,
 tax-list rows to the proposals they raised. Decisions (assigning a payment,
-confirming a unit's status) are actions that write an :class:`AuditEvent`.
+confirming a unit's status) are actions that write an audit row (``core.audit.record``).
 """
 from __future__ import annotations
 
@@ -41,38 +41,6 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} {self.file_name}"
-
-
-class AuditEvent(models.Model):
-    """A state change (or a personal-data export): who, when, what, on which object, before and
-    after, and where it came from (``detail["source"]``: a file, a command, an HTTP request).
-
-    ``unit_code`` ties the event to one unit, for the audit page of a unit and its office scope;
-    events of the whole province (an import, a close) have none and only province users see them.
-    """
-
-    action = models.CharField(max_length=60)
-    actor = models.CharField(max_length=150, blank=True, db_index=True)
-    object_type = models.CharField(max_length=60)
-    object_id = models.CharField(max_length=64)
-    unit_code = models.CharField(max_length=20, blank=True, db_index=True)
-    detail = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
-
-    @classmethod
-    def record(cls, action: str, actor: str, object_type: str, object_id: object, *, unit_code: str = "",
-               before: object = None, after: object = None, source: str = "", **detail: object) -> AuditEvent:
-        """One audit row; call it inside the action's transaction so both commit or neither."""
-        body = {**detail, "before": before, "after": after, "source": source}
-        return cls.objects.create(action=action, actor=actor, object_type=object_type, object_id=str(object_id)[:64],
-                                  unit_code=unit_code, detail=body)
-
-    def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_type}:{self.object_id}"
 
 
 # --------------------------------------------------------------------------- declarations

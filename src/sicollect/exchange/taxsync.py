@@ -40,8 +40,7 @@ from django.utils import timezone
 from sicollect.contributions.assessment import headcount
 from sicollect.contributions.models import EntryKind, LedgerEntry, Target
 from sicollect.contributions.posting import row_of
-from sicollect.core import domain
-from sicollect.core import safe_export
+from sicollect.core import audit, domain, safe_export
 from sicollect.core.months import Month
 from sicollect.core.safe_export import SafeSheet
 from sicollect.registry.models import Commune, Participation, Unit
@@ -50,7 +49,6 @@ from .bank import name_key
 from .csv_import import ImportError_, ImportErrors
 from .models import (
     UNIT_STATUS_OF_TAX,
-    AuditEvent,
     BatchKind,
     ImportBatch,
     ProposalStatus,
@@ -167,8 +165,7 @@ def do_import_tax_list(path: Path, actor: str = "") -> TaxSyncResult:
         UnitStatusProposal.objects.bulk_create(proposals)
         batch.summary = {"enterprises": len(rows), "proposals": len(proposals), "superseded": superseded}
         batch.save(update_fields=["summary"])
-        AuditEvent.objects.create(action="import_tax_list", actor=actor, object_type="import_batch",
-                                  object_id=str(batch.pk), detail={"file": path.name, **batch.summary})
+        audit.record("import_tax_list", actor, "import_batch", batch.pk, file=path.name, **batch.summary)
     return TaxSyncResult(batch, len(rows), len(proposals), superseded)
 
 
@@ -188,12 +185,10 @@ def do_confirm_proposal(proposal_id: int, actor: str, note: str = "") -> UnitSta
         unit.save(update_fields=["status"])
         p.status, p.decided_by, p.decided_at, p.note = ProposalStatus.CONFIRMED, actor, timezone.now(), note[:300]
         p.save()
-        AuditEvent.objects.create(
-            action="confirm_unit_status", actor=actor, object_type="unit", object_id=unit.code, unit_code=unit.code,
-            detail={"proposal": p.pk, "before": before, "after": unit.status, "tax_status": p.tax_status,
-                    "status_date": p.status_date.isoformat() if p.status_date else None,
-                    "tax_list": p.enterprise.batch_id, "note": note},
-        )
+        audit.record("confirm_unit_status", actor, "unit", unit.code, unit_code=unit.code,
+                     proposal=p.pk, before=before, after=unit.status, tax_status=p.tax_status,
+                     status_date=p.status_date.isoformat() if p.status_date else None,
+                     tax_list=p.enterprise.batch_id, note=note)
     return p
 
 
@@ -206,9 +201,8 @@ def do_reject_proposal(proposal_id: int, actor: str, note: str) -> UnitStatusPro
             raise ProposalError(f"proposal #{p.pk} is {p.status}, not open")
         p.status, p.decided_by, p.decided_at, p.note = ProposalStatus.REJECTED, actor, timezone.now(), note[:300]
         p.save()
-        AuditEvent.objects.create(action="reject_unit_status", actor=actor, object_type="unit", object_id=p.unit.code,
-                                  unit_code=p.unit.code,
-                                  detail={"proposal": p.pk, "to_status": p.to_status, "note": note})
+        audit.record("reject_unit_status", actor, "unit", p.unit.code, unit_code=p.unit.code,
+                     proposal=p.pk, to_status=p.to_status, note=note)
     return p
 
 

@@ -50,7 +50,7 @@ def _migrations() -> dict[str, Any]:
 
 
 def _last_close() -> dict[str, Any]:
-    from sicollect.close.models import ClosedMonth
+    from sicollect.contributions.models import ClosedMonth
     from sicollect.core.months import Month
 
     row = ClosedMonth.objects.order_by("-month").values_list("month", "closed_at").first()

@@ -31,6 +31,8 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from sicollect.core import audit
+
 logger = logging.getLogger("sicollect.jobs")
 
 JOB_NAMES = ("close", "bankdrop", "backup", "arrears")
@@ -222,7 +224,6 @@ def run_job(name: str, actor: str = "", **options: Any) -> JobResult:
     must become an audit row (and the dashboard card) rather than only a traceback in the journal.
     """
     from sicollect.core.audit import cli_actor
-    from sicollect.exchange.models import AuditEvent
 
     t0 = time.perf_counter()
     detail: dict[str, Any] = {}
@@ -237,7 +238,7 @@ def run_job(name: str, actor: str = "", **options: Any) -> JobResult:
         logger.exception("job %s failed", name)
     seconds = round(time.perf_counter() - t0, 2)
     result = JobResult(name, ok, line, detail, seconds)
-    AuditEvent.record("job", actor or cli_actor(), "job", name, source=f"sicollect job {name}",
+    audit.record("job", actor or cli_actor(), "job", name, source=f"sicollect job {name}",
                       after={"ok": ok, "result": line, "seconds": seconds, **detail})
     logger.log(logging.INFO if ok else logging.ERROR, "job %s %s: %s", name, "ok" if ok else "FAILED", line,
                extra={"job": name, "ok": ok, "seconds": seconds})
@@ -255,7 +256,7 @@ class LastRun:
 
 def latest_runs() -> dict[str, LastRun]:
     """The last run of each job that has run (one query a job, on the audit trail's index)."""
-    from sicollect.exchange.models import AuditEvent
+    from sicollect.core.models import AuditEvent
 
     out: dict[str, LastRun] = {}
     for name in JOB_NAMES:
@@ -282,7 +283,7 @@ def failed_jobs() -> list[LastRun]:
 
 
 def last_success(name: str) -> datetime | None:
-    from sicollect.exchange.models import AuditEvent
+    from sicollect.core.models import AuditEvent
 
     return (AuditEvent.objects.filter(object_type="job", object_id=name, action="job", detail__after__ok=True)
             .order_by("-created_at", "-id").values_list("created_at", flat=True).first())

@@ -16,11 +16,12 @@ from datetime import date
 
 from django.db.models import Sum
 
+from sicollect.close.debts import debts_at
+from sicollect.contributions.debts import Scope
 from sicollect.contributions.models import Payment
 from sicollect.coverage import counts
 from sicollect.coverage.models import AgentReceipt, CollectionAgent
 from sicollect.registry.models import Commune, Unit
-from sicollect.reports.kpi import Scope, debts_at
 
 from .models import Level
 

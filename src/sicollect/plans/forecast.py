@@ -30,9 +30,11 @@ from typing import Any
 from django.db.models import Sum
 from django.db.models.functions import TruncMonth
 
+from sicollect.close.debts import debts_at
+from sicollect.contributions.debts import Scope
 from sicollect.contributions.models import Payment
+from sicollect.core.money import pct
 from sicollect.coverage import counts
-from sicollect.reports.kpi import Scope, debts_at, pct
 
 from .targets import split
 

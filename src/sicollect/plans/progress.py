@@ -27,8 +27,8 @@ from typing import Any
 
 from django.db import transaction
 
+from sicollect.core.money import pct
 from sicollect.core.safe_export import SafeSheet
-from sicollect.reports.kpi import pct
 
 from . import actuals
 from .models import Evaluation, Level, PeriodKind

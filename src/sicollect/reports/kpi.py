@@ -28,25 +28,21 @@ The ledger must be posted through the as-of month (``sicollect post`` or the clo
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from django.db import connection
+from django.db.models import Sum
 
-from sicollect.close.aging import bucket_of, class_of, load_bands, months_late
+from sicollect.close.aging import bucket_of, class_of, load_bands
+from sicollect.close.debts import debts_at
+from sicollect.contributions.debts import Scope, UnitDebt, unit_debts
+from sicollect.contributions.models import Payment
+from sicollect.core.money import pct
 from sicollect.core.months import Month
 from sicollect.coverage import counts as coverage_counts
 from sicollect.plans.models import PlanTarget
 from sicollect.registry.models import Office, Unit
-
-
-def pct(numerator: int, denominator: int | None) -> float | None:
-    """``numerator / denominator`` in percent, two decimals, half up; None without a plan."""
-    if not denominator:
-        return None
-    hundredths = (numerator * 10_000 * 2 + denominator) // (2 * denominator)
-    return hundredths / 100
 
 
 def _one_year_earlier(d: date) -> date:
@@ -54,29 +50,6 @@ def _one_year_earlier(d: date) -> date:
         return d.replace(year=d.year - 1)
     except ValueError:  # 29 Feb
         return d.replace(year=d.year - 1, day=28)
-
-
-@dataclass(frozen=True)
-class Scope:
-    """The offices whose units count: one office and the offices under it, or all."""
-
-    office: Office | None
-
-    def office_ids(self) -> list[int] | None:
-        if self.office is None:
-            return None
-        ids = [self.office.pk]
-        frontier = ids
-        while frontier:
-            frontier = list(Office.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
-            ids += frontier
-        return ids
-
-    def unit_filter(self, alias: str = "u") -> tuple[str, list[Any]]:
-        ids = self.office_ids()
-        if ids is None:
-            return "1 = 1", []
-        return f"{alias}.office_id IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
 def collected_many(scope: Scope, ranges: list[tuple[date, date]]) -> list[int]:
@@ -102,138 +75,6 @@ def plan_value(scope: Scope, year: int, indicator: str) -> int | None:
     qs = qs.filter(office=scope.office) if scope.office else qs.filter(office__parent__isnull=True)
     values = list(qs.values_list("value", flat=True))
     return sum(values) if values else None
-
-
-DEBT_SQL = """
-WITH by_month AS (
-  SELECT e.unit_id, e.fund, e.month,
-         SUM(e.amount) AS outstanding,
-         SUM(CASE WHEN e.kind IN ('due', 'adjustment') AND e.late_from > %s THEN e.amount ELSE 0 END) AS not_late,
-         MIN(CASE WHEN e.kind IN ('due', 'adjustment') THEN e.late_from END) AS late_from
-  FROM contributions_ledgerentry e JOIN registry_unit u ON u.id = e.unit_id
-  WHERE e.posted_on <= %s AND {where}
-    AND (e.kind IN ('due', 'adjustment') OR (e.kind = 'payment' AND e.target = 'principal'))
-  GROUP BY e.unit_id, e.fund, e.month
-), late AS (
-  SELECT unit_id, outstanding, late_from,
-         CASE WHEN outstanding - not_late <= 0 THEN 0
-              WHEN outstanding - not_late > outstanding THEN outstanding
-              ELSE outstanding - not_late END AS late_amount
-  FROM by_month
-)
-SELECT l.unit_id, u.status, SUM(l.outstanding), SUM(l.late_amount),
-       MIN(CASE WHEN l.late_amount > 0 THEN l.late_from END)
-FROM late l JOIN registry_unit u ON u.id = l.unit_id
-GROUP BY l.unit_id, u.status
-"""
-
-
-@dataclass
-class UnitDebt:
-    unit_id: int
-    status: str
-    outstanding: int
-    late: int
-    months_late: int
-
-
-def unit_debts(scope: Scope, as_of: date) -> list[UnitDebt]:
-    """Per unit with any debt: outstanding principal, its late part, and the age of its oldest late amount."""
-    where, params = scope.unit_filter()
-    x = as_of.isoformat()
-    with connection.cursor() as cur:
-        cur.execute(DEBT_SQL.format(where=where), [x, x, *params])
-        rows = cur.fetchall()
-    return [unit_debt(unit_id, status, outstanding, late, oldest, as_of)
-            for unit_id, status, outstanding, late, oldest in rows if outstanding or late]
-
-
-def _late(o: str, n: str) -> str:
-    return f"CASE WHEN {o} - {n} <= 0 THEN 0 WHEN {o} - {n} > {o} THEN {o} ELSE {o} - {n} END"
-
-
-def unit_debts_many(scope: Scope, days: list[date], batch: int = 12) -> dict[date, list[UnitDebt]]:
-    """:func:`unit_debts` at several dates, reading the ledger once per ``batch`` dates.
-
-    The same figures as calling ``unit_debts`` for each day (a test checks it): for every day the
-    aggregates of DEBT_SQL are conditional sums in one pass over the ledger rather than one pass each.
-    The close uses it to age every unit at every month end it closes.
-    """
-    where, params = scope.unit_filter()
-    out: dict[date, list[UnitDebt]] = {}
-    for start in range(0, len(days), batch):
-        chunk = days[start:start + batch]
-        cols, outer, args = [], [], []
-        for i, day in enumerate(chunk):
-            x = day.isoformat()
-            cols.append(f"SUM(CASE WHEN e.posted_on <= %s THEN e.amount ELSE 0 END) AS o{i}")
-            cols.append(f"SUM(CASE WHEN e.posted_on <= %s AND e.kind IN ('due', 'adjustment') AND e.late_from > %s "
-                        f"THEN e.amount ELSE 0 END) AS n{i}")
-            cols.append(f"MIN(CASE WHEN e.posted_on <= %s AND e.kind IN ('due', 'adjustment') THEN e.late_from END) AS f{i}")
-            args += [x, x, x, x]
-            late = _late(f"g.o{i}", f"g.n{i}")
-            outer.append(f"SUM(g.o{i}), SUM({late}), MIN(CASE WHEN {late} > 0 THEN g.f{i} END)")
-        sql = f"""
-SELECT g.unit_id, u.status, {', '.join(outer)}
-FROM (
-  SELECT e.unit_id, e.fund, e.month, {', '.join(cols)}
-  FROM contributions_ledgerentry e JOIN registry_unit u ON u.id = e.unit_id
-  WHERE e.posted_on <= %s AND {where}
-    AND (e.kind IN ('due', 'adjustment') OR (e.kind = 'payment' AND e.target = 'principal'))
-  GROUP BY e.unit_id, e.fund, e.month
-) g JOIN registry_unit u ON u.id = g.unit_id
-GROUP BY g.unit_id, u.status"""
-        with connection.cursor() as cur:
-            cur.execute(sql, [*args, max(chunk).isoformat(), *params])
-            rows = cur.fetchall()
-        for i, day in enumerate(chunk):
-            found = []
-            for row in rows:
-                outstanding, late, oldest = row[2 + 3 * i: 5 + 3 * i]
-                if not outstanding and not late:
-                    continue
-                found.append(unit_debt(row[0], row[1], outstanding, late, oldest, day))
-            out[day] = found
-    return out
-
-
-def unit_debt(unit_id: int, status: str, outstanding: Any, late: Any, oldest: Any, as_of: date) -> UnitDebt:
-    age = 0
-    if late and oldest:
-        deadline = (oldest if isinstance(oldest, date) else date.fromisoformat(str(oldest))) - timedelta(days=1)
-        age = months_late(deadline, as_of)
-    return UnitDebt(unit_id, status, int(outstanding or 0), int(late or 0), age)
-
-
-def stored_debts(scope: Scope, days: list[date]) -> dict[date, list[UnitDebt]]:
-    """The debts the close kept at closed month ends (close.MonthEndDebt), for those of ``days`` it kept.
-
-    Units with late debt come one by one (their status is read now, as the ledger query does);
-    the outstanding of the others comes as one line per office, ``unit_id`` 0. Two queries.
-    """
-    from sicollect.close.models import MonthEndDebt
-
-    kept = set(MonthEndDebt.objects.filter(as_of__in=days).values_list("as_of", flat=True).distinct())
-    if not kept:
-        return {}
-    qs = MonthEndDebt.objects.filter(as_of__in=kept)
-    ids = scope.office_ids()
-    if ids is not None:
-        qs = qs.filter(office_id__in=ids)
-    out: dict[date, list[UnitDebt]] = {day: [] for day in kept}
-    for as_of, unit_id, status, outstanding, late, months in qs.values_list(
-            "as_of", "unit_id", "unit__status", "outstanding", "late", "months_late"):
-        out[as_of].append(UnitDebt(unit_id or 0, status or "", outstanding, late, months))
-    return out
-
-
-def debts_at(scope: Scope, days: list[date]) -> dict[date, list[UnitDebt]]:
-    """Units' debts at each day: kept by the close at closed month ends, else from the ledger in one pass."""
-    out = stored_debts(scope, days)
-    missing = sorted({d for d in days if d not in out})
-    if missing:
-        out.update(unit_debts_many(scope, missing))
-    return out
 
 
 def debt_figures(scope: Scope, as_of: date, debts: list[UnitDebt] | None = None) -> dict[str, Any]:
@@ -352,36 +193,43 @@ def kpi(as_of: date, office: Office | None = None) -> dict[str, Any]:
 
 
 def ranking(as_of: date) -> list[dict[str, Any]]:
-    """Grassroots offices ranked by interest-bearing debt ratio (lowest first) and by % of revenue plan."""
-    # One pass over the ledger and the payments for the province; each office takes its units' rows.
-    offices = list(Office.objects.filter(parent__isnull=False).order_by("code"))
-    scopes = {o.pk: Scope(o) for o in offices}
-    office_of_unit: dict[int, list[int]] = {}
-    for o in offices:
-        for unit_id in Unit.objects.filter(office_id__in=scopes[o.pk].office_ids()).values_list("pk", flat=True):
-            office_of_unit.setdefault(unit_id, []).append(o.pk)
-    debts_of: dict[int, list[UnitDebt]] = {o.pk: [] for o in offices}
-    for debt in debts_at(Scope(None), [as_of])[as_of]:
-        if debt.late <= 0:  # the ranking needs the late part only (kept unit by unit at month ends)
-            continue
-        for office_id in office_of_unit.get(debt.unit_id, []):
-            debts_of[office_id].append(debt)
-    paid: dict[int, int] = {o.pk: 0 for o in offices}
-    with connection.cursor() as cur:
-        cur.execute("SELECT unit_id, SUM(amount) FROM contributions_payment WHERE paid_on >= %s AND paid_on <= %s "
-                    "GROUP BY unit_id", [date(as_of.year, 1, 1).isoformat(), as_of.isoformat()])
-        for unit_id, amount in cur.fetchall():
-            for office_id in office_of_unit.get(unit_id, []):
-                paid[office_id] += int(amount)
+    """Grassroots offices ranked by interest-bearing debt ratio (lowest first) and by % of revenue plan.
+
+    Four queries for the whole province (the debts at ``as_of``, the payments of the year by office, the
+    offices, the plans): each office counts its own units and those of the offices under it, as
+    :func:`kpi` does for one office (a test holds the two equal office by office on the demo province).
+    """
+    offices = list(Office.objects.order_by("code"))
+    parent = {o.pk: o.parent_id for o in offices}
+
+    def ancestors(office_id: int | None) -> list[int]:
+        out = []
+        while office_id is not None:
+            out.append(office_id)
+            office_id = parent.get(office_id)
+        return out
+
+    late: dict[int, int] = {}
+    unit_office = dict(Unit.objects.values_list("pk", "office_id"))
+    for d in debts_at(Scope(None), [as_of])[as_of]:
+        for oid in ancestors(unit_office.get(d.unit_id)):
+            late[oid] = late.get(oid, 0) + d.late
+    received: dict[int, int] = {}
+    for office_id, total in (Payment.objects.filter(paid_on__gte=date(as_of.year, 1, 1), paid_on__lte=as_of)
+                             .values_list("unit__office_id").annotate(t=Sum("amount"))
+                             .values_list("unit__office_id", "t")):
+        for oid in ancestors(office_id):
+            received[oid] = received.get(oid, 0) + int(total or 0)
+    plans = dict(PlanTarget.objects.filter(year=as_of.year, indicator="revenue").values_list("office_id", "value"))
     rows = []
-    for office in offices:
-        scope = scopes[office.pk]
-        plan = plan_value(scope, as_of.year, "revenue")
-        debt = debt_figures(scope, as_of, debts_of[office.pk])
+    for o in offices:
+        if o.parent_id is None:
+            continue
+        plan = plans.get(o.pk)
         rows.append({
-            "office": office.code, "name": office.name,
-            "interest_bearing_pct_of_plan": debt["interest_bearing_pct_of_plan"],
-            "pct_of_plan": pct(paid[office.pk], plan),
+            "office": o.code, "name": o.name,
+            "interest_bearing_pct_of_plan": pct(late.get(o.pk, 0), plan),
+            "pct_of_plan": pct(received.get(o.pk, 0), plan),
         })
     by_debt = sorted(rows, key=lambda r: (r["interest_bearing_pct_of_plan"] is None, r["interest_bearing_pct_of_plan"] or 0))
     by_plan = sorted(rows, key=lambda r: -(r["pct_of_plan"] or 0))

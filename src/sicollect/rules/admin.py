@@ -2,7 +2,14 @@ from django.contrib import admin
 
 from sicollect.core.money import format_ppm_percent
 
-from .models import BaseSalary, ContributionRate, DeadlineRule, InterestRegime, RegionalMinimumWage, WageCap
+from .models import (
+    BaseSalary,
+    ContributionRate,
+    DeadlineRule,
+    InterestRegime,
+    RegionalMinimumWage,
+    WageCap,
+)
 
 
 @admin.register(ContributionRate)

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.db import transaction
 
-from sicollect.exchange.models import AuditEvent
+from sicollect.core import audit
 from sicollect.registry.models import Unit
 
 
@@ -17,9 +17,7 @@ def do_assign_units(units: list[Unit], officer: Any | None, actor: str) -> int:
         return 0
     with transaction.atomic():
         Unit.objects.filter(pk__in=[u.pk for u in changing]).update(officer_id=new_id)
-        AuditEvent.objects.bulk_create([
-            AuditEvent(action="assign_officer", actor=actor, object_type="unit", object_id=u.code, unit_code=u.code,
-                       detail={"from": u.officer_id, "to": new_id})
-            for u in changing
-        ])
+        audit.record_many([audit.event("assign_officer", actor, "unit", u.code, unit_code=u.code,
+                                       **{"from": u.officer_id, "to": new_id})
+                           for u in changing])
     return len(changing)

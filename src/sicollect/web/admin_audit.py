@@ -25,6 +25,7 @@ from django.contrib.admin import AdminSite, ModelAdmin
 from django.db import models
 from django.http import HttpRequest
 
+from sicollect.core import audit
 from sicollect.core.privacy import mask_id
 
 SECRET = "***"
@@ -127,11 +128,10 @@ class AuditedAdminMixin:
 
 
 def _record(action: str, request: HttpRequest, obj: models.Model, before: Any, after: Any, message: Any) -> None:
-    from sicollect.exchange.models import AuditEvent
 
     if isinstance(message, list):
         message = json.dumps(message, ensure_ascii=False)
-    AuditEvent.record(action, request.user.get_username(), _label(obj), obj.pk, unit_code=unit_code_of(obj),
+    audit.record(action, request.user.get_username(), _label(obj), obj.pk, unit_code=unit_code_of(obj),
                       before=before, after=after, source=_source(request), object_repr=str(obj)[:200],
                       change_message=message or "")
 

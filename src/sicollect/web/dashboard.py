@@ -13,16 +13,17 @@ from datetime import date
 from typing import Any, TypeVar
 
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import Sum
 
 from sicollect.close.aging import load_bands
-from sicollect.close.models import ClosedMonth
-from sicollect.contributions.models import Payment
+from sicollect.close.debts import debts_at
+from sicollect.contributions.debts import Scope, UnitDebt
+from sicollect.contributions.models import ClosedMonth, Payment
+from sicollect.core.money import pct
 from sicollect.core.months import Month
 from sicollect.plans.models import PlanTarget
 from sicollect.registry.models import Office, Unit
-from sicollect.reports.kpi import Scope, UnitDebt, debts_at, kpi, pct, plan_value
+from sicollect.reports.kpi import kpi, plan_value, ranking
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def last_close() -> ClosedMonth | None:
 
 
 def unit_debts_at(scope: Scope, day: date, closed: ClosedMonth | None) -> list[UnitDebt]:
-    """:func:`sicollect.reports.kpi.unit_debts`, cached for days inside the closed months.
+    """:func:`sicollect.contributions.debts.unit_debts`, cached for days inside the closed months.
 
     Those answers are final: closed months are never written again (late data goes to the
     open month as corrections posted on its first day), so they are cached per close run.
@@ -115,52 +116,6 @@ def debt_ratio_trend(scope: Scope, as_of: date) -> list[float | None]:
         key = (closed.pk, closed.closed_at.isoformat(), as_of.isoformat(), None if ids is None else tuple(ids))
         late = cached("trend", key, lambda: late_debt_on_days(scope, days))
     return [pct(v, plan) for v in late]
-
-
-def fast_ranking(as_of: date) -> list[dict[str, Any]]:
-    """:func:`sicollect.reports.kpi.ranking` in four queries instead of a handful per office.
-
-    Same definitions, same order (a test holds the two equal on the demo province): each
-    grassroots office counts its own units and those of the offices under it.
-    """
-    offices = list(Office.objects.order_by("code"))
-    parent = {o.pk: o.parent_id for o in offices}
-
-    def ancestors(office_id: int | None) -> list[int]:
-        out = []
-        while office_id is not None:
-            out.append(office_id)
-            office_id = parent.get(office_id)
-        return out
-
-    late: dict[int, int] = {}
-    unit_office = dict(Unit.objects.values_list("pk", "office_id"))
-    for d in unit_debts_at(Scope(None), as_of, last_close()):
-        for oid in ancestors(unit_office.get(d.unit_id)):
-            late[oid] = late.get(oid, 0) + d.late
-    received: dict[int, int] = {}
-    for office_id, total in (Payment.objects.filter(paid_on__gte=date(as_of.year, 1, 1), paid_on__lte=as_of)
-                             .values_list("unit__office_id").annotate(t=Sum("amount")).values_list("unit__office_id", "t")):
-        for oid in ancestors(office_id):
-            received[oid] = received.get(oid, 0) + int(total or 0)
-    plans = dict(PlanTarget.objects.filter(year=as_of.year, indicator="revenue").values_list("office_id", "value"))
-    rows = []
-    for o in offices:
-        if o.parent_id is None:
-            continue
-        plan = plans.get(o.pk)
-        rows.append({
-            "office": o.code, "name": o.name,
-            "interest_bearing_pct_of_plan": pct(late.get(o.pk, 0), plan),
-            "pct_of_plan": pct(received.get(o.pk, 0), plan),
-        })
-    by_debt = sorted(rows, key=lambda r: (r["interest_bearing_pct_of_plan"] is None, r["interest_bearing_pct_of_plan"] or 0))
-    by_plan = sorted(rows, key=lambda r: -(r["pct_of_plan"] or 0))
-    for i, r in enumerate(by_debt, 1):
-        r["rank_debt"] = i
-    for i, r in enumerate(by_plan, 1):
-        r["rank_plan"] = i
-    return sorted(rows, key=lambda r: r["rank_debt"])
 
 
 KPI_CACHE_SECONDS = 600
@@ -208,7 +163,7 @@ def cached_kpi(as_of: date, office: Office | None, fingerprint: tuple[Any, ...] 
 
 def cached_ranking(as_of: date, fingerprint: tuple[Any, ...] | None = None) -> list[dict[str, Any]]:
     fp = fingerprint or data_fingerprint()
-    return cached(f"ranking:{as_of.isoformat()}", fp, lambda: fast_ranking(as_of))
+    return cached(f"ranking:{as_of.isoformat()}", fp, lambda: ranking(as_of))
 
 
 def dashboard(as_of: date, office: Office | None, with_ranking: bool) -> dict[str, Any]:

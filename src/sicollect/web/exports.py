@@ -13,10 +13,10 @@ from typing import Any
 
 from django.db import transaction
 
-from sicollect.core import safe_export
+from sicollect.core import audit, safe_export
+from sicollect.core.models import AuditEvent
 from sicollect.core.privacy import mask_id
 from sicollect.core.safe_export import SafeSheet
-from sicollect.exchange.models import AuditEvent
 
 MIN_REASON = 10  # characters: "kiểm tra" alone is not a reason
 AUDIT_COLUMNS = ["created_at", "actor", "action", "object_type", "object_id", "unit_code", "source",
@@ -61,7 +61,7 @@ def do_export_persons(persons: Sequence[Any], actor: str, reason: str, query: st
     """The rows of a person-list export, after recording it (reason, filter, count, IDs shown)."""
     reason = check_reason(reason)
     with transaction.atomic():
-        AuditEvent.record("export_persons", actor, "person_list", query or "*", source=source, reason=reason,
+        audit.record("export_persons", actor, "person_list", query or "*", source=source, reason=reason,
                           after={"persons": len(persons), "national_ids": "full" if show_ids else "masked"})
     return person_rows(persons, show_ids)
 

@@ -40,7 +40,7 @@ from django_otp import login as otp_login
 from django_otp import user_has_device, verify_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from sicollect.exchange.models import AuditEvent
+from sicollect.core import audit
 
 from . import policy
 from .models import Role
@@ -83,7 +83,7 @@ def _source(request: HttpRequest) -> str:
 
 def _record(action: str, request: HttpRequest, **detail: Any) -> None:
     name = request.user.get_username()
-    AuditEvent.record(action, name, "user", name, source=_source(request), **detail)
+    audit.record(action, name, "user", name, source=_source(request), **detail)
 
 
 # --------------------------------------------------------------------------- the gate

@@ -12,12 +12,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from sicollect.contributions.debts import Scope
 from sicollect.coverage.areas import by_commune, by_office, special_status, special_summary
 from sicollect.coverage.leads import leads
 from sicollect.plans.forecast import forecast as forecast_data
 from sicollect.plans.models import Evaluation, Level
 from sicollect.plans.progress import PERIODS, progress, weekly, weekly_xlsx
-from sicollect.reports.kpi import Scope
 
 from . import policy
 from .models import Role

@@ -251,7 +251,7 @@ def audit_events(user: Any, unit_code: str = "", actor: str = "") -> QuerySet[An
     below the province only gets events of units they see (province-wide events, an import or a
     close, have no unit) — except their own events, which they always see.
     """
-    from sicollect.exchange.models import AuditEvent
+    from sicollect.core.models import AuditEvent
 
     a = access(user)
     if a.nothing:

@@ -23,11 +23,12 @@ from sicollect.contributions.models import EntryKind, LedgerEntry, Payment
 from sicollect.contributions.statement import interest_lines, statement
 from sicollect.core.months import Month
 from sicollect.registry.models import Participation, Unit
+from sicollect.reports.kpi import kpi, ranking
+from sicollect.reports.render import render_xlsx as kpi_xlsx
 from sicollect.rules.funds import STATEMENT_COLUMNS
 
 from . import documents, policy
 from .dashboard import dashboard as dashboard_data
-from .dashboard import fast_ranking
 from .worklist import SORTS, Filters, debtors, default_as_of, render_xlsx
 
 PAGE_SIZE = 50
@@ -114,13 +115,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def kpi_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    from sicollect.reports.kpi import kpi
-    from sicollect.reports.render import render_xlsx as kpi_xlsx
-
     office = policy.kpi_office(request.user, request.GET.get("office"))
     as_of = _as_of(request)
     data = kpi(as_of, office)
-    rows = fast_ranking(as_of) if policy.access(request.user).everything and office is None else []
+    rows = ranking(as_of) if policy.access(request.user).everything and office is None else []
     if fmt not in ("xlsx", "pdf"):
         raise Http404("no such format")
     name = f"kpi-{office.code if office else 'province'}-{as_of.isoformat()}"

@@ -11,10 +11,10 @@ from datetime import date
 from typing import Any
 
 from sicollect.close.aging import bucket_of, class_of, load_bands
-from sicollect.close.models import ClosedMonth
+from sicollect.contributions.debts import Scope
+from sicollect.contributions.models import ClosedMonth
 from sicollect.core.safe_export import SafeSheet
 from sicollect.registry.models import Office, Unit
-from sicollect.reports.kpi import Scope
 
 from . import policy
 from .dashboard import KnownScope, last_close, unit_debts_at

@@ -1,4 +1,4 @@
 """The set-based monthly close (see engine.py)."""
-from .engine import CloseSummary, close_engine, run_close
+from .engine import close_engine, run_close
 
-__all__ = ["CloseSummary", "close_engine", "run_close"]
+__all__ = ["close_engine", "run_close"]

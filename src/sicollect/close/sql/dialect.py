@@ -148,6 +148,38 @@ class SparkDialect(Dialect):
         return f"CREATE TEMPORARY VIEW {name}"
 
 
+class DuckDialect(Dialect):
+    """DuckDB's SQL: PostgreSQL's spellings for dates and LEAST/GREATEST; ``//`` for integer division;
+    JSON as text."""
+
+    name = "duckdb"
+    json_type = "VARCHAR"
+    empty_json = "'{}'"
+
+    def idiv(self, numerator: str, denominator: str) -> str:
+        return f"CAST(({numerator}) // ({denominator}) AS BIGINT)"
+
+    def date_text(self, day: str) -> str:
+        return f"strftime({day}, '%Y-%m-%d')"
+
+    def json_object(self, pairs: dict[str, str]) -> str:
+        args = ", ".join(f"'{k}', {v}" for k, v in pairs.items())
+        return f"CAST(json_object({args}) AS VARCHAR)"
+
+    def json_max(self, column: str) -> str:
+        return f"MAX({column})"
+
+    def json_array_agg(self, pairs: dict[str, str]) -> str:
+        args = ", ".join(f"'{k}', {v}" for k, v in pairs.items())
+        return f"json_group_array(json_object({args}))"
+
+    def now(self) -> str:
+        return "now()"
+
+    def temp_table(self, name: str) -> str:
+        return f"CREATE TABLE {name}"
+
+
 def dialect_for(vendor: str) -> Dialect:
     if vendor == "sqlite":
         return SqliteDialect()
@@ -155,4 +187,6 @@ def dialect_for(vendor: str) -> Dialect:
         return PostgresDialect()
     if vendor == "spark":
         return SparkDialect()
+    if vendor == "duckdb":
+        return DuckDialect()
     raise ValueError(f"no SQL dialect for {vendor!r}")

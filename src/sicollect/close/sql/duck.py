@@ -31,8 +31,9 @@ from django.db import connection
 from sicollect.core.months import Month
 from sicollect.rules.book import RuleBook, load_rulebook
 
-from .dialect import Dialect, dialect_for
-from .engine import CloseSummary, MonthEndDebts, SetClose, compute, month_end_debts
+from ..engines import EngineResult
+from .dialect import DuckDialect, dialect_for
+from .engine import MonthEndDebts, SetClose, compute, month_end_debts
 from .tables import SqlTables
 
 #: Rows per batch when copying tables into DuckDB and results out of it (bounded memory).
@@ -51,38 +52,6 @@ INPUTS: dict[str, list[tuple[str, str]]] = {
 
 #: The ledger key, as write_ledger groups it.
 KEY = "unit_id, period, posted_on, kind, fund, target, month, late_from, payment_id, source"
-
-
-class DuckDialect(Dialect):
-    """DuckDB's SQL: PostgreSQL's spellings for dates and LEAST/GREATEST; ``//`` for integer division;
-    JSON as text."""
-
-    name = "duckdb"
-    json_type = "VARCHAR"
-    empty_json = "'{}'"
-
-    def idiv(self, numerator: str, denominator: str) -> str:
-        return f"CAST(({numerator}) // ({denominator}) AS BIGINT)"
-
-    def date_text(self, day: str) -> str:
-        return f"strftime({day}, '%Y-%m-%d')"
-
-    def json_object(self, pairs: dict[str, str]) -> str:
-        args = ", ".join(f"'{k}', {v}" for k, v in pairs.items())
-        return f"CAST(json_object({args}) AS VARCHAR)"
-
-    def json_max(self, column: str) -> str:
-        return f"MAX({column})"
-
-    def json_array_agg(self, pairs: dict[str, str]) -> str:
-        args = ", ".join(f"'{k}', {v}" for k, v in pairs.items())
-        return f"json_group_array(json_object({args}))"
-
-    def now(self) -> str:
-        return "now()"
-
-    def temp_table(self, name: str) -> str:
-        return f"CREATE TABLE {name}"
 
 
 class DuckTables(SqlTables):
@@ -195,7 +164,7 @@ def ledger_is_empty_through(through: Month) -> bool:
 
 
 def write_back(con: Any, through: Month, closed: Month | None, book: RuleBook,
-               summary: CloseSummary | None = None) -> int:
+               summary: EngineResult | None = None) -> int:
     """The close's entries into the ledger as differences, key by key; returns the rows appended."""
     dialect = dialect_for(connection.vendor)
     day = _db_date
@@ -247,7 +216,7 @@ def copy_debts(con: Any) -> None:
 
 
 def run_duckdb(through: Month, closed_through: Month | None = None, progress: bool = False,
-               book: RuleBook | None = None) -> CloseSummary:
+               book: RuleBook | None = None) -> EngineResult:
     """The close's steps on DuckDB over copies of the tables; the ledger's differences written back."""
     book = book or load_rulebook()
     with tempfile.TemporaryDirectory(prefix="sicollect-duckdb-") as spill:
@@ -264,7 +233,7 @@ def run_duckdb(through: Month, closed_through: Month | None = None, progress: bo
             engine = SetClose(book, DuckDialect(), DuckTables(con, DuckDialect()))
             engine.summary.add("load", load)
             if not compute(engine, through, progress):
-                return CloseSummary()
+                return EngineResult()
             t = time.perf_counter()
             copy_debts(con)
             engine.summary.add("stage debts", time.perf_counter() - t)
@@ -280,9 +249,9 @@ def run_duckdb(through: Month, closed_through: Month | None = None, progress: bo
             con.close()
 
 
-def duckdb_close_engine(through: Month, closed_through: Month | None, progress: bool) -> CloseSummary:
+def duckdb_close_engine(through: Month, closed_through: Month | None, progress: bool) -> EngineResult:
     """The engine hook of ``close.service.close``."""
     return run_duckdb(through, closed_through, progress)
 
 
-__all__ = ["DuckDialect", "DuckTables", "duckdb_close_engine", "load_inputs", "run_duckdb"]
+__all__ = ["DuckTables", "duckdb_close_engine", "load_inputs", "run_duckdb"]

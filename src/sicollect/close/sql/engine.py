@@ -52,16 +52,17 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from django.db import connection
 
+from sicollect.contributions.debts import unit_debt
 from sicollect.core.months import Month
 from sicollect.rules.book import RuleBook, load_rulebook
 from sicollect.rules.funds import LEGAL_ORDER, Fund
 
+from ..engines import EngineResult, Tables
 from .dialect import Dialect, dialect_for
 from .tables import SqlTables
 
@@ -94,20 +95,6 @@ ACC_COLUMNS_TYPED = ("unit_id BIGINT, fund VARCHAR(8), exact BIGINT, month DATE,
 FLAGS = {Fund.SI_LT: "si", Fund.SI_ST: "si", Fund.OADI: "oadi", Fund.HI: "hi", Fund.UI: "ui"}
 
 
-@dataclass
-class CloseSummary:
-    months: int = 0
-    units: int = 0
-    entries: int = 0
-    seconds: dict[str, float] = field(default_factory=dict)
-    statements: int = 0  # SQL statements run (Spark: each is at least one job)
-    resumed_from: Month | None = None  # the closed month whose saved state the close started from
-    debts: Mapping[date, list[Any]] | None = None  # month end → reports.kpi.UnitDebt of every unit owing
-
-    def add(self, step: str, seconds: float) -> None:
-        self.seconds[step] = self.seconds.get(step, 0.0) + seconds
-
-
 def _values(rows: Iterable[tuple[Any, ...]]) -> str:
     return ", ".join("(" + ", ".join(rows_) + ")" for rows_ in rows)
 
@@ -116,14 +103,14 @@ class SetClose:
     """The steps of the close as SQL; ``tables`` runs them (:class:`SqlTables` on SQLite and
     PostgreSQL, ``spark.SparkTables`` on Apache Spark)."""
 
-    def __init__(self, book: RuleBook, dialect: Dialect, tables: Any) -> None:
+    def __init__(self, book: RuleBook, dialect: Dialect, tables: Tables) -> None:
         self.book = book
         self.d = dialect
         self.t = tables
         self.seq = 0
         self.assessed: Month | None = None  # the last month assessed (its dues are in ce_prev)
         self.start: Month | None = None  # the first month computed (after the state's month when resumed)
-        self.summary = CloseSummary()
+        self.summary = EngineResult()
 
     # --- plumbing -------------------------------------------------------------------------
     def scalar(self, sql: str) -> Any:
@@ -203,7 +190,7 @@ class SetClose:
         # dues and adjustments not late yet at the last month end: what the ledger's debt query
         # subtracts as "not late" (kept small: rows are dropped once their late-from date has passed)
         t.create("ce_fresh", f"id {d.serial_pk}, unit_id BIGINT, fund VARCHAR(8), month DATE, late_from DATE, amount BIGINT")
-        # every unit's debt at every month end, as reports.kpi.unit_debts reads it from the ledger
+        # every unit's debt at every month end, as contributions.debts.unit_debts reads it from the ledger
         t.create("ce_debt", "as_of DATE, unit_id BIGINT, outstanding BIGINT, late BIGINT, oldest DATE")
         t.index("ce_debt_day", "ce_debt", "as_of")
         # the month's interest, one row per line that makes it (the charge's explanation, RULES.md §4 and
@@ -416,7 +403,7 @@ SELECT unit_id, fund, 'I', {self.m(period)}, NULL, 0, amount, {self.dt(last)} FR
     def month_end_debts(self, period: Month) -> None:
         """Every unit's debt at the month end, from the items still owed: outstanding principal, its late
         part and the earliest late-from date of its late months, with the ledger query's definitions
-        (``reports.kpi.DEBT_SQL``: per unit × fund × month, late = outstanding − not yet late, clamped
+        (``contributions.debts.DEBT_SQL``: per unit × fund × month, late = outstanding − not yet late, clamped
         to [0, outstanding]); the close ages units from these rows instead of re-reading the ledger."""
         last = self.dt(period.last_day)
         late = ("CASE WHEN o.owed - COALESCE(n.amount, 0) <= 0 THEN 0 WHEN COALESCE(n.amount, 0) < 0 THEN o.owed "
@@ -752,7 +739,7 @@ HAVING SUM(amount) <> 0""")
         return int(self.scalar("SELECT COUNT(*) FROM contributions_ledgerentry") - before)
 
 
-def earliest(tables: Any, dialect: Dialect, cutoff: date) -> Month | None:
+def earliest(tables: Tables, dialect: Dialect, cutoff: date) -> Month | None:
     rows = tables.fetchall(f"""SELECT MIN(m) FROM (
   SELECT MIN(from_month) AS m FROM registry_participation
   UNION ALL SELECT MIN(paid_on) FROM contributions_payment WHERE paid_on <= {dialect.date(cutoff)}) x""")
@@ -797,7 +784,7 @@ def compute(engine: SetClose, through: Month, progress: bool = False, resume: An
 
 
 class MonthEndDebts(Mapping[date, list[Any]]):
-    """The units' debts at each month end the SQL close computed (``ce_debt``), as ``reports.kpi.UnitDebt``,
+    """The units' debts at each month end the SQL close computed (``ce_debt``), as ``contributions.debts.UnitDebt``,
     read one month end at a time when asked for (memory: one month end's units, not the whole close's).
     Valid in the close's connection and transaction, where the work table lives."""
 
@@ -806,14 +793,12 @@ class MonthEndDebts(Mapping[date, list[Any]]):
         self.d = dialect
 
     def __getitem__(self, day: date) -> list[Any]:
-        from sicollect.reports.kpi import unit_debt
-
         return [unit_debt(unit_id, status, outstanding, late, oldest, day)
                 for unit_id, status, outstanding, late, oldest in self.rows(day)]
 
     def rows(self, day: date) -> list[tuple[Any, ...]]:
         """(unit_id, status, outstanding, late, oldest late-from date) of every unit owing at ``day``'s
-        end: the rows of the ledger's debt query (``reports.kpi.DEBT_SQL``) on that day."""
+        end: the rows of the ledger's debt query (``contributions.debts.DEBT_SQL``) on that day."""
         if day not in self.days:
             raise KeyError(day)
         with connection.cursor() as cur:
@@ -915,7 +900,7 @@ def save_state(engine: SetClose, through: Month) -> None:
 
 
 def run_close(through: Month, closed_through: Month | None = None, progress: bool = False,
-              book: RuleBook | None = None, resume: bool = True) -> CloseSummary:
+              book: RuleBook | None = None, resume: bool = True) -> EngineResult:
     """Compute every open month through ``through`` for all units; write the ledger's differences.
 
     With ``resume`` (default) and a saved state for ``closed_through`` whose inputs did not change, the
@@ -931,7 +916,7 @@ def run_close(through: Month, closed_through: Month | None = None, progress: boo
         state = resume_state(tables, book, closed_through) if resume else None
         engine.summary.add("resume check", time.perf_counter() - t)
         if not compute(engine, through, progress, resume=state):
-            return CloseSummary()
+            return EngineResult()
         engine.summary.debts = month_end_debts(engine, through)
         t = time.perf_counter()
         engine.summary.entries = engine.write_ledger(through, closed_through, resumed=state is not None)
@@ -943,6 +928,6 @@ def run_close(through: Month, closed_through: Month | None = None, progress: boo
         return engine.summary
 
 
-def close_engine(through: Month, closed_through: Month | None, progress: bool) -> CloseSummary:
+def close_engine(through: Month, closed_through: Month | None, progress: bool) -> EngineResult:
     """The engine hook of ``close.service.close`` (entries written and seconds per step)."""
     return run_close(through, closed_through, progress)

@@ -32,8 +32,9 @@ from typing import Any
 from sicollect.core.months import Month
 from sicollect.rules.book import RuleBook, load_rulebook
 
+from ..engines import EngineResult
 from .dialect import SparkDialect, dialect_for
-from .engine import CloseSummary, SetClose, compute
+from .engine import SetClose, compute
 from .tables import SqlTables
 
 #: The tables the close reads, the columns it needs, and their Arrow types. ``province`` (the code of
@@ -372,7 +373,7 @@ def export_tables(out_dir: str | Path, batch: int = EXPORT_BATCH) -> dict[str, i
 
 
 def run_spark(data_dir: str | Path, out_dir: str | Path, through: Month, book: RuleBook | None = None,
-              progress: bool = False, spark: Any = None, province: str | None = None) -> CloseSummary:
+              progress: bool = False, spark: Any = None, province: str | None = None) -> EngineResult:
     """The close's steps on Spark over ``data_dir``'s Parquet files; the entries go to ``out_dir/ce_entry``.
     ``province``: only that province's units (a cluster can run the provinces as separate jobs)."""
     book = book or load_rulebook()
@@ -436,10 +437,10 @@ def write_back(out_dir: str | Path, through: Month, closed_through: Month | None
         return engine.write_ledger(through, closed_through)
 
 
-def spark_close_engine(through: Month, closed_through: Month | None, progress: bool) -> CloseSummary:
+def spark_close_engine(through: Month, closed_through: Month | None, progress: bool) -> EngineResult:
     """The engine hook of ``close.service.close``: export, the steps on Spark, the ledger written back."""
     with tempfile.TemporaryDirectory(prefix="sicollect-spark-") as tmp:
-        summary = CloseSummary()
+        summary = EngineResult()
         t = time.perf_counter()
         export_tables(Path(tmp) / "data")
         summary.add("export", time.perf_counter() - t)

@@ -5,12 +5,11 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-
 from django.db import transaction
 
 from sicollect.api.models import ApiToken
+from sicollect.core import audit
 from sicollect.core.audit import cli_actor
-from sicollect.exchange.models import AuditEvent
 
 
 class Command(BaseCommand):
@@ -31,14 +30,14 @@ class Command(BaseCommand):
                 raise CommandError(f"no user {opts['username']!r}")
             with transaction.atomic():
                 row, token = ApiToken.issue(user, opts["name"])
-                AuditEvent.record("issue_api_token", cli_actor(), "user", user.get_username(),
+                audit.record("issue_api_token", cli_actor(), "user", user.get_username(),
                                   after={"prefix": row.prefix, "name": row.name}, source="sicollect apitoken create")
             self.stdout.write(token)
         else:
             with transaction.atomic():
                 n = ApiToken.objects.filter(prefix=opts["prefix"], revoked=False).update(revoked=True)
                 if n:
-                    AuditEvent.record("revoke_api_token", cli_actor(), "api_token", opts["prefix"],
+                    audit.record("revoke_api_token", cli_actor(), "api_token", opts["prefix"],
                                       before={"revoked": False}, after={"revoked": True},
                                       source="sicollect apitoken revoke")
             if not n:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from sicollect.core.audit import cli_actor
 from sicollect.core.locks import writes
 from sicollect.core.months import Month
 from sicollect.exchange.csv_import import ImportErrors
@@ -17,8 +18,6 @@ from sicollect.exchange.declarations import (
     read_declaration,
     render_preview,
 )
-
-from sicollect.core.audit import cli_actor
 
 from ._args import date_arg, fail_with, month_arg, unit_arg
 

@@ -9,8 +9,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sicollect.core.money import format_vnd
-from sicollect.core.optional import MissingOptional
 from sicollect.core.months import Month
+from sicollect.core.optional import MissingOptional
 from sicollect.exchange.csv_import import ImportError_, ImportErrors
 from sicollect.exchange.discovery import PersonRecord, under_declaration, working_without_si
 from sicollect.exchange.tabular import cells_of, read_sheet
