@@ -128,3 +128,23 @@ def test_closing_a_database_with_no_unit_yet_closes_the_month_with_nothing_poste
     assert (summary.entries, summary.units, summary.months) == (0, 0, ["2025-01"])
     assert LedgerEntry.objects.count() == 0
     assert [str(m.month) for m in ClosedMonth.objects.all()] == ["2025-01"]
+
+
+def test_the_close_itself_refuses_a_stored_value_it_cannot_compute(engine: service.Engine) -> None:
+    """Not only the command: ``service.close`` (the API, the jobs, the demo call it) checks the stored rows
+    first. A wage of 10**15 put in past every door (the bound is 10**10): refused with the unit and the
+    person named, no ledger row, no closed month, the lock released; fixed, the same close runs."""
+    from sicollect.registry.models import Participation
+
+    u = hi_unit()
+    Participation.objects.filter(unit=u).update(wage=10**15)
+    with pytest.raises(service.StoredValuesOutside) as refused:
+        service.close(Month(2025, 9), engine=engine)
+    assert refused.value.lines == [
+        f"unit TA0001: participation of {Participation.objects.get(unit=u).person.si_code} from 2025-07: "
+        "wage 1,000,000,000,000,000 over 10,000,000,000"]
+    assert "nothing was closed" in str(refused.value)
+    assert (LedgerEntry.objects.count(), ClosedMonth.objects.count(), CloseLock.objects.count()) == (0, 0, 0)
+    Participation.objects.filter(unit=u).update(wage=10_000_000)
+    service.close(Month(2025, 9), engine=engine)
+    assert statement(u, Month(2025, 9))["funds"]["HI"]["interest_charged"] == 4_050

@@ -180,7 +180,7 @@ def test_changed_rows_are_updated_not_duplicated(tmp_path: Path) -> None:
     report = import_dir(write(tmp_path / "b", changed))
 
     # no new rows but the audit row of this import, which names what it updated
-    assert {**counts(), "exchange.AuditEvent": 0} == {**before, "exchange.AuditEvent": 0}
+    assert {**counts(), "core.AuditEvent": 0} == {**before, "core.AuditEvent": 0}
     audit = AuditEvent.objects.filter(action="import_dir").order_by("id")
     assert audit.count() == 2 and audit.last().detail["after"]["units.csv"] == "0 created, 1 updated, 1 unchanged"
     assert report.files["participations.csv"] == FileCounts(updated=1, unchanged=2)

@@ -30,6 +30,10 @@ from . import steps
 from .aging import bucket_of, class_of, load_bands
 from .engines import Engine, EngineResult
 from .models import CloseLock, MonthEndDebt, UnitDebtState
+from .preflight import stored_values_outside
+
+#: At most this many stored values outside the domain are named when the close refuses.
+OUTSIDE_LIMIT = 20
 
 
 class CloseError(Exception):
@@ -38,6 +42,16 @@ class CloseError(Exception):
 
 class CloseRefused(CloseError):
     pass
+
+
+class StoredValuesOutside(CloseError):
+    """Rows the close cannot compute (``preflight.stored_values_outside``): named in ``lines``, nothing closed."""
+
+    def __init__(self, lines: list[str], limit: int) -> None:
+        self.lines = lines
+        more = "+" if len(lines) >= limit else ""
+        super().__init__(f"{len(lines)}{more} stored value(s) outside the input domain (core/domain.py): fix or "
+                         "remove them first; nothing was closed")
 
 
 @dataclass
@@ -237,10 +251,16 @@ def reference_engine(through: Month, closed_through: Month | None, progress: boo
 
 def close(through: Month, engine: Engine = reference_engine, progress: bool = False,
           break_lock: bool = False, actor: str = "") -> CloseSummary:
-    """Close every open month through ``through``."""
+    """Close every open month through ``through``.
+
+    Refused before anything is written when ``through`` is closed already, when another close runs, or when
+    stored rows hold values the close cannot compute (:class:`StoredValuesOutside`, naming them)."""
     closed = last_closed()
     if closed is not None and through <= closed:
         raise CloseRefused(f"{through} is already closed (closed through {closed}); nothing to do")
+    outside = stored_values_outside(OUTSIDE_LIMIT)
+    if outside:
+        raise StoredValuesOutside(outside, OUTSIDE_LIMIT)
     note = acquire_lock(break_lock)
     summary = CloseSummary(note=note)
     try:

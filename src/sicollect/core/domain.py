@@ -26,6 +26,7 @@ import math
 import os
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -72,15 +73,20 @@ class Bounds:
         return Month.of(self.latest)
 
 
+_RULES_START: list[Callable[[], date | None]] = []
+
+
+def rules_start_from(first_day: Callable[[], date | None]) -> None:
+    """Register where the rules start: the rules app gives the first day on which a contribution rate, a
+    deadline rule and an interest regime are all in force (``rules.apps``); this module needs not know
+    the rules' tables."""
+    if first_day not in _RULES_START:
+        _RULES_START.append(first_day)
+
+
 def rules_start() -> date:
-    """The first day on which a contribution rate, a deadline rule and an interest regime are all in force."""
-    from django.db.models import Min
-
-    from sicollect.rules.models import ContributionRate, DeadlineRule, InterestRegime
-
-    firsts = [m.objects.aggregate(first=Min("valid_from"))["first"]
-              for m in (ContributionRate, DeadlineRule, InterestRegime)]
-    known = [d.first_day if isinstance(d, Month) else d for d in firsts if d is not None]
+    """The first day on which every rule kind is in force (``_DEFAULT_EARLIEST`` when no rule is stored)."""
+    known = [d for d in (f() for f in _RULES_START) if d is not None]
     return max(known) if known else _DEFAULT_EARLIEST
 
 
@@ -233,31 +239,3 @@ def national_id(value: Any, *, required: bool = False) -> str:
     if clean and not NATIONAL_ID_RE.fullmatch(clean):
         raise DomainError(f"a national ID is 12 digits (or 9 for an old ID card), got {len(clean)} characters")
     return clean
-
-
-# --------------------------------------------------------------------------- stored values
-
-
-def stored_values_outside(limit: int = 20) -> list[str]:
-    """Rows already in the database that the doors would now refuse (written before this module, or around
-    it: the admin, SQL): payments outside the amount bound or dated outside the window, participations with
-    a wage over the bound or a start before the rules. The close checks these first and names them (unit and
-    row) rather than stopping midway with an overflow or a missing rule; empty when all is well."""
-    from sicollect.contributions.models import Payment
-    from sicollect.registry.models import Participation
-
-    b = bounds()
-    out: list[str] = []
-    bad_payments = (Payment.objects.filter(amount__gt=MAX_AMOUNT) | Payment.objects.filter(amount__lt=1)
-                    | Payment.objects.filter(paid_on__lt=b.earliest) | Payment.objects.filter(paid_on__gt=b.latest))
-    for unit, pid, paid_on, amt in bad_payments.values_list("unit__code", "payment_id", "paid_on", "amount")[:limit]:
-        why = (f"amount {amt:,} outside 1 … {MAX_AMOUNT:,}" if not 1 <= amt <= MAX_AMOUNT
-               else f"paid on {paid_on}, outside {b.earliest} … {b.latest}")
-        out.append(f"unit {unit}: payment {safe_text(pid)!r}: {why}")
-    bad_rows = (Participation.objects.filter(wage__gt=MAX_WAGE)
-                | Participation.objects.filter(from_month__lt=b.earliest_month))
-    for unit, si, start, wage_ in bad_rows.values_list("unit__code", "person__si_code", "from_month", "wage")[
-            : max(0, limit - len(out))]:
-        why = f"wage {wage_:,} over {MAX_WAGE:,}" if wage_ > MAX_WAGE else f"starts {start}, before the rules"
-        out.append(f"unit {unit}: participation of {si} from {start}: {why}")
-    return out

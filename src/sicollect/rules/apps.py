@@ -5,3 +5,10 @@ class RulesConfig(AppConfig):
     name = "sicollect.rules"
     label = "rules"
     verbose_name = "Quy định (rules)"
+
+    def ready(self) -> None:
+        from sicollect.core import domain
+
+        from .models import first_day_in_force
+
+        domain.rules_start_from(first_day_in_force)  # the doors accept no date before the rules start

@@ -5,10 +5,13 @@ them in the admin without a release.
 """
 from __future__ import annotations
 
+from datetime import date
+
 from django.db import models
 from django.db.models import Q
 
 from sicollect.core.fields import MonthField
+from sicollect.core.months import Month
 
 from .funds import FUND_CHOICES
 
@@ -140,3 +143,14 @@ class InterestRegime(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} from {self.valid_from}: {self.rate_ppm} ppm"
+
+
+def first_day_in_force() -> date | None:
+    """The first day on which a contribution rate, a deadline rule and an interest regime are all in force
+    (None when no rule is stored): the earliest date the doors accept (``core.domain.rules_start``)."""
+    from django.db.models import Min
+
+    firsts = [m.objects.aggregate(first=Min("valid_from"))["first"]
+              for m in (ContributionRate, DeadlineRule, InterestRegime)]
+    known = [d.first_day if isinstance(d, Month) else d for d in firsts if d is not None]
+    return max(known) if known else None

@@ -62,17 +62,13 @@ class Command(BaseCommand):
             engine = ENGINES[opts["engine"]]()
         except MissingOptional as exc:
             raise CommandError(str(exc), returncode=2) from None
-        from sicollect.core.domain import stored_values_outside
-
-        outside = stored_values_outside()  # a value the close cannot compute: named, nothing written
-        if outside:
-            for line in outside:
-                self.stderr.write(line)
-            raise CommandError(f"{len(outside)}{'+' if len(outside) >= 20 else ''} stored value(s) outside the input "
-                               "domain (core/domain.py): fix or remove them first; nothing was closed", returncode=2)
         try:
             summary = service.close(through, engine=engine, progress=True, break_lock=opts["break_lock"],
                                     actor=cli_actor())
+        except service.StoredValuesOutside as exc:  # a value the close cannot compute: named, nothing written
+            for line in exc.lines:
+                self.stderr.write(line)
+            raise CommandError(str(exc), returncode=2) from exc
         except service.CloseError as exc:
             raise CommandError(str(exc)) from exc
         if summary.note:
