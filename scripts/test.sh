@@ -246,6 +246,11 @@ export SICOLLECT_VAR="$VARDIR"  # keep tests away from ./var (the `make run` dat
 ARGS_TEXT=${*:-(none)}
 SQLITE_RC=-
 PG_RC=-
+LAYERS_RC=-
+
+# the import graph's contracts (pyproject.toml [tool.importlinter], docs/architecture.md): a second or two
+banner "import layers (lint-imports)"
+if PYTHONPATH="$ROOT/src" "$ROOT/.venv/bin/lint-imports" --no-cache; then LAYERS_RC=0; else LAYERS_RC=1; fi
 
 if [ "$WHICH" = sqlite ] || [ "$WHICH" = both ]; then
   banner "tests on SQLite   pytest args: $ARGS_TEXT"
@@ -270,8 +275,10 @@ result() {
   esac
 }
 banner "summary"
+echo "Layers:     $([ "$LAYERS_RC" = 0 ] && echo kept || echo "BROKEN (lint-imports, above)")"
 echo "SQLite:     $(result "$SQLITE_RC")"
 echo "PostgreSQL: $(result "$PG_RC")"
+[ "$LAYERS_RC" = 0 ] || exit 1
 [ "$SQLITE_RC" = 0 ] || [ "$SQLITE_RC" = - ] || exit 1
 [ "$PG_RC" = 0 ] || [ "$PG_RC" = - ] || exit 1
 exit 0

@@ -34,6 +34,7 @@ from django.utils.translation import gettext_noop
 
 from sicollect.contributions.models import LedgerEntry, Payment
 from sicollect.core import audit
+from sicollect.core.audit import actor_name
 from sicollect.registry.models import Unit
 
 from .models import Case, CaseEvent, ContactKind, ContactOutcome, FollowUp, PromiseStatus
@@ -102,9 +103,6 @@ def validate(e: Entry, today: date | None = None) -> dict[str, str]:
 def do_log_followup(unit: Unit, officer: Any, e: Entry, source: str, case: Case | None = None) -> FollowUp:
     """Log one contact with ``unit`` as ``officer`` (a user, or a name); audited. Raises
     :class:`FollowUpError` naming every bad field, with nothing written."""
-
-    from .ladder import actor_name
-
     err = validate(e)
     if case is not None and case.unit_id != unit.pk:
         err["case"] = gettext_noop("not a case of this unit")

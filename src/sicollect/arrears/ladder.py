@@ -34,6 +34,7 @@ from typing import Any
 from django.db import transaction
 
 from sicollect.core import audit
+from sicollect.core.audit import actor_name
 
 from .models import (
     Case,
@@ -140,10 +141,6 @@ class ConfirmSummary:
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
-
-
-def actor_name(officer: Any) -> str:
-    return str(getattr(officer, "username", officer) or "")
 
 
 def confirm(ids: list[int], officer: Any, on: date | None = None, progress: bool = False) -> ConfirmSummary:

@@ -4,6 +4,7 @@ command-line action is recorded as."""
 from __future__ import annotations
 
 import getpass
+from typing import Any
 
 from .models import AuditEvent
 
@@ -30,6 +31,11 @@ def record(action: str, actor: str, object_type: str, object_id: object, *, usin
 def record_many(rows: list[AuditEvent], batch_size: int = 500) -> list[AuditEvent]:
     """Write several rows made by :func:`event` at once (an action on many objects), ``batch_size`` a statement."""
     return AuditEvent.objects.bulk_create(rows, batch_size=batch_size)
+
+
+def actor_name(officer: Any) -> str:
+    """The name an action is recorded as: a user's user name, or the name given."""
+    return str(getattr(officer, "username", officer) or "")
 
 
 def cli_actor() -> str:
