@@ -10,7 +10,8 @@ from django.core.management import call_command
 
 from sicollect.contributions.models import LedgerEntry
 from sicollect.contributions.posting import post_units
-from sicollect.contributions.statement import interest_lines, statement
+from sicollect.contributions import statement as statement_module
+from sicollect.contributions.statement import interest_lines, statement, statement_and_lines
 from sicollect.core.months import Month
 
 from . import factories as f
@@ -51,6 +52,23 @@ def test_statement_of_the_declaring_month_shows_the_adjustment_and_its_interest(
     assert sorted((ln["month"], ln["from"], ln["to"], ln["days"], ln["base"]) for ln in lines) == [
         ("2025-07", "2025-09-01", "2025-10-31", 61, 90_000), ("2025-08", "2025-10-01", "2025-10-31", 31, 90_000),
     ]
+
+
+def test_a_provisional_statement_and_its_interest_lines_run_the_calculator_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing posted, October 2025 not closed: the statement is provisional, computed in memory. The
+    statement and its interest lines together run the calculator (``posting.differences``) once, not once
+    each, and give what the two separate reads give: interest 2,484 in lines of 61 and 31 days."""
+    u = raised_unit()
+    runs = []
+    real = statement_module.differences
+    monkeypatch.setattr(statement_module, "differences", lambda *a, **k: runs.append(a) or real(*a, **k))
+    data, lines = statement_and_lines(u, Month(2025, 10))
+    assert len(runs) == 1
+    assert data["provisional"] is True and data["funds"]["HI"]["interest_charged"] == 2_484
+    assert sum(ln["amount"] for ln in lines) == 2_484 and sorted(ln["days"] for ln in lines) == [31, 61]
+    assert (data, lines) == (statement(u, Month(2025, 10)), interest_lines(u, Month(2025, 10)))
+    assert len(runs) == 3 and LedgerEntry.objects.count() == 0
 
 
 def test_posting_twice_appends_nothing() -> None:

@@ -20,7 +20,7 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
-from sicollect.contributions.statement import interest_lines, statement
+from sicollect.contributions.statement import interest_lines, pending_rows, statement
 from sicollect.core.money import format_vnd
 from sicollect.core.months import Month
 from sicollect.core.safe_export import SafeSheet
@@ -49,7 +49,8 @@ def paying_office(unit: Unit) -> Office:
 
 
 def figures(unit: Unit, period: Month, late_amount: int) -> dict[str, Any]:
-    data = statement(unit, period)
+    pending = pending_rows(unit, period)  # the calculator once, for the statement and the 12 months' lines
+    data = statement(unit, period, pending)
     funds = {}
     for col, label in COLUMNS:
         f = data["funds"][col]
@@ -61,7 +62,7 @@ def figures(unit: Unit, period: Month, late_amount: int) -> dict[str, Any]:
     for i in range(11, -1, -1):
         p = period - i
         assert isinstance(p, Month)
-        for ln in interest_lines(unit, p):
+        for ln in interest_lines(unit, p, pending):
             lines.append({**ln, "period": str(p), "amount": _segment_amount(ln)})
     return {"period": str(period), "funds": funds, "principal": principal, "interest": interest,
             "late_principal": late_amount, "total": principal + interest, "interest_lines": lines}

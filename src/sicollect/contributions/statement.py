@@ -58,16 +58,31 @@ class FundFigures:
 ROW_FIELDS = ("period", "kind", "fund", "target", "amount", "for_period", "source")
 
 
-def _ledger_rows(unit: Unit, period: Month) -> tuple[list[tuple[Any, ...]], bool]:
-    """The unit's ledger rows through ``period``, and whether the month is provisional: not closed yet,
-    so what posting would append now (payments and declarations recorded since) is added, in memory.
-    Reading never writes the ledger."""
-    rows = list(LedgerEntry.objects.filter(unit=unit, period__lte=period).values_list(*ROW_FIELDS))
+def pending_rows(unit: Unit, period: Month) -> list[Any] | None:
+    """What posting would append now for ``unit`` through ``period`` (payments and declarations recorded
+    since the ledger was written), computed in memory by the calculator; None when ``period`` is closed
+    (its ledger is final). Reading never writes the ledger. Compute it once and pass it to
+    :func:`statement` and :func:`interest_lines` (or call :func:`statement_and_lines`): each run of the
+    calculator reads the unit's whole history."""
     closed = last_closed_month()
     if closed is not None and period <= closed:
+        return None
+    return [r for r in differences([unit], period, closed=closed) if r.period <= period]
+
+
+_COMPUTE: Any = object()  # "pending rows not given: compute them"
+
+
+def _ledger_rows(unit: Unit, period: Month, pending: Any = _COMPUTE) -> tuple[list[tuple[Any, ...]], bool]:
+    """The unit's ledger rows through ``period``, and whether the month is provisional: not closed yet,
+    so what posting would append now (:func:`pending_rows`) is added, in memory."""
+    rows = list(LedgerEntry.objects.filter(unit=unit, period__lte=period).values_list(*ROW_FIELDS))
+    if pending is _COMPUTE:
+        pending = pending_rows(unit, period)
+    if pending is None:
         return rows, False
-    pending = [r for r in differences([unit], period, closed=closed) if r.period <= period]
-    return rows + [tuple(getattr(r, f) for f in ROW_FIELDS) for r in pending], True
+    mine = [r for r in pending if r.period <= period]
+    return rows + [tuple(getattr(r, f) for f in ROW_FIELDS) for r in mine], True
 
 
 def figures(rows: list[tuple[Any, ...]], period: Month) -> tuple[dict[str, FundFigures], dict[str, int]]:
@@ -110,10 +125,11 @@ def figures(rows: list[tuple[Any, ...]], period: Month) -> tuple[dict[str, FundF
     return per_fund, credit
 
 
-def statement(unit: Unit, period: Month) -> dict[str, Any]:
+def statement(unit: Unit, period: Month, pending: Any = _COMPUTE) -> dict[str, Any]:
     """The C12-TS figures of ``unit`` for ``period`` as a plain dict (the JSON shape). A month not closed
-    yet is ``provisional``: computed from the ledger and, in memory, what posting would add to it."""
-    rows, provisional = _ledger_rows(unit, period)
+    yet is ``provisional``: computed from the ledger and, in memory, what posting would add to it
+    (``pending``: :func:`pending_rows` through ``period`` or a later month, when already computed)."""
+    rows, provisional = _ledger_rows(unit, period, pending)
     per_fund, credit = figures(rows, period)
     columns: dict[str, dict[str, int]] = {}
     total = FundFigures()
@@ -139,7 +155,13 @@ def statement(unit: Unit, period: Month) -> dict[str, Any]:
     }
 
 
-def interest_lines(unit: Unit, period: Month) -> list[dict[str, Any]]:
+def statement_and_lines(unit: Unit, period: Month) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """:func:`statement` and :func:`interest_lines` of the same month, running the calculator once."""
+    pending = pending_rows(unit, period)
+    return statement(unit, period, pending), interest_lines(unit, period, pending)
+
+
+def interest_lines(unit: Unit, period: Month, pending: Any = _COMPUTE) -> list[dict[str, Any]]:
     """The lines behind the month's interest charges, one per fund × contribution month × regime × days
     range: fund, month, regime, base (the late principal), rate, from, to, days and the amount in đồng.
     A charge's lines add up exactly to it (see :func:`explain`). A correction of a closed month's
@@ -147,11 +169,11 @@ def interest_lines(unit: Unit, period: Month) -> list[dict[str, Any]]:
     charges: dict[tuple[str, bool], list[tuple[int, dict[str, Any], Any]]] = defaultdict(list)
     for e in LedgerEntry.objects.filter(unit=unit, period=period, kind=EntryKind.INTEREST).order_by("fund", "id"):
         charges[(e.fund, e.for_period is not None)].append((e.amount, e.detail, e.for_period))
-    closed = last_closed_month()
-    if closed is None or period > closed:
-        for r in differences([unit], period, closed=closed):
-            if r.period == period and r.kind == EntryKind.INTEREST:
-                charges[(r.fund, r.for_period is not None)].append((r.amount, r.detail, r.for_period))
+    if pending is _COMPUTE:
+        pending = pending_rows(unit, period)
+    for r in pending or ():
+        if r.period == period and r.kind == EntryKind.INTEREST:
+            charges[(r.fund, r.for_period is not None)].append((r.amount, r.detail, r.for_period))
     lines: list[dict[str, Any]] = []
     for (fund, correction), rows in sorted(charges.items()):
         if correction:

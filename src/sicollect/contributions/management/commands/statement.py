@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from sicollect.contributions.statement import interest_lines, render_text, statement
+from sicollect.contributions.statement import render_text, statement_and_lines
 
 from ._common import month_arg, unit_arg
 
@@ -23,8 +23,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         unit = unit_arg(opts["unit"])
         period = month_arg(opts["period"], "--period")
-        data = statement(unit, period)
-        lines = interest_lines(unit, period)
+        data, lines = statement_and_lines(unit, period)
         if opts["format"] == "json":
             self.stdout.write(json.dumps({**data, "interest_lines": lines}, ensure_ascii=False, indent=2))
         else:
