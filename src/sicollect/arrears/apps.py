@@ -7,6 +7,7 @@ class ArrearsConfig(AppConfig):
     verbose_name = "Đôn đốc thu nợ (arrears)"
 
     def ready(self) -> None:
+        # inside ready(): the apps' modules load only once the app registry is ready
         from sicollect.close import steps
 
         from .cases import close_step

@@ -31,6 +31,7 @@ from django.db import connection
 from sicollect.core.money import round_half_up
 from sicollect.core.months import Month
 from sicollect.registry.models import Unit
+from sicollect.rules.book import RuleMissing, load_rulebook
 
 from .cases import debts
 
@@ -57,8 +58,6 @@ GROUP BY t.unit_id
 
 def headcounts(month: Month, as_of: date) -> dict[int, tuple[int, int]]:
     """Per unit: employees with a wage in ``month`` and how many of them at or below the regional floor."""
-    from sicollect.rules.book import RuleMissing, load_rulebook
-
     book = load_rulebook()
     floors = []
     for region in (1, 2, 3, 4):

@@ -7,6 +7,7 @@ class CloseConfig(AppConfig):
     verbose_name = "Khóa sổ (close)"
 
     def ready(self) -> None:
+        # inside ready(): the apps' modules load only once the app registry is ready
         from sicollect.core.backup import refuse_restore_when
 
         from . import service, steps

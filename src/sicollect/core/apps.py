@@ -6,6 +6,7 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
+        # inside ready(): the apps' modules load only once the app registry is ready
         from django.core.signals import request_started
         from django.db.backends.signals import connection_created
 

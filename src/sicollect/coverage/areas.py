@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from sicollect.core.money import pct
+from sicollect.core.months import Month
 from sicollect.registry.models import Commune, Office
 
 from .counts import counts_by, zero
@@ -94,8 +95,6 @@ def special_status(as_of: date, group: str | None = None, office_ids: Iterable[i
     if office_ids is not None:
         qs = qs.filter(commune__office_id__in=list(office_ids))
     members = list(qs)
-    from sicollect.core.months import Month
-
     with connection.cursor() as cur:
         cur.execute(COVERED_SQL + " SELECT DISTINCT c.person_id, c.scheme FROM covered c "
                     "JOIN coverage_specialgroupmember s ON s.person_id = c.person_id",

@@ -20,6 +20,9 @@ from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from sicollect.contributions.models import ClosedMonth
+from sicollect.core.months import Month
+
 
 def _database() -> dict[str, Any]:
     t0 = time.perf_counter()
@@ -50,9 +53,6 @@ def _migrations() -> dict[str, Any]:
 
 
 def _last_close() -> dict[str, Any]:
-    from sicollect.contributions.models import ClosedMonth
-    from sicollect.core.months import Month
-
     row = ClosedMonth.objects.order_by("-month").values_list("month", "closed_at").first()
     behind_limit = int(os.environ.get("SICOLLECT_HEALTH_CLOSE_MONTHS", "2"))
     if row is None:

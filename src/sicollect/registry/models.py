@@ -7,6 +7,7 @@ from django.db.models import Q
 
 from sicollect.core.fields import MonthField
 from sicollect.core.months import Month
+from sicollect.core.privacy import mask_id
 
 
 class Office(models.Model):
@@ -121,8 +122,6 @@ class Person(models.Model):
 
     @property
     def national_id_masked(self) -> str:
-        from sicollect.core.privacy import mask_id
-
         return mask_id(self.national_id)
 
 

@@ -34,6 +34,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Sum
 
+from sicollect.arrears.models import Notice, WorkingGroup
 from sicollect.close.aging import bucket_of, class_of, load_bands
 from sicollect.close.debts import debts_at
 from sicollect.contributions.debts import Scope, UnitDebt, unit_debts
@@ -120,8 +121,6 @@ def enforcement_figures(scope: Scope, first: date, last: date) -> dict[str, int]
     app's rows; ``sicollect arrears numbers`` gives the rest: visits, commitments, disclosures). Two
     queries; a working group counts for the scope of the office that formed it."""
     from django.db.models import Count, Q
-
-    from sicollect.arrears.models import Notice, WorkingGroup
 
     ids = scope.office_ids()
     notices = Notice.objects.filter(issued_on__gte=first, issued_on__lte=last)

@@ -7,6 +7,7 @@ class RulesConfig(AppConfig):
     verbose_name = "Quy định (rules)"
 
     def ready(self) -> None:
+        # inside ready(): the apps' modules load only once the app registry is ready
         from sicollect.core import domain
 
         from .models import first_day_in_force

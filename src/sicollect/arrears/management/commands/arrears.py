@@ -22,7 +22,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from sicollect.close.service import last_closed
 from sicollect.core.money import format_vnd
+from sicollect.registry.models import Office
 
 
 def _date(text: str | None) -> date:
@@ -31,8 +33,6 @@ def _date(text: str | None) -> date:
             return date.fromisoformat(text)
         except ValueError as exc:
             raise CommandError(f"expected YYYY-MM-DD, got {text!r}", returncode=2) from exc
-    from sicollect.close.service import last_closed
-
     closed = last_closed()
     if closed is None:
         raise CommandError("no month is closed yet: give --as-of", returncode=2)
@@ -109,8 +109,6 @@ class Command(BaseCommand):
     def _office(self, code: str | None) -> Any:
         if not code:
             return None
-        from sicollect.registry.models import Office
-
         office = Office.objects.filter(code=code).first()
         if office is None:
             raise CommandError(f"no office {code!r}", returncode=2)

@@ -14,10 +14,15 @@ from typing import Any, ClassVar
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from sicollect.arrears.bulk import run
+from sicollect.arrears.groups import do_form_group, do_plan_visit, do_record_visit
+from sicollect.arrears.models import Case, Outcome
+from sicollect.close import service
+from sicollect.close.sql import close_engine
 from sicollect.core.months import Month
 from sicollect.demo.generator import LAST, MULTI_SCALES, SCALES, iter_province
 from sicollect.demo.writer import write
-from sicollect.registry.models import Unit
+from sicollect.registry.models import Office, Unit
 from sicollect.rules.book import load_rulebook
 
 
@@ -78,9 +83,6 @@ class Command(BaseCommand):
             self.stdout.write(f"ledger not posted: run `sicollect close --through {through}` "
                               "(or `sicollect demo … --post`)")
             return
-        from sicollect.close import service
-        from sicollect.close.sql import close_engine
-
         started = time.perf_counter()
         entries = 0
         first = None
@@ -153,11 +155,6 @@ def enforcement(as_of: Any) -> dict[str, int]:
     debt of its area not yet visited: the first signs a schedule of three monthly installments, the
     second refuses (its ladder then goes on without waiting)."""
     from datetime import date, timedelta
-
-    from sicollect.arrears.bulk import run
-    from sicollect.arrears.groups import do_form_group, do_plan_visit, do_record_visit
-    from sicollect.arrears.models import Case, Outcome
-    from sicollect.registry.models import Office
 
     result = run(as_of, OFFICER, out_dir=None, progress=False)
     formed = as_of - timedelta(days=45)
