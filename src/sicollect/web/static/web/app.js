@@ -14,14 +14,30 @@ document.addEventListener("click", (event) => {
 
 // Every table of the page in a box of its own that scrolls sideways, so the page itself never does
 // (also tables that HTMX swaps in).
+// A box that scrolls is reached by the keyboard too (WCAG 2.1.1): focusable, a region named as its table.
 function wrapTables(root) {
   root.querySelectorAll("main table").forEach((t) => {
-    if (t.parentElement && t.parentElement.classList.contains("table-wrap")) return;
-    const box = document.createElement("div");
-    box.className = "table-wrap";
-    t.parentNode.insertBefore(box, t);
-    box.appendChild(t);
+    let box = t.parentElement;
+    if (!box || !box.classList.contains("table-wrap")) {
+      box = document.createElement("div");
+      box.className = "table-wrap";
+      t.parentNode.insertBefore(box, t);
+      box.appendChild(t);
+    }
+    if (box.hasAttribute("tabindex")) return;
+    box.tabIndex = 0;
+    box.setAttribute("role", "region");
+    box.setAttribute("aria-label", tableName(t, box));
   });
+}
+
+function tableName(table, box) {
+  const own = table.getAttribute("aria-label") || (table.caption && table.caption.textContent.trim());
+  if (own) return own;
+  for (let el = box.previousElementSibling, i = 0; el && i < 4; el = el.previousElementSibling, i++) {
+    if (/^H[1-4]$/.test(el.tagName)) return el.textContent.trim();
+  }
+  return document.title;
 }
 document.addEventListener("DOMContentLoaded", () => wrapTables(document));
 document.addEventListener("htmx:afterSettle", () => wrapTables(document));
