@@ -14,7 +14,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from sicollect.contributions.models import EntryKind
+
 from . import exports, policy
+from .labels import tr
 
 PAGE_SIZE = 50
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8",
@@ -53,8 +56,18 @@ def _fields(value: Any) -> list[tuple[str, str]]:
         return []
     if not isinstance(value, dict):
         return [("", str(value))]
-    return [(str(k), v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str))
+    return [(str(k), v if isinstance(v, str) else json.dumps(_words(v), ensure_ascii=False, default=str))
             for k, v in value.items() if v not in (None, "", [], {})]
+
+
+def _words(value: Any) -> Any:
+    """Ledger kinds used as keys (a close's ``amounts``: due, interest, payment …) in the user's language."""
+    if isinstance(value, dict):
+        return {tr(KINDS[k]) if k in KINDS else k: _words(v) for k, v in value.items()}
+    return value
+
+
+KINDS = dict(EntryKind.choices)
 
 
 @login_required
