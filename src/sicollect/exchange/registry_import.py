@@ -106,6 +106,7 @@ CYCLES: dict[str, int] = {"monthly": 1, "3-monthly": 3, "6-monthly": 6, "1": 1, 
 SEXES: dict[str, str] = {"m": "M", "f": "F", "nam": "M", "nữ": "F"}
 RETRO: dict[str, bool] = {"": False, "0": False, "1": True}
 
+
 # --------------------------------------------------------------------------- results
 
 
