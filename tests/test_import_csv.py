@@ -378,3 +378,24 @@ def test_physical_line_numbers_count_quoted_newlines(tmp_path: Path) -> None:
         "offices.csv:2: name: control character U+000A at position 3",  # a name is one line
         "offices.csv:5: parent_code: unknown office 'NOPE'",  # the quoted newline still counts
     ]
+
+
+def test_the_directory_files_are_read_strictly(tmp_path: Path) -> None:
+    """The one CSV reader (exchange.rows.read_csv) reads the directory's files as UTF-8 and comma-separated,
+    whatever it could guess: Windows-1258 bytes and a semicolon file are refused, nothing written."""
+    before = counts()
+    tmp_path.mkdir(exist_ok=True)
+    (tmp_path / "offices.csv").write_bytes("office_code,name,parent_code\nHN,Hà Nam,\n".encode("cp1258"))
+    (tmp_path / "communes.csv").write_text("commune_code;name;office_code\n00001;Phúc Xá;HN\n", encoding="utf-8")
+
+    with pytest.raises(ImportErrors) as info:
+        import_dir(tmp_path)
+
+    assert [str(e) for e in info.value.errors] == [
+        "offices.csv:2: encoding: not valid utf-8-sig at byte 33",
+        "communes.csv:1: commune_code: missing column",
+        "communes.csv:1: name: missing column",
+        "communes.csv:1: office_code: missing column",
+        "communes.csv:1: commune_code;name;office_code: unexpected column",
+    ]
+    assert counts() == before
