@@ -26,7 +26,7 @@ from django.test import Client
 from sicollect.api.api import api
 from sicollect.api.models import ApiToken
 from sicollect.core.privacy import MaskPersonalData
-from sicollect.exchange.csv_import import import_dir
+from sicollect.exchange.registry_import import import_dir
 from sicollect.core.models import AuditEvent
 from sicollect.registry.models import Participation, Person
 from sicollect.web.actions import do_assign_units

@@ -15,7 +15,7 @@ from sicollect.core.months import Month
 from sicollect.coverage.areas import by_commune, by_office, special_status, special_summary
 from sicollect.coverage.models import Household, HouseholdMember, SpecialGroupMember, VoluntaryEnrolment
 from sicollect.coverage.special import import_special
-from sicollect.exchange.csv_import import ImportErrors
+from sicollect.exchange.rows import ImportErrors
 from sicollect.plans.models import PlanTarget
 from sicollect.registry.models import Commune, Office, Participation, Person
 from sicollect.reports.kpi import kpi

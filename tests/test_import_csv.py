@@ -14,7 +14,9 @@ from django.core.management.base import CommandError
 
 from sicollect.contributions.models import Payment
 from sicollect.core.months import Month
-from sicollect.exchange.csv_import import FileCounts, ImportErrors, import_dir
+from sicollect.exchange.importing import FileCounts
+from sicollect.exchange.registry_import import import_dir
+from sicollect.exchange.rows import ImportErrors
 from sicollect.core.models import AuditEvent
 from sicollect.plans.models import PlanTarget
 from sicollect.registry.models import Commune, Office, Participation, Person, Unit
@@ -53,10 +55,12 @@ GOOD = {
         VCB-0001,U1,2025-02-28,5000000,"U1 nop BHXH, thang 1"
         VCB-0002,U2,2025-03-01,1200000,
         """,
+    # A consistent plan: HN's revenue is its one grassroots office's (plans.targets.check).
     "plans.csv": """\
         year,office_code,indicator,value
         2025,HN01,revenue,900000000000
         2025,HN,si_compulsory,120000
+        2025,HN,revenue,900000000000
         """,
 }
 
@@ -187,7 +191,7 @@ def test_changed_rows_are_updated_not_duplicated(tmp_path: Path) -> None:
     assert report.files["units.csv"] == FileCounts(updated=1, unchanged=1)
     assert report.files["persons.csv"] == FileCounts(updated=1, unchanged=1)
     assert report.files["offices.csv"] == FileCounts(updated=1, unchanged=1)
-    assert report.files["plans.csv"] == FileCounts(updated=1, unchanged=1)
+    assert report.files["plans.csv"] == FileCounts(updated=1, unchanged=2)
     assert report.affected_units == {"U1"}
     p = Participation.objects.get(person__si_code="0101000001")
     assert (p.wage, p.ui, p.to_month) == (13_000_000, True, Month(2025, 9))
@@ -284,7 +288,10 @@ def test_duplicate_keys_within_a_file(tmp_path: Path) -> None:
         "units.csv": GOOD["units.csv"] + "U1,Again,,HN,private,active,I,1,2020-01-01\n",
         "persons.csv": GOOD["persons.csv"] + "0101000001,,Dup,,M,\n",
         "participations.csv": GOOD["participations.csv"] + "0101000001,U1,2025-01,2025-12,1,HI,,\n",
-        "plans.csv": GOOD["plans.csv"] + "2025,HN01,revenue,1\n",
+        "plans.csv": (
+            "year,office_code,indicator,value\n2025,HN01,revenue,900000000000\n"
+            "2025,HN,si_compulsory,120000\n2025,HN01,revenue,1\n"
+        ),
         "communes.csv": GOOD["communes.csv"] + "00001,Again,\n",
     }
     with pytest.raises(ImportErrors) as info:
@@ -300,6 +307,26 @@ def test_duplicate_keys_within_a_file(tmp_path: Path) -> None:
         for t in text
     )
     assert any(t.startswith("plans.csv:4: year+office_code+indicator: duplicate") for t in text)
+
+
+def test_plans_whose_offices_do_not_sum_to_the_province_are_refused(tmp_path: Path) -> None:
+    """plans.csv goes through the plan importer's checks (plans.importer): HN01's revenue
+    900,000,000,000 against HN's 1,000,000,000,000 is refused on the file's last revenue line, and
+    nothing of the directory (offices, units, payments …) is written."""
+    before = counts()
+    files = dict(GOOD)
+    files["plans.csv"] = GOOD["plans.csv"].replace(
+        "2025,HN,revenue,900000000000", "2025,HN,revenue,1000000000000"
+    )
+
+    err = run_failing(write(tmp_path, files))
+
+    assert err.splitlines() == [
+        "plans.csv:4: value: 2025 revenue: the 1 offices under HN sum to 900,000,000,000, "
+        "the plan is 1,000,000,000,000 (difference -100,000,000,000)"
+    ]
+    assert counts() == before
+    assert not Office.objects.exists() and not PlanTarget.objects.exists()
 
 
 def test_payment_reimported_with_different_amount_is_an_error(tmp_path: Path) -> None:
@@ -351,3 +378,24 @@ def test_physical_line_numbers_count_quoted_newlines(tmp_path: Path) -> None:
         "offices.csv:2: name: control character U+000A at position 3",  # a name is one line
         "offices.csv:5: parent_code: unknown office 'NOPE'",  # the quoted newline still counts
     ]
+
+
+def test_the_directory_files_are_read_strictly(tmp_path: Path) -> None:
+    """The one CSV reader (exchange.rows.read_csv) reads the directory's files as UTF-8 and comma-separated,
+    whatever it could guess: Windows-1258 bytes and a semicolon file are refused, nothing written."""
+    before = counts()
+    tmp_path.mkdir(exist_ok=True)
+    (tmp_path / "offices.csv").write_bytes("office_code,name,parent_code\nHN,Hà Nam,\n".encode("cp1258"))
+    (tmp_path / "communes.csv").write_text("commune_code;name;office_code\n00001;Phúc Xá;HN\n", encoding="utf-8")
+
+    with pytest.raises(ImportErrors) as info:
+        import_dir(tmp_path)
+
+    assert [str(e) for e in info.value.errors] == [
+        "offices.csv:2: encoding: not valid utf-8-sig at byte 33",
+        "communes.csv:1: commune_code: missing column",
+        "communes.csv:1: name: missing column",
+        "communes.csv:1: office_code: missing column",
+        "communes.csv:1: commune_code;name;office_code: unexpected column",
+    ]
+    assert counts() == before

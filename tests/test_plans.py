@@ -22,7 +22,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
 
-from sicollect.exchange.csv_import import ImportErrors, import_dir
+from sicollect.exchange.registry_import import import_dir
+from sicollect.exchange.rows import ImportErrors
 from sicollect.plans.importer import import_plans
 from sicollect.plans.models import Assignment, Evaluation, PlanTarget
 from sicollect.plans.progress import evaluate, pro_rata, progress, weekly, weekly_xlsx

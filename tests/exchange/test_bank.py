@@ -22,7 +22,7 @@ from sicollect.exchange.bank import (
     suspense_items,
     unposted_reversals,
 )
-from sicollect.exchange.csv_import import ImportErrors
+from sicollect.exchange.rows import ImportErrors
 from sicollect.core.models import AuditEvent
 from sicollect.exchange.models import BankEntry, EntryState, ImportBatch, SuspenseItem
 from sicollect.exchange.statements import CsvLayout, parse_camt053, parse_mt940

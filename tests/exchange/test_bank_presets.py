@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from sicollect.exchange.bank import import_statement
-from sicollect.exchange.csv_import import ImportErrors
+from sicollect.exchange.rows import ImportErrors
 from sicollect.exchange.models import BankEntry
 from sicollect.exchange.statements import PRESETS, CsvLayout, parse_csv
 

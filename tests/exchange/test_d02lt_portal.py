@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sicollect.exchange.csv_import import ImportErrors
+from sicollect.exchange.rows import ImportErrors
 from sicollect.exchange.declarations import ACTIONS, do_import_declaration, preview, read_declaration
 from sicollect.registry.models import Participation, Person
 

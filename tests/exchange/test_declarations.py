@@ -16,7 +16,7 @@ from sicollect.contributions.models import LedgerEntry
 from sicollect.contributions.posting import post_units
 from sicollect.contributions.statement import statement
 from sicollect.core.months import Month
-from sicollect.exchange.csv_import import ImportErrors
+from sicollect.exchange.rows import ImportErrors
 from sicollect.exchange.declarations import (
     do_import_declaration,
     preview,

@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 
 from sicollect.contributions.models import Payment
 from sicollect.exchange.bank import import_statement
-from sicollect.exchange.csv_import import ImportErrors, import_dir
+from sicollect.exchange.registry_import import import_dir
+from sicollect.exchange.rows import ImportErrors
 from sicollect.exchange.declarations import do_import_declaration, read_declaration
 from sicollect.exchange.statements import CsvLayout
 from sicollect.registry.models import Participation

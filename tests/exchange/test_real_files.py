@@ -17,7 +17,7 @@ from django.db import transaction
 from sicollect.contributions.models import Payment
 from sicollect.core.months import Month
 from sicollect.exchange.bank import import_statement
-from sicollect.exchange.csv_import import ImportErrors
+from sicollect.exchange.rows import ImportErrors
 from sicollect.exchange.models import BankEntry, SuspenseItem
 from sicollect.exchange.statements import parse
 from sicollect.rules.models import ContributionRate, DeadlineRule, InterestRegime

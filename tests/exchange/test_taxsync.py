@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from sicollect.contributions.posting import post_units
 from sicollect.core.months import Month
-from sicollect.exchange.csv_import import ImportErrors
+from sicollect.exchange.rows import ImportErrors
 from sicollect.core.models import AuditEvent
 from sicollect.exchange.models import TaxEnterprise, UnitStatusProposal
 from sicollect.exchange.taxsync import (

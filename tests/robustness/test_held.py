@@ -13,7 +13,7 @@ from django.test import Client
 
 from sicollect.contributions.models import Payment
 from sicollect.exchange.bank import import_statement
-from sicollect.exchange.csv_import import ImportErrors
+from sicollect.exchange.rows import ImportErrors
 from sicollect.exchange.models import BankEntry
 from sicollect.registry.models import Unit
 

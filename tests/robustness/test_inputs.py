@@ -16,7 +16,8 @@ from openpyxl import Workbook
 
 from sicollect.core import domain
 from sicollect.exchange.bank import import_statement
-from sicollect.exchange.csv_import import ImportErrors, import_dir
+from sicollect.exchange.registry_import import import_dir
+from sicollect.exchange.rows import ImportErrors
 from sicollect.registry.models import Person
 
 from .. import factories as f

@@ -15,7 +15,7 @@ from pathlib import Path
 from django.db import transaction
 
 from sicollect.core import domain
-from sicollect.exchange.csv_import import ImportError_, ImportErrors
+from sicollect.exchange.rows import ImportError_, ImportErrors
 from sicollect.exchange.tabular import cells_of, read_sheet
 from sicollect.registry.models import Commune, Person
 

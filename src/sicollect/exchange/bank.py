@@ -80,7 +80,7 @@ from sicollect.core import audit
 from sicollect.core.months import Month
 from sicollect.registry.models import Office, Unit
 
-from .csv_import import ImportError_, ImportErrors
+from .rows import ImportError_, ImportErrors
 from .models import (
     BankEntry,
     BatchKind,

@@ -76,9 +76,11 @@ from sicollect.core.months import Month
 from sicollect.registry.models import Participation, Person, Unit
 from sicollect.rules.book import RuleBook, RuleMissing, load_rulebook
 
-from .csv_import import SEXES, ImportError_, ImportErrors, _max
+from .importing import max_length
+from .registry_import import SEXES
+from .rows import ImportError_, ImportErrors
 from .models import BatchKind, DeclarationLine, ImportBatch
-from .tabular import Cells, cells_of, read_sheet, sha256_of
+from .tabular import SheetCells, cells_of, read_sheet, sha256_of
 
 ALL_FUNDS = {"si": True, "hi": True, "ui": True, "oadi": True}
 
@@ -235,7 +237,7 @@ class _Checker:
         self.errors = errors
         self.declaring = Month.of(decl.declared_on)
 
-    def check(self, lines: list[Cells]) -> None:
+    def check(self, lines: list[SheetCells]) -> None:
         unit = self.decl.unit
         si_codes = {c.raw("si_code") for c in lines}
         persons = {
@@ -254,13 +256,13 @@ class _Checker:
         for c in lines:
             self.check_line(c, persons, by_person, taken, first)
 
-    def check_line(self, c: Cells, persons: dict[str, tuple[int, str]], by_person: dict[object, list[Row]],
+    def check_line(self, c: SheetCells, persons: dict[str, tuple[int, str]], by_person: dict[object, list[Row]],
                    taken: set[tuple[object, Month]], first: dict[tuple[str, Month], int]) -> None:
         decl = self.decl
         unit_code = c.raw("unit_code")
         if unit_code and unit_code != decl.unit.code:
             c.error("unit_code", f"this file is imported for unit {decl.unit.code}, the line names {unit_code!r}")
-        si_code = c.text("si_code", _max(Person, "si_code"))
+        si_code = c.text("si_code", max_length(Person, "si_code"))
         code = c.raw("action").split("-", 1)[0].strip().upper()  # the portal writes "TM-Tăng mới"
         action = ACTIONS.get(code)
         if action is None:
@@ -328,7 +330,7 @@ class _Checker:
             retro_interest=bool(retro) and from_month < self.declaring,
         ))
 
-    def wage(self, c: Cells, action: Action | None) -> int | None:
+    def wage(self, c: SheetCells, action: Action | None) -> int | None:
         base = c.money("wage", required=False, maximum=domain.MAX_WAGE)  # core.domain
         allowances = c.money("allowances", required=False, maximum=domain.MAX_WAGE)
         supplements = c.money("supplements", required=False, maximum=domain.MAX_WAGE)
@@ -350,7 +352,7 @@ class _Checker:
             return None
         return total
 
-    def check_against_history(self, c: Cells, action: Action, month: Month, wage: int, current: int) -> None:
+    def check_against_history(self, c: SheetCells, action: Action, month: Month, wage: int, current: int) -> None:
         unit = self.decl.unit.code
         if action.kind == "start" and current > 0:
             c.error("action", f"{action.code}: already participating in {unit} in {month} at "
@@ -358,17 +360,17 @@ class _Checker:
         elif action.kind in ("adjust", "stop", "pause") and current == 0:
             c.error("action", f"{action.code}: not participating in {unit} in {month}; declare TM first")
 
-    def new_person(self, c: Cells, si_code: str) -> NewPerson | None:
+    def new_person(self, c: SheetCells, si_code: str) -> NewPerson | None:
         c.within("si_code", si_code, lambda v, _b: domain.si_code(v))  # core.domain: 10 digits
         name = c.raw("full_name")
         if not name:
             c.error("full_name", f"required to register the new person {si_code}")
         else:
-            name = c.text("full_name", _max(Person, "full_name"))  # NFC, no control characters
+            name = c.text("full_name", max_length(Person, "full_name"))  # NFC, no control characters
         sex = c.choice("sex", SEX_CODES, ("1", "0", "M", "F", "Nam", "Nữ")) if c.raw("sex") else None
         if not c.raw("sex"):
             c.error("sex", f"required to register the new person {si_code}")
-        national_id = c.text("national_id", _max(Person, "national_id"), required=False)
+        national_id = c.text("national_id", max_length(Person, "national_id"), required=False)
         c.within("national_id", national_id or None, lambda v, _b: domain.national_id(v))
         _iso_date(c, "birth_date")
         birth_date = c.within("birth_date", c.date("birth_date", required=False), domain.birth_date)
@@ -377,8 +379,8 @@ class _Checker:
         return NewPerson(si_code, name, sex, national_id, birth_date)
 
 
-def _iso_date(c: Cells, name: str) -> None:
-    """``dd/mm/yyyy`` (the portal's) → ISO, in place, for :meth:`Cells.date`."""
+def _iso_date(c: SheetCells, name: str) -> None:
+    """``dd/mm/yyyy`` (the portal's) → ISO, in place, for :meth:`SheetCells.date`."""
     raw = c.raw(name)
     parts = raw.split("/")
     if len(parts) == 3 and all(p.isdigit() for p in parts) and len(parts[2]) == 4:

@@ -34,8 +34,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from .csv_import import ImportError_
-from .tabular import Cells, cells_of, read_sheet
+from .rows import ImportError_
+from .tabular import SheetCells, cells_of, read_sheet
 
 CREDIT = "credit"
 DEBIT = "debit"
@@ -590,7 +590,7 @@ PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
-def _csv_money(c: Cells, name: str, thousands: str, *, required: bool) -> int | None:
+def _csv_money(c: SheetCells, name: str, thousands: str, *, required: bool) -> int | None:
     """Whole đồng from a bank's amount cell: grouped by ``thousands`` (or either), ``VND`` and a zero
     decimal part (``1,000,000.00``) allowed; the sign is the caller's."""
     raw = c.raw(name).replace(" ", "").replace("\u00a0", "").upper().removesuffix("VND").removesuffix("Đ")
@@ -698,7 +698,7 @@ def parse_csv(path: Path, layout: CsvLayout | None = None, encoding: str | None 
     return out
 
 
-def _csv_day(c: Cells, name: str, fmts: Sequence[str], *, required: bool) -> date | None:
+def _csv_day(c: SheetCells, name: str, fmts: Sequence[str], *, required: bool) -> date | None:
     raw = c.raw(name)
     if not raw:
         if required:

@@ -3,14 +3,13 @@
 The declaration, tax-list and bank CSV imports read files people make in
 spreadsheets: the same columns may come as CSV or as the first sheet of an
 xlsx workbook, with Vietnamese or English headers. This module turns either
-into the ``_Table``/``_Row`` shape of :mod:`.csv_import`, so the typed cell
+into the :class:`.rows.Table` of :mod:`.rows` (read by its one CSV reader), so the typed cell
 getters and the ``file:line: field: reason`` errors are shared with it.
 
 Line numbers are what the person sees: the CSV physical line, the sheet row.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import re
@@ -21,7 +20,7 @@ from pathlib import Path
 
 from sicollect.core import domain
 
-from .csv_import import ImportError_, _Cells, _Row, _Table
+from .rows import Cells, ImportError_, Row, Table, read_csv
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 #: an xlsx whose parts unpack to more than this is refused (a zip bomb), as is any part with a DTD
@@ -118,29 +117,6 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _read_csv(path: Path, errors: list[ImportError_], encoding: str | None = None) -> list[tuple[int, list[str]]]:
-    from .encodings import EncodingError, decode
-
-    data = path.read_bytes()
-    try:
-        text, _ = decode(data, encoding)
-    except EncodingError as exc:
-        errors.append(ImportError_(path.name, exc.line, "encoding", exc.reason))
-        return []
-    sample = text[:4096]
-    delimiter = max((";", ",", "\t"), key=sample.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    out: list[tuple[int, list[str]]] = []
-    last = 0
-    try:
-        for cells in reader:
-            out.append((last + 1, cells))
-            last = reader.line_num
-    except csv.Error as exc:
-        errors.append(ImportError_(path.name, reader.line_num, "row", f"unreadable CSV: {exc}"))
-    return out
-
-
 def _read_xlsx(path: Path, errors: list[ImportError_]) -> list[tuple[int, list[str]]]:
     try:
         rows = safe_rows(path)
@@ -180,7 +156,7 @@ def read_sheet(
     title_rows: int = 0,
     encoding: str | None = None,
     header_rows: int = 1,
-) -> _Table:
+) -> Table:
     """Read ``path`` (CSV or xlsx) into a table keyed by canonical column names.
 
     The header is the first non-blank row, or with ``title_rows`` the first of
@@ -196,12 +172,12 @@ def read_sheet(
     errors = errors if errors is not None else []
     path = Path(path)
     name = path.name
-    raw = _read_xlsx(path, errors) if path.suffix.lower() in XLSX_SUFFIXES else _read_csv(path, errors, encoding)
+    raw = _read_xlsx(path, errors) if path.suffix.lower() in XLSX_SUFFIXES else read_csv(path, errors, encoding=encoding)
     raw = [(line, cells) for line, cells in raw if any(c.strip() for c in cells)]
     if not raw:
         if not errors:
             errors.append(ImportError_(name, 1, "header", "the file has no header row"))
-        return _Table(name, path, {}, [])
+        return Table(name, path, {}, [])
     aliases = aliases or {}
     start = _find_header(raw, required, optional, aliases, title_rows) if title_rows else 0
     header_line, header_cells = raw[start]
@@ -237,7 +213,7 @@ def read_sheet(
             errors.append(ImportError_(name, header_line, column, "missing column"))
             header_ok = False
     width = len(header_cells)
-    rows: list[_Row] = []
+    rows: list[Row] = []
     for line, cells in body:
         extra = cells[width:]
         cells = cells[:width]
@@ -246,8 +222,8 @@ def read_sheet(
             errors.append(ImportError_(name, line, "row", f"expected {width} fields, got {len(cells) + len(extra)}"))
             ok = False
         cells = cells + [""] * (width - len(cells))
-        rows.append(_Row(line, cells, ok))
-    return _Table(name, path, index, rows)
+        rows.append(Row(line, cells, ok))
+    return Table(name, path, index, rows)
 
 
 _COLUMN_NO = re.compile(r"\(?[0-9]{1,3}\)?|[A-Z]")
@@ -289,7 +265,7 @@ def _is_xlsx(path: Path) -> bool:
     return path.suffix.lower() in XLSX_SUFFIXES
 
 
-class Cells(_Cells):
+class SheetCells(Cells):
     """The CSV importer's cell getters, with optional columns (absent → empty) and MM/YYYY months."""
 
     def raw(self, name: str) -> str:
@@ -331,6 +307,6 @@ class Cells(_Cells):
         return number
 
 
-def cells_of(table: _Table, errors: list[ImportError_]) -> list[Cells]:
+def cells_of(table: Table, errors: list[ImportError_]) -> list[SheetCells]:
     bounds = domain.bounds()
-    return [Cells(table, row, errors, bounds) for row in table.rows if row.ok]
+    return [SheetCells(table, row, errors, bounds) for row in table.rows if row.ok]

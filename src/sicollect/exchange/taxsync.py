@@ -46,7 +46,7 @@ from sicollect.core.safe_export import SafeSheet
 from sicollect.registry.models import Commune, Participation, Unit
 
 from .bank import name_key
-from .csv_import import ImportError_, ImportErrors
+from .rows import ImportError_, ImportErrors
 from .models import (
     UNIT_STATUS_OF_TAX,
     BatchKind,

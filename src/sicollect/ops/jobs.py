@@ -111,7 +111,7 @@ def _free_name(folder: Path, name: str) -> Path:
 def bankdrop_job(folder: Path | None = None) -> tuple[str, dict[str, Any]]:
     from sicollect.core.audit import cli_actor
     from sicollect.exchange.bank import import_statement
-    from sicollect.exchange.csv_import import ImportErrors
+    from sicollect.exchange.rows import ImportErrors
 
     folder = Path(folder or os.environ.get("SICOLLECT_BANK_DROP") or _var() / "bankdrop")
     if not folder.is_dir():

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sicollect.core.locks import writes
 from sicollect.exchange.bank import import_statement
-from sicollect.exchange.csv_import import ImportErrors
+from sicollect.exchange.rows import ImportErrors
 from sicollect.exchange.statements import PRESETS, CsvLayout
 
 from ._args import fail_with

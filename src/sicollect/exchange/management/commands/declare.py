@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from sicollect.core.audit import cli_actor
 from sicollect.core.locks import writes
 from sicollect.core.months import Month
-from sicollect.exchange.csv_import import ImportErrors
+from sicollect.exchange.rows import ImportErrors
 from sicollect.exchange.declarations import (
     do_import_declaration,
     preview,

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from sicollect.core.money import format_vnd
 from sicollect.core.months import Month
 from sicollect.core.optional import MissingOptional
-from sicollect.exchange.csv_import import ImportError_, ImportErrors
+from sicollect.exchange.rows import ImportError_, ImportErrors
 from sicollect.exchange.discovery import PersonRecord, under_declaration, working_without_si
 from sicollect.exchange.tabular import cells_of, read_sheet
 

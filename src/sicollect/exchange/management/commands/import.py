@@ -14,15 +14,18 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sicollect.core.audit import cli_actor
 from sicollect.core.locks import writes
-from sicollect.exchange.csv_import import COLUMNS, ImportErrors, import_dir
+from sicollect.exchange.registry_import import file_names, import_dir
+from sicollect.exchange.rows import ImportErrors
 
 
 class Command(BaseCommand):
-    help = (
-        "Import CSV files from DIR (any of: " + ", ".join(COLUMNS) + "). "
-        "All files are validated before anything is written; any error writes nothing "
-        "and exits with status 2."
-    )
+    @property
+    def help(self) -> str:  # type: ignore[override]  # the files apps registered are known once they are ready
+        return (
+            "Import CSV files from DIR (any of: " + ", ".join(file_names()) + "). "
+            "All files are validated before anything is written; any error writes nothing "
+            "and exits with status 2."
+        )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("dir", type=Path, help="directory holding the CSV files")
@@ -46,7 +49,7 @@ class Command(BaseCommand):
             self.stderr.write(f"warning: {warning}", style_func=self.style.WARNING)
         if not report.files:
             self.stdout.write(
-                f"no known CSV files in {directory} (expected any of {', '.join(COLUMNS)})"
+                f"no known CSV files in {directory} (expected any of {', '.join(file_names())})"
             )
         for name, counts in report.files.items():
             self.stdout.write(f"{name}: {counts}")

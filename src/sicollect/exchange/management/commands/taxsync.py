@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sicollect.core.months import Month
-from sicollect.exchange.csv_import import ImportErrors
+from sicollect.exchange.rows import ImportErrors
 from sicollect.exchange.models import ImportBatch, UnitStatusProposal
 from sicollect.exchange.taxsync import (
     ProposalError,
