@@ -20,8 +20,8 @@ from ninja.pagination import paginate
 
 from sicollect.api.pagination import Pages
 from sicollect.core.months import Month
-from sicollect.exchange.rows import ImportErrors
 from sicollect.exchange.declarations import do_import_declaration, read_declaration
+from sicollect.exchange.rows import ImportErrors
 from sicollect.web import exports, policy
 from sicollect.web.models import Role
 

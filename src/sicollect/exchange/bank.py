@@ -80,7 +80,6 @@ from sicollect.core import audit
 from sicollect.core.months import Month
 from sicollect.registry.models import Office, Unit
 
-from .rows import ImportError_, ImportErrors
 from .models import (
     BankEntry,
     BatchKind,
@@ -92,6 +91,7 @@ from .models import (
     SuspenseStatus,
     payment_id_of,
 )
+from .rows import ImportError_, ImportErrors
 from .statements import CREDIT, CsvLayout, StatementEntry, _account, parse
 from .tabular import sha256_of
 

@@ -77,9 +77,9 @@ from sicollect.registry.models import Participation, Person, Unit
 from sicollect.rules.book import RuleBook, RuleMissing, load_rulebook
 
 from .importing import max_length
+from .models import BatchKind, DeclarationLine, ImportBatch
 from .registry_import import SEXES
 from .rows import ImportError_, ImportErrors
-from .models import BatchKind, DeclarationLine, ImportBatch
 from .tabular import SheetCells, cells_of, read_sheet, sha256_of
 
 ALL_FUNDS = {"si": True, "hi": True, "ui": True, "oadi": True}

@@ -46,7 +46,6 @@ from sicollect.core.safe_export import SafeSheet
 from sicollect.registry.models import Commune, Participation, Unit
 
 from .bank import name_key
-from .rows import ImportError_, ImportErrors
 from .models import (
     UNIT_STATUS_OF_TAX,
     BatchKind,
@@ -56,6 +55,7 @@ from .models import (
     TaxStatus,
     UnitStatusProposal,
 )
+from .rows import ImportError_, ImportErrors
 from .tabular import cells_of, fold, read_sheet, sha256_of
 
 REQUIRED = ("tax_code", "name", "status")

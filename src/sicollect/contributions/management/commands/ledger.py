@@ -7,9 +7,9 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db.models import Sum
 
 from sicollect.contributions.models import LedgerEntry
+from sicollect.core.args import month_arg
 from sicollect.core.money import format_vnd
-
-from ._common import month_arg, unit_arg
+from sicollect.registry.args import unit_arg
 
 
 class Command(BaseCommand):

@@ -6,10 +6,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from sicollect.contributions.posting import post_units
+from sicollect.core.args import month_arg
 from sicollect.core.locks import writes
 from sicollect.registry.models import Unit
-
-from ._common import month_arg
 
 
 class Command(BaseCommand):

@@ -7,8 +7,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from sicollect.contributions.statement import render_text, statement_and_lines
-
-from ._common import month_arg, unit_arg
+from sicollect.core.args import month_arg
+from sicollect.registry.args import unit_arg
 
 
 class Command(BaseCommand):

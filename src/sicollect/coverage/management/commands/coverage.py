@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from sicollect.core.args import date_arg
 from sicollect.core.privacy import mask_id
 from sicollect.exchange.rows import ImportErrors
 from sicollect.registry.models import Office
@@ -17,13 +17,6 @@ from sicollect.registry.models import Office
 from ...areas import by_commune, by_office, special_status, special_summary
 from ...models import SpecialGroup
 from ...special import import_special
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise CommandError(f"--as-of: expected YYYY-MM-DD, got {text!r}") from exc
 
 
 class Command(BaseCommand):
@@ -61,7 +54,7 @@ class Command(BaseCommand):
             if office is None:
                 raise CommandError(f"--office: unknown office {o['office']!r}")
             ids = [office.pk]
-        rows = (by_commune if o["action"] == "communes" else by_office)(_date(o["as_of"]), ids)
+        rows = (by_commune if o["action"] == "communes" else by_office)(date_arg(o["as_of"], "--as-of"), ids)
         if o["format"] == "json":
             self.stdout.write(json.dumps([r.as_dict() for r in rows], ensure_ascii=False, indent=2))
             return
@@ -85,7 +78,7 @@ class Command(BaseCommand):
             return
         if not o["as_of"]:
             raise CommandError("coverage special status --as-of YYYY-MM-DD")
-        rows = special_status(_date(o["as_of"]), o["group"])
+        rows = special_status(date_arg(o["as_of"], "--as-of"), o["group"])
         if not o["unmasked"]:
             for r in rows:
                 r["national_id"] = mask_id(r["national_id"])
@@ -107,7 +100,7 @@ class Command(BaseCommand):
             if office is None:
                 raise CommandError(f"--office: unknown office {o['office']!r}")
             ids = [office.pk]
-        rows = leads(_date(o["as_of"]), ids, o["days"])
+        rows = leads(date_arg(o["as_of"], "--as-of"), ids, o["days"])
         if o["point"]:
             rows = [r for r in rows if r["point"] == o["point"]]
         if o["format"] == "json":

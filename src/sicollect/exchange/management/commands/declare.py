@@ -8,18 +8,20 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from sicollect.core.args import date_arg, month_arg
 from sicollect.core.audit import cli_actor
 from sicollect.core.locks import writes
 from sicollect.core.months import Month
-from sicollect.exchange.rows import ImportErrors
 from sicollect.exchange.declarations import (
     do_import_declaration,
     preview,
     read_declaration,
     render_preview,
 )
+from sicollect.exchange.rows import ImportErrors
+from sicollect.registry.args import unit_arg
 
-from ._args import date_arg, fail_with, month_arg, unit_arg
+from ._args import fail_with
 
 
 class Command(BaseCommand):

@@ -8,14 +8,15 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from sicollect.core.args import month_arg
 from sicollect.core.money import format_vnd
 from sicollect.core.months import Month
 from sicollect.core.optional import MissingOptional
-from sicollect.exchange.rows import ImportError_, ImportErrors
 from sicollect.exchange.discovery import PersonRecord, under_declaration, working_without_si
+from sicollect.exchange.rows import ImportError_, ImportErrors
 from sicollect.exchange.tabular import cells_of, read_sheet
 
-from ._args import fail_with, month_arg
+from ._args import fail_with
 
 
 class Command(BaseCommand):

@@ -7,9 +7,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from sicollect.core.args import month_arg
 from sicollect.core.months import Month
-from sicollect.exchange.rows import ImportErrors
 from sicollect.exchange.models import ImportBatch, UnitStatusProposal
+from sicollect.exchange.rows import ImportErrors
 from sicollect.exchange.taxsync import (
     ProposalError,
     do_confirm_proposal,
@@ -21,7 +22,7 @@ from sicollect.exchange.taxsync import (
     tax_report,
 )
 
-from ._args import fail_with, month_arg
+from ._args import fail_with
 
 
 class Command(BaseCommand):

@@ -5,22 +5,13 @@ the unit failed); either way an audit row ``job`` is written, and a failed job s
 """
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from sicollect.core.args import date_arg
 from sicollect.ops.jobs import run_job
-
-
-def _date(text: str | None, name: str) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise CommandError(f"{name}: expected YYYY-MM-DD, got {text!r}", returncode=2) from exc
 
 
 class Command(BaseCommand):
@@ -46,13 +37,13 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         name = opts["job"]
         if name == "close":
-            kwargs = {"today": _date(opts["today"], "--today"), "day": opts["day"], "engine": opts["engine"]}
+            kwargs = {"today": date_arg(opts["today"], "--today"), "day": opts["day"], "engine": opts["engine"]}
         elif name == "bankdrop":
             kwargs = {"folder": opts["dir"]}
         elif name == "backup":
             kwargs = {"folder": opts["dir"], "keep_days": opts["keep_days"]}
         else:
-            kwargs = {"as_of": _date(opts["as_of"], "--as-of"), "officer": opts["officer"], "out_dir": opts["output"]}
+            kwargs = {"as_of": date_arg(opts["as_of"], "--as-of"), "officer": opts["officer"], "out_dir": opts["output"]}
         result = run_job(name, **kwargs)
         line = f"job {name} {'ok' if result.ok else 'FAILED'} ({result.seconds:.1f} s): {result.line}"
         if not result.ok:

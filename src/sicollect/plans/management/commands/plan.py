@@ -4,36 +4,20 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from sicollect.core.args import date_arg
 from sicollect.exchange.rows import ImportErrors
-from sicollect.registry.models import Office
+from sicollect.registry.args import office_arg
 
 from ...forecast import forecast
 from ...importer import import_plans
 from ...models import Level
 from ...progress import PERIODS, evaluate, progress, weekly, weekly_xlsx
 from ...targets import RULES, PlanError, cascade, check
-
-
-def _date(text: str, name: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise CommandError(f"{name}: expected YYYY-MM-DD, got {text!r}") from exc
-
-
-def _office(code: str | None) -> Office | None:
-    if not code:
-        return None
-    office = Office.objects.filter(code=code).first()
-    if office is None:
-        raise CommandError(f"--office: unknown office {code!r}")
-    return office
 
 
 def _manual(path: str) -> dict[str, dict[str, int]]:
@@ -97,7 +81,7 @@ class Command(BaseCommand):
         self.stdout.write(f"{Path(o['file']).name}: {result}")
 
     def do_cascade(self, o: dict[str, Any]) -> None:
-        parent = _office(o["parent"])
+        parent = office_arg(o["parent"])
         assert parent is not None
         if o["rule"] == "manual" and not o["split"]:
             raise CommandError("--rule manual needs --split FILE (child,indicator,value)")
@@ -120,8 +104,8 @@ class Command(BaseCommand):
         self.stdout.write(f"{o['year']}: every split sums to its parent")
 
     def do_progress(self, o: dict[str, Any]) -> None:
-        office = _office(o["office"])
-        rows = progress(o["level"], _date(o["as_of"], "--as-of"), o["period"],
+        office = office_arg(o["office"])
+        rows = progress(o["level"], date_arg(o["as_of"], "--as-of"), o["period"],
                         [office.pk] if office and not office.is_province else None)
         if o["format"] == "json":
             self.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -136,12 +120,12 @@ class Command(BaseCommand):
                               f"{r['participants']['hi']['count']:>7,} {r['rank_revenue']:>4}")
 
     def do_weekly(self, o: dict[str, Any]) -> None:
-        data = weekly(_date(o["as_of"], "--as-of"))
+        data = weekly(date_arg(o["as_of"], "--as-of"))
         Path(o["output"]).write_bytes(weekly_xlsx(data))
         self.stdout.write(f"written {o['output']} (week {data['week_from']} … {data['week_to']})")
 
     def do_forecast(self, o: dict[str, Any]) -> None:
-        data = forecast(_date(o["as_of"], "--as-of"), _office(o["office"]))
+        data = forecast(date_arg(o["as_of"], "--as-of"), office_arg(o["office"]))
         if o["format"] == "json":
             self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
             return
@@ -159,7 +143,7 @@ class Command(BaseCommand):
 
     def do_evaluate(self, o: dict[str, Any]) -> None:
         try:
-            record = evaluate(o["period"], o["level"], o["by"], o["comment"], _office(o["office"]))
+            record = evaluate(o["period"], o["level"], o["by"], o["comment"], office_arg(o["office"]))
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"evaluation {record.pk}: {record.period} {record.level}, {len(record.figures)} rows "
