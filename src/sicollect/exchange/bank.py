@@ -76,7 +76,7 @@ from django.utils import timezone
 
 from sicollect.contributions.models import Channel, LedgerEntry, Payment
 from sicollect.contributions.posting import post_units
-from sicollect.core import audit
+from sicollect.core import audit, domain
 from sicollect.core.months import Month
 from sicollect.registry.models import Office, Unit
 
@@ -264,8 +264,6 @@ _SAME = ("booked_on", "amount", "direction")
 def out_of_domain(name: str, entries: list[StatementEntry]) -> list[ImportError_]:
     """Entries whose amount or dates are outside the input domain (core.domain): a credit dated 2099 would
     post its unit's ledger out to 2099, an amount near 2**63 would overflow the close."""
-    from sicollect.core import domain
-
     bounds = domain.bounds()
     out = []
     for e in entries:

@@ -47,6 +47,7 @@ from typing import Any
 from sicollect.contributions.assessment import effective_rows
 from sicollect.contributions.posting import row_of
 from sicollect.core.months import Month, month_range
+from sicollect.core.optional import require
 from sicollect.registry.models import Participation, Person, Unit
 from sicollect.rules.book import RuleBook, load_rulebook
 
@@ -103,8 +104,6 @@ def link_persons(left: Sequence[PersonRecord], right: Sequence[PersonRecord], th
     """One-to-one links between two lists of people with no shared key (see the module docstring)."""
     if not left or not right:
         return []
-    from sicollect.core.optional import require
-
     require("splink", "record linkage (sicollect discover unregistered)")
     import splink.comparison_library as cl
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on

@@ -37,7 +37,7 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from sicollect.contributions.assessment import headcount
+from sicollect.contributions.assessment import effective_rows, headcount
 from sicollect.contributions.models import EntryKind, LedgerEntry, Target
 from sicollect.contributions.posting import row_of
 from sicollect.core import audit, domain, safe_export
@@ -294,8 +294,6 @@ def render_report(r: TaxReport) -> str:
 
 def _headcounts(month: Month) -> dict[int, tuple[int, int]]:
     """unit id → (headcount, declared wage bill) for ``month``, as known at its end."""
-    from sicollect.contributions.assessment import effective_rows
-
     rows: dict[int, list[Any]] = defaultdict(list)
     for p in Participation.objects.filter(from_month__lte=month).filter(Q(to_month__isnull=True) | Q(to_month__gte=month)):
         rows[p.unit_id].append(row_of(p))

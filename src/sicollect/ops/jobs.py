@@ -31,7 +31,19 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from sicollect.arrears import bulk
+from sicollect.arrears.cases import sync
+from sicollect.arrears.ladder import propose
+from sicollect.close import service
+from sicollect.close.management.commands.close import ENGINES
 from sicollect.core import audit
+from sicollect.core.audit import cli_actor
+from sicollect.core.backup import BackupError, backup, manifest_path
+from sicollect.core.models import AuditEvent
+from sicollect.core.months import Month
+from sicollect.exchange.bank import import_statement
+from sicollect.exchange.rows import ImportErrors
+from sicollect.registry.models import Unit
 
 logger = logging.getLogger("sicollect.jobs")
 
@@ -67,12 +79,6 @@ def _var() -> Path:
 
 
 def close_job(today: date | None = None, day: int | None = None, engine: str = "sql") -> tuple[str, dict[str, Any]]:
-    from sicollect.close import service
-    from sicollect.close.management.commands.close import ENGINES
-    from sicollect.core.audit import cli_actor
-    from sicollect.core.months import Month
-    from sicollect.registry.models import Unit
-
     today = today or timezone.localdate()
     day = day if day is not None else _env_int("SICOLLECT_CLOSE_DAY", 5)
     if not 1 <= day <= 28:
@@ -109,10 +115,6 @@ def _free_name(folder: Path, name: str) -> Path:
 
 
 def bankdrop_job(folder: Path | None = None) -> tuple[str, dict[str, Any]]:
-    from sicollect.core.audit import cli_actor
-    from sicollect.exchange.bank import import_statement
-    from sicollect.exchange.rows import ImportErrors
-
     folder = Path(folder or os.environ.get("SICOLLECT_BANK_DROP") or _var() / "bankdrop")
     if not folder.is_dir():
         raise JobFailed(f"{folder}: no such folder (SICOLLECT_BANK_DROP)")
@@ -159,8 +161,6 @@ BACKUP_GLOB = "sicollect-*.backup"
 
 def backup_job(folder: Path | None = None, keep_days: int | None = None,
                now: datetime | None = None) -> tuple[str, dict[str, Any]]:
-    from sicollect.core.backup import BackupError, backup, manifest_path
-
     folder = Path(folder or os.environ.get("SICOLLECT_BACKUP_DIR") or _var() / "backups")
     keep_days = keep_days if keep_days is not None else _env_int("SICOLLECT_BACKUP_KEEP_DAYS", 14)
     if keep_days < 1:
@@ -191,10 +191,6 @@ def backup_job(folder: Path | None = None, keep_days: int | None = None,
 
 
 def arrears_job(as_of: date | None = None, officer: str = "", out_dir: Path | None = None) -> tuple[str, dict[str, Any]]:
-    from sicollect.arrears import bulk
-    from sicollect.arrears.cases import sync
-    from sicollect.arrears.ladder import propose
-
     as_of = as_of or timezone.localdate()
     if officer:
         s = bulk.run(as_of, officer, out_dir, progress=False)
@@ -223,8 +219,6 @@ def run_job(name: str, actor: str = "", **options: Any) -> JobResult:
     Any error of the job is caught here on purpose: a scheduled job has no one watching it, so a failure
     must become an audit row (and the dashboard card) rather than only a traceback in the journal.
     """
-    from sicollect.core.audit import cli_actor
-
     t0 = time.perf_counter()
     detail: dict[str, Any] = {}
     try:
@@ -256,8 +250,6 @@ class LastRun:
 
 def latest_runs() -> dict[str, LastRun]:
     """The last run of each job that has run (one query a job, on the audit trail's index)."""
-    from sicollect.core.models import AuditEvent
-
     out: dict[str, LastRun] = {}
     for name in JOB_NAMES:
         rows = (AuditEvent.objects.filter(object_type="job", object_id=name, action="job")
@@ -283,7 +275,5 @@ def failed_jobs() -> list[LastRun]:
 
 
 def last_success(name: str) -> datetime | None:
-    from sicollect.core.models import AuditEvent
-
     return (AuditEvent.objects.filter(object_type="job", object_id=name, action="job", detail__after__ok=True)
             .order_by("-created_at", "-id").values_list("created_at", flat=True).first())
