@@ -17,7 +17,7 @@ from sicollect.registry.models import Office, Unit
 from sicollect.contributions.debts import Scope, unit_debts
 from sicollect.reports.kpi import ranking
 from sicollect.web.dashboard import fast_ranking, late_debt_on_days
-from sicollect.web.models import Role, StaffProfile
+from sicollect.staff.models import Role, StaffProfile
 
 AS_OF = date(2025, 12, 31)
 

@@ -14,7 +14,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import exports, policy
+from sicollect.core import exports
+from sicollect.staff import policy
 
 PAGE_SIZE = 50
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8",
