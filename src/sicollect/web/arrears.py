@@ -1,7 +1,8 @@
 """The arrears pages: cases worklist with bulk confirm, the case page, working groups and visits,
 public disclosure, the reward check, the inspection ranking and the enforcement figures.
 
-Thin views as in :mod:`views`: what a user sees comes from :mod:`policy` (cases of the units they
+Thin views as in :mod:`views`: what a user sees comes from :mod:`sicollect.staff.policy` and
+:mod:`sicollect.arrears.queries` (cases of the units they
 see; another office's case is a 404), every state change from an ``arrears`` action function —
 the same ones the command line runs (``ladder.do_confirm_steps``, ``cases.do_add_note``,
 ``groups.do_plan_visit`` / ``do_record_visit``, ``disclosure.do_review`` / ``do_publish``).
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -34,9 +34,8 @@ from django.views.decorators.http import require_POST
 
 from sicollect.arrears import disclosure as disc
 from sicollect.arrears.groups import do_plan_visit, do_record_visit
-from sicollect.arrears.ladder import cases_by_step, do_confirm_steps, top_step_code
+from sicollect.arrears.ladder import cases_by_step, do_confirm_steps
 from sicollect.arrears.models import (
-    Case,
     CaseNote,
     CaseStep,
     Commitment,
