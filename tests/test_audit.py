@@ -276,26 +276,26 @@ def test_admin_edits_write_audit_rows(qn: dict[str, Any]) -> None:
     before and after (a password only as "***", never its hash)."""
     from django.contrib.auth.models import User
 
-    from sicollect.web.models import StaffProfile
+    from sicollect.staff.models import StaffProfile
 
     root = User.objects.create_superuser("root", password="root-pass-123")
     c = Client()
     c.force_login(root)
     hl = qn["users"]["hl_mgr"].staff.office
     profile = qn["users"]["hl_off2"].staff
-    url = f"/admin/web/staffprofile/{profile.pk}/change/"
+    url = f"/admin/staff/staffprofile/{profile.pk}/change/"
     r = c.post(url, {"user": profile.user_id, "office": hl.pk, "role": "grassroots_manager", "_save": "Save"})
     assert r.status_code == 302, r.content.decode()[:2000]
     event = AuditEvent.objects.get(action="admin_change")
-    assert (event.actor, event.object_type, event.object_id) == ("root", "web.staffprofile", str(profile.pk))
+    assert (event.actor, event.object_type, event.object_id) == ("root", "staff.staffprofile", str(profile.pk))
     assert event.detail["before"] == {"role": "officer"} and event.detail["after"] == {"role": "grassroots_manager"}
     assert event.detail["source"] == f"admin: POST {url}" and "Role" in event.detail["change_message"]
 
     newcomer = User.objects.create_user("newcomer")
-    assert c.post("/admin/web/staffprofile/add/", {"user": newcomer.pk, "office": hl.pk, "role": "viewer",
+    assert c.post("/admin/staff/staffprofile/add/", {"user": newcomer.pk, "office": hl.pk, "role": "viewer",
                                                    "_save": "Save"}).status_code == 302
     added = AuditEvent.objects.get(action="admin_add")
-    assert added.object_type == "web.staffprofile" and added.detail["before"] is None
+    assert added.object_type == "staff.staffprofile" and added.detail["before"] is None
     assert {k: added.detail["after"][k] for k in ("user_id", "office_id", "role")} == {
         "user_id": newcomer.pk, "office_id": hl.pk, "role": "viewer"}
 
@@ -309,7 +309,7 @@ def test_admin_edits_write_audit_rows(qn: dict[str, Any]) -> None:
     assert user.password not in str(pw.detail) and "Brand-new-pass-42" not in str(pw.detail)
 
     ids = [profile.pk, newcomer.staff.pk]
-    r = c.post("/admin/web/staffprofile/", {"action": "delete_selected", "_selected_action": ids, "post": "yes"})
+    r = c.post("/admin/staff/staffprofile/", {"action": "delete_selected", "_selected_action": ids, "post": "yes"})
     assert r.status_code == 302 and not StaffProfile.objects.filter(pk__in=ids).exists()
     deleted = AuditEvent.objects.filter(action="admin_delete").order_by("object_id")
     assert sorted(int(e.object_id) for e in deleted) == sorted(ids)

@@ -29,7 +29,7 @@ from sicollect.plans.models import Assignment, Evaluation, PlanTarget
 from sicollect.plans.progress import evaluate, pro_rata, progress, weekly, weekly_xlsx
 from sicollect.plans.targets import PlanError, cascade, check, split
 from sicollect.registry.models import Office, Unit
-from sicollect.web.models import Role, StaffProfile
+from sicollect.staff.models import Role, StaffProfile
 
 pytestmark = pytest.mark.django_db
 

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "sicollect.core",
     "sicollect.registry",
     "sicollect.rules",
+    "sicollect.staff",  # staff profiles, roles and what each may see (staff.policy)
     "sicollect.contributions",
     "sicollect.plans",
     "sicollect.close",

@@ -21,7 +21,7 @@ from sicollect.arrears.bulk import run
 from sicollect.arrears.models import Case, CaseStep, Notice
 from sicollect.core.models import AuditEvent
 from sicollect.registry.models import Office
-from sicollect.web.models import Role, StaffProfile
+from sicollect.staff.models import Role, StaffProfile
 
 from ..tools import missing_tool
 

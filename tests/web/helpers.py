@@ -26,7 +26,7 @@ from sicollect.close.service import close
 from sicollect.core.months import Month
 from sicollect.plans.models import PlanTarget
 from sicollect.registry.models import Office
-from sicollect.web.models import Role, StaffProfile
+from sicollect.staff.models import Role, StaffProfile
 
 from .. import factories as f
 

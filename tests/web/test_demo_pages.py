@@ -12,12 +12,12 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
 
+from sicollect.contributions.debts import Scope, unit_debts
 from sicollect.core.months import Month
 from sicollect.registry.models import Office, Unit
-from sicollect.contributions.debts import Scope, unit_debts
 from sicollect.reports.kpi import kpi, ranking
+from sicollect.staff.models import Role, StaffProfile
 from sicollect.web.dashboard import late_debt_on_days
-from sicollect.web.models import Role, StaffProfile
 
 AS_OF = date(2025, 12, 31)
 

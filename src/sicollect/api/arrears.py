@@ -1,7 +1,7 @@
 """The arrears routes of the API (mounted at ``/api/arrears``): cases, the worklist of proposed
 ladder steps, the reward check, and confirming proposed steps.
 
-Scope and roles as on the pages (``web.policy``): a case of a unit the token's user may not see is
+Scope and roles as on the pages (``staff.policy``): a case of a unit the token's user may not see is
 a 404 and absent from lists. Confirming goes through ``arrears.ladder.do_confirm_steps``, the same
 action as ``sicollect arrears confirm`` and the web worklist, which writes one ``AuditEvent`` per
 confirmed step.
@@ -18,9 +18,17 @@ from ninja.pagination import paginate
 from sicollect.api.pagination import MAX_DONG, MAX_ID, DbId, Pages
 from sicollect.arrears.ladder import do_confirm_steps, top_step_code
 from sicollect.arrears.models import CaseStep, Notice, StepStatus
-from sicollect.web import policy
-from sicollect.web.arrears import CaseFilters, check_visible, filtered_cases
-from sicollect.web.worklist import default_as_of
+from sicollect.arrears.queries import (
+    CaseFilters,
+    case_of,
+    check_visible,
+    default_as_of,
+    filtered_cases,
+    visible_cases,
+)
+from sicollect.staff import policy
+
+from .common import ApiError
 
 router = Router(tags=["arrears"])
 
@@ -149,8 +157,6 @@ def list_cases(request: HttpRequest, step: str = "", proposed: str = "", office:
                min_months: int = Query(0, ge=0, le=1200), min_amount: int = Query(0, ge=0, le=MAX_DONG), q: str = "") -> Any:
     """Open cases the user sees, largest late amount first; filters as on the web worklist
     (``step``: highest confirmed step code or ``none``; ``proposed``: a proposed step code or ``any``)."""
-    from .api import ApiError
-
     o = None
     if office:
         o = policy.visible_offices(request.user).filter(code=office).first()
@@ -165,10 +171,8 @@ def list_cases(request: HttpRequest, step: str = "", proposed: str = "", office:
 @router.get("/cases/{code}", response=CaseDetailOut)
 def get_case(request: HttpRequest, code: str, case: int | None = Query(None, ge=1, le=MAX_ID)) -> Any:
     """The unit's open case (else its last one; ``case`` picks another), its steps, notices, commitments."""
-    from sicollect.web.arrears import case_of
-
     c = case_of(request.user, code, str(case) if case else None)
-    c.top = (policy.visible_cases(request.user).filter(pk=c.pk).annotate(top=top_step_code())
+    c.top = (visible_cases(request.user).filter(pk=c.pk).annotate(top=top_step_code())
              .values_list("top", flat=True).first())
     steps = list(c.steps.select_related("step", "case__unit").order_by("step__order", "id"))
     notices = {n.case_step_id: n for n in Notice.objects.filter(case_step__case=c)}
@@ -187,7 +191,7 @@ def get_case(request: HttpRequest, code: str, case: int | None = Query(None, ge=
 def list_proposals(request: HttpRequest, step: str = "", office: str = "") -> Any:
     """Proposed steps of open cases the user sees, waiting for an officer's confirmation."""
     qs = (CaseStep.objects.filter(status=StepStatus.PROPOSED, case__closed_on__isnull=True,
-                                  case__in=policy.visible_cases(request.user))
+                                  case__in=visible_cases(request.user))
           .select_related("case__unit", "step").order_by("step__order", "case__unit__code", "id"))
     if step:
         qs = qs.filter(step__code=step)
@@ -213,8 +217,6 @@ def check_reward(request: HttpRequest, key: str, as_of: date | None = None) -> A
 @router.post("/reward", response=list[RewardOut])
 def check_reward_batch(request: HttpRequest, body: RewardIn) -> Any:
     """The reward check of a list; keys the user cannot see answer ``không tìm thấy đơn vị``."""
-    from .api import ApiError
-
     keys = [k.strip() for k in body.keys if k.strip()]
     if not keys or len(keys) > 5000:
         raise ApiError(422, "invalid", "the request has invalid fields", {"keys": "1 to 5000 codes"})
@@ -234,13 +236,11 @@ def confirm_steps(request: HttpRequest, body: ConfirmIn) -> Any:
     """Confirm proposed steps (ids from ``/worklist``); document steps issue their notice. Steps of
     cases the user cannot see are a 404; already confirmed ones are skipped with the reason. One
     audit row per confirmed step."""
-    from .api import ApiError
-
     if not policy.can_confirm_steps(request.user):
         raise ApiError(403, "forbidden", "viewers cannot confirm steps")
     if not body.ids:
         raise ApiError(422, "invalid", "the request has invalid fields", {"ids": "at least one step id"})
-    seen = set(CaseStep.objects.filter(pk__in=body.ids, case__in=policy.visible_cases(request.user))
+    seen = set(CaseStep.objects.filter(pk__in=body.ids, case__in=visible_cases(request.user))
                .values_list("pk", flat=True))
     missing = [i for i in body.ids if i not in seen]
     if missing:
@@ -307,8 +307,6 @@ def list_followups(request: HttpRequest, unit: str = "", promise_status: str = "
     entries whose next action is still open)."""
     from sicollect.arrears.models import FollowUp, PromiseStatus
 
-    from .api import ApiError
-
     qs = FollowUp.objects.filter(policy.unit_filter(request.user, "unit__")).select_related("unit")
     if unit:
         qs = qs.filter(unit=policy.unit_or_404(request.user, unit))
@@ -327,8 +325,6 @@ def log_followup(request: HttpRequest, body: FollowUpIn) -> Any:
     """Log a contact with a unit (call, visit, letter, e-mail), optionally a promise to pay and the
     next action; the same audited action as the web form. 422 names every bad field, nothing saved."""
     from sicollect.arrears.followups import Entry, FollowUpError, do_log_followup
-
-    from .api import ApiError
 
     if not policy.can_confirm_steps(request.user):
         raise ApiError(403, "forbidden", "viewers cannot log contacts")

@@ -19,11 +19,14 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from sicollect.api.pagination import Pages
+from sicollect.core import exports
 from sicollect.core.months import Month
 from sicollect.exchange.declarations import do_import_declaration, read_declaration
 from sicollect.exchange.rows import ImportErrors
-from sicollect.web import exports, policy
-from sicollect.web.models import Role
+from sicollect.staff import policy
+from sicollect.staff.models import Role
+
+from .common import ApiError, _in_range
 
 router = Router()
 
@@ -65,8 +68,6 @@ def list_persons(request: HttpRequest, reason: str, q: str = "", unit: str = "",
     """Persons the user may see, filtered by ``q`` (SI number, name, whole national ID) or ``unit``.
     A person list is an export: ``reason`` (at least 10 characters) is required and recorded with
     the filter and the count. National IDs are masked unless the role may see them and ``show_ids``."""
-    from .api import ApiError
-
     try:
         reason = exports.check_reason(reason)
     except exports.ReasonMissing as exc:
@@ -103,8 +104,6 @@ def post_declaration(request: HttpRequest, file: File[UploadedFile], unit: Form[
     checked first; any error writes nothing and answers 422 with each ``file:line:field`` in
     ``fields``; the same file twice is a 422 too. ``post`` posts the unit's ledger through the
     declaring month in the same transaction."""
-    from .api import ApiError, _in_range
-
     if policy.access(request.user).role == Role.VIEWER:
         raise ApiError(403, "forbidden", "viewers cannot declare")
     target = policy.unit_or_404(request.user, unit)

@@ -59,7 +59,7 @@ def province_office() -> Office:
 
 
 def officers_of(office_ids: Iterable[int] | None = None) -> Any:
-    from sicollect.web.models import Role
+    from sicollect.staff.models import Role
 
     qs = get_user_model().objects.filter(staff__role=Role.OFFICER, is_active=True)
     if office_ids is not None:

@@ -1,7 +1,8 @@
 """The arrears pages: cases worklist with bulk confirm, the case page, working groups and visits,
 public disclosure, the reward check, the inspection ranking and the enforcement figures.
 
-Thin views as in :mod:`views`: what a user sees comes from :mod:`policy` (cases of the units they
+Thin views as in :mod:`views`: what a user sees comes from :mod:`sicollect.staff.policy` and
+:mod:`sicollect.arrears.queries` (cases of the units they
 see; another office's case is a 404), every state change from an ``arrears`` action function —
 the same ones the command line runs (``ladder.do_confirm_steps``, ``cases.do_add_note``,
 ``groups.do_plan_visit`` / ``do_record_visit``, ``disclosure.do_review`` / ``do_publish``).
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -34,9 +34,8 @@ from django.views.decorators.http import require_POST
 
 from sicollect.arrears import disclosure as disc
 from sicollect.arrears.groups import do_plan_visit, do_record_visit
-from sicollect.arrears.ladder import cases_by_step, do_confirm_steps, top_step_code
+from sicollect.arrears.ladder import cases_by_step, do_confirm_steps
 from sicollect.arrears.models import (
-    Case,
     CaseNote,
     CaseStep,
     Commitment,
@@ -49,10 +48,17 @@ from sicollect.arrears.models import (
     Visit,
     WorkingGroup,
 )
+from sicollect.arrears.queries import (
+    CaseFilters,
+    case_of,
+    check_visible,
+    default_as_of,
+    filtered_cases,
+    visible_cases,
+)
+from sicollect.staff import policy
 
-from . import policy
 from .views import PAGE_SIZE, _as_of, _filter_int, _int, _office_and_officer, _pdf, _xlsx
-from .worklist import default_as_of
 
 MAX_UPLOAD = 5 * 1024 * 1024
 
@@ -73,50 +79,12 @@ def _can_act(request: HttpRequest) -> HttpResponse | None:
 # --------------------------------------------------------------------------- cases worklist
 
 
-@dataclass
-class CaseFilters:
-    step: str = ""  # highest confirmed step code, "none" for none yet, "" any
-    proposed: str = ""  # a proposed step code, "any", or ""
-    office: Any = None
-    officer: str = ""  # a user id, "none" or ""
-    min_months: int = 0
-    min_amount: int = 0
-    q: str = ""
-
-
 def _case_filters(request: HttpRequest) -> CaseFilters:
     g = request.GET
     office, officer = _office_and_officer(request)
     return CaseFilters(step=g.get("step", ""), proposed=g.get("proposed", ""), office=office, officer=officer,
                        min_months=_filter_int(request, "min_months"), min_amount=_filter_int(request, "min_amount"),
                        q=g.get("q", "").strip())
-
-
-def filtered_cases(user: Any, f: CaseFilters) -> Any:
-    """Open cases the user sees that pass the filters, largest late amount first (one query)."""
-    qs = policy.visible_cases(user).filter(closed_on__isnull=True).annotate(top=top_step_code())
-    if f.office is not None:
-        qs = qs.filter(unit__office_id__in=policy.scope_office_ids(user, f.office))
-    if f.step == "none":
-        qs = qs.filter(top__isnull=True)
-    elif f.step:
-        qs = qs.filter(top=f.step)
-    if f.proposed:
-        has = CaseStep.objects.filter(status=StepStatus.PROPOSED)
-        if f.proposed != "any":
-            has = has.filter(step__code=f.proposed)
-        qs = qs.filter(pk__in=has.values("case_id"))
-    if f.officer == "none":
-        qs = qs.filter(officer__isnull=True, unit__officer__isnull=True)
-    elif f.officer:
-        qs = qs.filter(Q(officer_id=f.officer) | Q(officer__isnull=True, unit__officer_id=f.officer))
-    if f.min_months:
-        qs = qs.filter(months_late__gte=f.min_months)
-    if f.min_amount:
-        qs = qs.filter(late_amount__gte=f.min_amount)
-    if f.q:
-        qs = qs.filter(Q(unit__code__icontains=f.q) | Q(unit__name__icontains=f.q))
-    return qs.select_related("unit__office", "unit__officer", "officer").order_by("-late_amount", "unit__code")
 
 
 @login_required
@@ -133,7 +101,7 @@ def cases(request: HttpRequest) -> HttpResponse:
         c.proposed_steps = proposed.get(c.pk, [])
     query = request.GET.copy()
     query.pop("page", None)
-    scope_cases = policy.visible_cases(request.user)
+    scope_cases = visible_cases(request.user)
     if f.office is not None:
         scope_cases = scope_cases.filter(unit__office_id__in=policy.scope_office_ids(request.user, f.office))
     context = {
@@ -164,7 +132,7 @@ def confirm_steps(request: HttpRequest) -> HttpResponse:
     if (denied := _can_act(request)) is not None:
         return denied
     back = request.POST.get("next") or ""
-    steps = CaseStep.objects.filter(status=StepStatus.PROPOSED, case__in=policy.visible_cases(request.user))
+    steps = CaseStep.objects.filter(status=StepStatus.PROPOSED, case__in=visible_cases(request.user))
     if request.POST.get("all"):
         # every proposal of the cases the worklist's filters select (those named by ``next``)
         request.GET = QueryDict(back)
@@ -189,19 +157,6 @@ def confirm_steps(request: HttpRequest) -> HttpResponse:
 # --------------------------------------------------------------------------- the case page
 
 
-def case_of(user: Any, code: str, case_id: str | None = None) -> Case:
-    """The unit's case: ``case_id`` if given, else the open one, else the last closed one; 404 outside scope."""
-    qs = policy.visible_cases(user).filter(unit__code=code).select_related("unit__office", "unit__officer", "officer")
-    if case_id:
-        case = qs.filter(pk=_int(case_id, -1)).first()
-    else:
-        case = qs.order_by("closed_on", "-opened_on").filter(closed_on__isnull=True).first() or \
-            qs.order_by("-opened_on", "-pk").first()
-    if case is None:
-        raise Http404("no such case")
-    return case
-
-
 @login_required
 def case_detail(request: HttpRequest, code: str) -> HttpResponse:
     case = case_of(request.user, code, request.GET.get("case"))
@@ -213,7 +168,7 @@ def case_detail(request: HttpRequest, code: str) -> HttpResponse:
     for c in commitments:
         c.total = sum(int(x["amount"]) for x in c.schedule)
         c.lines = [{"due_on": date.fromisoformat(x["due_on"]), "amount": int(x["amount"])} for x in c.schedule]
-    others = list(policy.visible_cases(request.user).filter(unit=case.unit).exclude(pk=case.pk)
+    others = list(visible_cases(request.user).filter(unit=case.unit).exclude(pk=case.pk)
                   .order_by("-opened_on").values("pk", "opened_on", "closed_on", "close_reason"))
     return render(request, "web/arrears/case.html", {
         "case": case, "unit": case.unit, "steps": steps, "events": list(case.events.order_by("-on", "-id")),
@@ -256,7 +211,7 @@ def case_note(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def attachment(request: HttpRequest, note_id: int) -> HttpResponse:
-    note = CaseNote.objects.filter(pk=note_id, case__in=policy.visible_cases(request.user)).first()
+    note = CaseNote.objects.filter(pk=note_id, case__in=visible_cases(request.user)).first()
     if note is None or not note.attachment:
         raise Http404("no such attachment")
     return FileResponse(note.attachment.open("rb"), as_attachment=True,
@@ -346,7 +301,7 @@ def followup_log(request: HttpRequest, code: str) -> HttpResponse:
             errors["promise_amount"] = _("a whole number of đồng")
     case = None
     if p.get("case"):
-        case = policy.visible_cases(request.user).filter(unit=unit, pk=_int(p.get("case"), -1)).first()
+        case = visible_cases(request.user).filter(unit=unit, pk=_int(p.get("case"), -1)).first()
         if case is None:
             errors["case"] = _("not a case of this unit")
     e = Entry(kind=p.get("kind", ""), contacted_on=day("contacted_on"), outcome=p.get("outcome", ""),
@@ -553,18 +508,6 @@ def read_keys(upload: Any) -> list[str]:
                 "name": name, "n": data[:exc.start].count(b"\n") + 1}) from exc
         cells = [row[0].strip() for row in csv.reader(io.StringIO(text)) if row and row[0].strip()]
     return [c for c in cells if c.lower() not in ("code", "mã", "ma", "mã đơn vị", "mst", "tax_code")]
-
-
-def check_visible(user: Any, keys: list[str], as_of: date) -> list[Any]:
-    """The reward answer for each key among the units the user sees (others: not found)."""
-    from sicollect.arrears.reward import RewardAnswer, may_confirm_reward
-
-    units = policy.visible_units(user)
-    out = []
-    for key in keys:
-        unit = units.filter(code=key).first() or units.filter(tax_code=key).order_by("code").first()
-        out.append(may_confirm_reward(unit, as_of) if unit else RewardAnswer(key, False, "không tìm thấy đơn vị"))
-    return out
 
 
 @login_required

@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sicollect.contributions.models import EntryKind
+from sicollect.core import exports
+from sicollect.staff import policy
 
-from . import exports, policy
 from .labels import tr
 
 PAGE_SIZE = 50

@@ -28,9 +28,8 @@ from django.views.decorators.http import require_POST
 
 from sicollect.arrears.ladder import top_step_code
 from sicollect.arrears.models import Case, FollowUp, LadderStep, PromiseStatus
-
-from . import policy
-from .models import Role
+from sicollect.staff import policy
+from sicollect.staff.models import Role
 
 LIMIT = 100
 

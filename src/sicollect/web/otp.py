@@ -41,9 +41,8 @@ from django_otp import user_has_device, verify_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sicollect.core import audit
-
-from . import policy
-from .models import Role
+from sicollect.staff import policy
+from sicollect.staff.models import Role
 
 MANAGER_ROLES = (Role.PROVINCE_MANAGER, Role.GRASSROOTS_MANAGER)
 HAS_DEVICE_KEY = "sicollect_otp_has_device"

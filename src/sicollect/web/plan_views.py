@@ -18,9 +18,9 @@ from sicollect.coverage.leads import leads
 from sicollect.plans.forecast import forecast as forecast_data
 from sicollect.plans.models import Evaluation, Level
 from sicollect.plans.progress import PERIODS, progress, weekly, weekly_xlsx
+from sicollect.staff import policy
+from sicollect.staff.models import Role
 
-from . import policy
-from .models import Role
 from .views import _as_of, _choice, _xlsx
 
 LEVELS = [Level.OFFICE, Level.POINT, Level.OFFICER, Level.PROVINCE]

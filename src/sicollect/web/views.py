@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from sicollect.arrears.queries import default_as_of
 from sicollect.close.models import UnitDebtState
 from sicollect.contributions.models import EntryKind, LedgerEntry, Payment
 from sicollect.contributions.statement import interest_lines, statement
@@ -26,10 +27,11 @@ from sicollect.registry.models import Participation, Unit
 from sicollect.reports.kpi import kpi, ranking
 from sicollect.reports.render import render_xlsx as kpi_xlsx
 from sicollect.rules.funds import STATEMENT_COLUMNS
+from sicollect.staff import policy
 
-from . import documents, policy
+from . import documents
 from .dashboard import dashboard as dashboard_data
-from .worklist import SORTS, Filters, debtors, default_as_of, render_xlsx
+from .worklist import SORTS, Filters, debtors, render_xlsx
 
 PAGE_SIZE = 50
 COLUMN_LABELS = {"SI": "BHXH", "HI": "BHYT", "UI": "BHTN", "OADI": "TNLĐ-BNN"}

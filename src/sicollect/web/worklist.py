@@ -12,11 +12,10 @@ from typing import Any
 
 from sicollect.close.aging import bucket_of, class_of, load_bands
 from sicollect.contributions.debts import Scope
-from sicollect.contributions.models import ClosedMonth
 from sicollect.core.safe_export import SafeSheet
 from sicollect.registry.models import Office, Unit
+from sicollect.staff import policy
 
-from . import policy
 from .dashboard import KnownScope, last_close, unit_debts_at
 
 SORTS = {
@@ -26,12 +25,6 @@ SORTS = {
     "code": lambda r: r.unit.code,
     "name": lambda r: (r.unit.name, r.unit.code),
 }
-
-
-def default_as_of() -> date:
-    """The last day of the last closed month: the date the ledger is final for."""
-    last = ClosedMonth.objects.order_by("-month").values_list("month", flat=True).first()
-    return last.last_day if last else date.today()
 
 
 @dataclass

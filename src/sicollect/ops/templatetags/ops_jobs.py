@@ -10,8 +10,8 @@ register = template.Library()
 
 @register.inclusion_tag("ops/_failed_jobs.html", takes_context=True)
 def failed_jobs_card(context: dict[str, Any]) -> dict[str, Any]:
-    from sicollect.web.models import Role
-    from sicollect.web.policy import access
+    from sicollect.staff.models import Role
+    from sicollect.staff.policy import access
 
     request = context.get("request")
     user = getattr(request, "user", None)

@@ -1,4 +1,4 @@
-"""Who may see and do what: the one place the web app asks.
+"""Who may see and do what: the one place the pages, the API and the job page ask.
 
 Every view reads units, persons, offices and suspense items through these
 functions, never through a bare ``Unit.objects``. A thing a user may not see is
@@ -150,13 +150,6 @@ def kpi_office(user: Any, office_code: str | None) -> Office | None:
             raise Http404("no such office")
         return office
     return None if a.everything else a.office
-
-
-def visible_cases(user: Any) -> QuerySet[Any]:
-    """Arrears cases of the units the user sees."""
-    from sicollect.arrears.models import Case
-
-    return Case.objects.filter(unit_filter(user, "unit__"))
 
 
 def scope_office_ids(user: Any, office: Office | None) -> frozenset[int] | None:

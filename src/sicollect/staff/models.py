@@ -1,6 +1,6 @@
 """Who a staff user is: the office they work in and what their role lets them do.
 
-The rules that turn a profile into what a user may see live in :mod:`sicollect.web.policy`,
+The rules that turn a profile into what a user may see live in :mod:`sicollect.staff.policy`,
 the one place every view asks.
 """
 from __future__ import annotations
@@ -27,6 +27,7 @@ class StaffProfile(models.Model):
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.VIEWER)
 
     class Meta:
+        db_table = "web_staffprofile"  # the table of before issue 16, when the web app owned the model
         ordering = ["office_id", "user_id"]
 
     def __str__(self) -> str:

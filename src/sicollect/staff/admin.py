@@ -1,3 +1,4 @@
+"""The admin pages of staff: profiles, and Django's user page with the office and role on it."""
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
