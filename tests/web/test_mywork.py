@@ -70,7 +70,9 @@ def test_a_manager_sees_each_officer_and_reassigns(qn: dict[str, Any]) -> None:
     r = mgr.post("/work/reassign/", {"unit": "HL001", "officer_id": off2.pk, "from": off.pk})
     assert r.status_code == 302 and r["Location"] == f"/work/?officer={off.pk}"
     assert Unit.objects.get(code="HL001").officer == off2
-    assert AuditEvent.objects.get(action="assign_officer").detail == {"from": off.pk, "to": off2.pk}
+    # one shape for every audit row (core.audit.record): the officer before and after
+    assert AuditEvent.objects.get(action="assign_officer").detail == {
+        "before": {"officer": off.pk}, "after": {"officer": off2.pk}, "source": ""}
     assert mgr.post("/work/reassign/", {"officer_id": off2.pk}).status_code == 400
 
 

@@ -16,8 +16,9 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from sicollect.api.pagination import MAX_DONG, MAX_ID, DbId, Pages
+from sicollect.arrears.followups import Entry, FollowUpError, do_log_followup
 from sicollect.arrears.ladder import do_confirm_steps, top_step_code
-from sicollect.arrears.models import CaseStep, Notice, StepStatus
+from sicollect.arrears.models import CaseStep, FollowUp, Notice, PromiseStatus, StepStatus
 from sicollect.arrears.queries import (
     CaseFilters,
     case_of,
@@ -26,6 +27,7 @@ from sicollect.arrears.queries import (
     filtered_cases,
     visible_cases,
 )
+from sicollect.core import domain
 from sicollect.staff import policy
 
 from .common import ApiError
@@ -220,7 +222,6 @@ def check_reward_batch(request: HttpRequest, body: RewardIn) -> Any:
     keys = [k.strip() for k in body.keys if k.strip()]
     if not keys or len(keys) > 5000:
         raise ApiError(422, "invalid", "the request has invalid fields", {"keys": "1 to 5000 codes"})
-    from sicollect.core import domain
 
     try:  # core.domain: a unit code or tax code is at most 20 characters, no control characters
         keys = [domain.text(k, max_length=20) for k in keys]
@@ -305,8 +306,6 @@ def list_followups(request: HttpRequest, unit: str = "", promise_status: str = "
     """The follow-up log of the units the user sees, newest first; ``unit`` (a code; one the user
     cannot see is a 404), ``promise_status`` (pending | kept | broken), ``open_actions`` (only
     entries whose next action is still open)."""
-    from sicollect.arrears.models import FollowUp, PromiseStatus
-
     qs = FollowUp.objects.filter(policy.unit_filter(request.user, "unit__")).select_related("unit")
     if unit:
         qs = qs.filter(unit=policy.unit_or_404(request.user, unit))
@@ -324,8 +323,6 @@ def list_followups(request: HttpRequest, unit: str = "", promise_status: str = "
 def log_followup(request: HttpRequest, body: FollowUpIn) -> Any:
     """Log a contact with a unit (call, visit, letter, e-mail), optionally a promise to pay and the
     next action; the same audited action as the web form. 422 names every bad field, nothing saved."""
-    from sicollect.arrears.followups import Entry, FollowUpError, do_log_followup
-
     if not policy.can_confirm_steps(request.user):
         raise ApiError(403, "forbidden", "viewers cannot log contacts")
     u = policy.unit_or_404(request.user, body.unit)

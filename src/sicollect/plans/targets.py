@@ -26,7 +26,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, Q, Sum
 
-from sicollect.registry.models import Office
+from sicollect.coverage.models import CollectionAgent
+from sicollect.registry.models import Office, Unit
+from sicollect.staff.models import Role
 
 from .models import RATIO_INDICATORS, Assignment, Indicator, Level, PlanTarget
 
@@ -59,8 +61,6 @@ def province_office() -> Office:
 
 
 def officers_of(office_ids: Iterable[int] | None = None) -> Any:
-    from sicollect.staff.models import Role
-
     qs = get_user_model().objects.filter(staff__role=Role.OFFICER, is_active=True)
     if office_ids is not None:
         qs = qs.filter(staff__office_id__in=list(office_ids))
@@ -69,8 +69,6 @@ def officers_of(office_ids: Iterable[int] | None = None) -> Any:
 
 def nodes(level: str, office_ids: Iterable[int] | None = None) -> list[Node]:
     """The nodes of a level, within the offices ``office_ids`` (None: the whole province)."""
-    from sicollect.coverage.models import CollectionAgent
-
     ids = list(office_ids) if office_ids is not None else None
     if level == Level.PROVINCE:
         p = province_office()
@@ -171,7 +169,6 @@ def basis(rule: str, year: int, parent: Office, to: str, children: list[Node], i
     if rule == "units":
         if level == Level.POINT:
             raise PlanError("collection points manage no units: use the rule persons, last_year or a manual split")
-        from sicollect.registry.models import Unit
 
         field = "office_id" if level == Level.OFFICE else "officer_id"
         got = dict(Unit.objects.filter(**{f"{field}__in": ids}).values(field).annotate(n=Count("id"))

@@ -23,6 +23,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from sicollect.core.models import AuditEvent
 from sicollect.registry.models import Office, Person, Unit
 
 from .models import Role
@@ -244,8 +245,6 @@ def audit_events(user: Any, unit_code: str = "", actor: str = "") -> QuerySet[An
     below the province only gets events of units they see (province-wide events, an import or a
     close, have no unit) — except their own events, which they always see.
     """
-    from sicollect.core.models import AuditEvent
-
     a = access(user)
     if a.nothing:
         raise Http404("no access")

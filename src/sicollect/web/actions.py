@@ -18,6 +18,6 @@ def do_assign_units(units: list[Unit], officer: Any | None, actor: str) -> int:
     with transaction.atomic():
         Unit.objects.filter(pk__in=[u.pk for u in changing]).update(officer_id=new_id)
         audit.record_many([audit.event("assign_officer", actor, "unit", u.code, unit_code=u.code,
-                                       **{"from": u.officer_id, "to": new_id})
+                                       before={"officer": u.officer_id}, after={"officer": new_id})
                            for u in changing])
     return len(changing)

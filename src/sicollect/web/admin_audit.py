@@ -27,6 +27,7 @@ from django.http import HttpRequest
 
 from sicollect.core import audit
 from sicollect.core.privacy import mask_id
+from sicollect.registry.models import Unit
 
 SECRET = "***"
 _SECRET_NAMES = ("password", "secret", "token", "key_hash", "otp")
@@ -73,8 +74,6 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
 
 def unit_code_of(obj: models.Model) -> str:
     """The unit an object belongs to (for the unit's audit page and its office scope), if cheap."""
-    from sicollect.registry.models import Unit
-
     if isinstance(obj, Unit):
         return obj.code
     unit = getattr(obj, "unit", None) if getattr(obj, "unit_id", None) else None

@@ -33,14 +33,20 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_POST
 
 from sicollect.arrears import disclosure as disc
-from sicollect.arrears.groups import do_plan_visit, do_record_visit
+from sicollect.arrears.cases import do_add_note
+from sicollect.arrears.followups import Entry, FollowUpError, do_log_followup
+from sicollect.arrears.groups import do_apply_status, do_plan_visit, do_record_visit
+from sicollect.arrears.inspection import WEIGHTS, ranking
 from sicollect.arrears.ladder import cases_by_step, do_confirm_steps
 from sicollect.arrears.models import (
     CaseNote,
     CaseStep,
     Commitment,
+    ContactKind,
+    ContactOutcome,
     Disclosure,
     DisclosureStatus,
+    FollowUp,
     LadderStep,
     Notice,
     Outcome,
@@ -48,6 +54,8 @@ from sicollect.arrears.models import (
     Visit,
     WorkingGroup,
 )
+from sicollect.arrears.notices import pdf_of
+from sicollect.arrears.numbers import enforcement_numbers
 from sicollect.arrears.queries import (
     CaseFilters,
     case_of,
@@ -56,9 +64,19 @@ from sicollect.arrears.queries import (
     filtered_cases,
     visible_cases,
 )
+from sicollect.core import domain
+from sicollect.exchange.tabular import UnsafeWorkbook, safe_rows
 from sicollect.staff import policy
 
-from .views import PAGE_SIZE, _as_of, _filter_int, _int, _office_and_officer, _pdf, _xlsx
+from .params import (
+    PAGE_SIZE,
+    as_of_param,
+    filter_int,
+    int_or,
+    office_and_officer,
+    pdf_response,
+    xlsx_response,
+)
 
 MAX_UPLOAD = 5 * 1024 * 1024
 
@@ -81,9 +99,9 @@ def _can_act(request: HttpRequest) -> HttpResponse | None:
 
 def _case_filters(request: HttpRequest) -> CaseFilters:
     g = request.GET
-    office, officer = _office_and_officer(request)
+    office, officer = office_and_officer(request)
     return CaseFilters(step=g.get("step", ""), proposed=g.get("proposed", ""), office=office, officer=officer,
-                       min_months=_filter_int(request, "min_months"), min_amount=_filter_int(request, "min_amount"),
+                       min_months=filter_int(request, "min_months"), min_amount=filter_int(request, "min_amount"),
                        q=g.get("q", "").strip())
 
 
@@ -185,12 +203,9 @@ def case_detail(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def case_note(request: HttpRequest, code: str) -> HttpResponse:
-    from sicollect.arrears.cases import do_add_note
-
     if (denied := _can_act(request)) is not None:
         return denied
     case = case_of(request.user, code, request.POST.get("case"))
-    from sicollect.core import domain
 
     upload = request.FILES.get("attachment")
     try:  # core.domain: NFC, no control characters, at most 10,000 characters
@@ -220,13 +235,11 @@ def attachment(request: HttpRequest, note_id: int) -> HttpResponse:
 
 @login_required
 def notice_pdf(request: HttpRequest, notice_id: int) -> HttpResponse:
-    from sicollect.arrears.notices import pdf_of
-
     notice = (Notice.objects.filter(pk=notice_id).filter(policy.unit_filter(request.user, "unit__"))
               .select_related("unit", "office").first())
     if notice is None:
         raise Http404("no such notice")
-    return _pdf(pdf_of([notice]), f"thong-bao-{notice.unit.code}-{notice.issued_on:%Y%m%d}-{notice.pk}.pdf")
+    return pdf_response(pdf_of([notice]), f"thong-bao-{notice.unit.code}-{notice.issued_on:%Y%m%d}-{notice.pk}.pdf")
 
 
 # --------------------------------------------------------------------------- the follow-up log
@@ -234,8 +247,6 @@ def notice_pdf(request: HttpRequest, notice_id: int) -> HttpResponse:
 
 def followup_context(user: Any, unit: Any) -> dict[str, Any]:
     """What ``web/arrears/_followups.html`` needs: the unit's log, newest first, and the form's choices."""
-    from sicollect.arrears.models import ContactKind, ContactOutcome, FollowUp
-
     return {"followups": list(FollowUp.objects.filter(unit=unit).order_by("-contacted_on", "-id")[:100]),
             "can_log": policy.can_confirm_steps(user), "contact_kinds": ContactKind.choices,
             "contact_outcomes": ContactOutcome.choices, "today": date.today()}
@@ -274,8 +285,6 @@ def _safe_next(url: str, default: str) -> str:
 def followup_log(request: HttpRequest, code: str) -> HttpResponse:
     """Log a contact from the unit or case page: ``arrears.followups.do_log_followup`` (audited);
     a bad field is an error message naming it, and nothing is saved (the page answers 400)."""
-    from sicollect.arrears.followups import Entry, FollowUpError, do_log_followup
-
     if (denied := _can_act(request)) is not None:
         return denied
     unit = policy.unit_or_404(request.user, code)
@@ -301,7 +310,7 @@ def followup_log(request: HttpRequest, code: str) -> HttpResponse:
             errors["promise_amount"] = _("a whole number of đồng")
     case = None
     if p.get("case"):
-        case = visible_cases(request.user).filter(unit=unit, pk=_int(p.get("case"), -1)).first()
+        case = visible_cases(request.user).filter(unit=unit, pk=int_or(p.get("case"), -1)).first()
         if case is None:
             errors["case"] = _("not a case of this unit")
     e = Entry(kind=p.get("kind", ""), contacted_on=day("contacted_on"), outcome=p.get("outcome", ""),
@@ -383,7 +392,6 @@ def parse_schedule(text: str) -> list[tuple[date, int]]:
                              % {"n": i, "line": line}) from exc
         if amount <= 0:
             raise ValueError(_("schedule line %(n)d: the amount must be positive") % {"n": i})
-        from sicollect.core import domain
 
         try:
             domain.amount(amount)  # core.domain: at most MAX_AMOUNT
@@ -418,8 +426,6 @@ def visit_record(request: HttpRequest, visit_id: int) -> HttpResponse:
 def visit_status(request: HttpRequest, visit_id: int) -> HttpResponse:
     """Apply the unit status a visit proposed (unit not found → missing); the next sync closes the
     case as class IV. A manager's decision."""
-    from sicollect.arrears.groups import do_apply_status
-
     if not policy.can_assign(request.user):
         return HttpResponseForbidden(_("Only a manager changes a unit's status."))
     visit = Visit.objects.filter(pk=visit_id, unit__in=policy.visible_units(request.user)).select_related("unit").first()
@@ -444,7 +450,7 @@ def disclosure(request: HttpRequest) -> HttpResponse:
     groups_ = {s: [d for d in rows if d.status == s] for s in DisclosureStatus.values}
     return render(request, "web/arrears/disclosure.html", {
         "candidates": groups_["candidate"], "approved": groups_["approved"], "published": groups_["published"],
-        "closed": groups_["dropped"] + groups_["removed"], "as_of": _as_of(request),
+        "closed": groups_["dropped"] + groups_["removed"], "as_of": as_of_param(request),
         "can_review": policy.can_review_disclosure(request.user),
     })
 
@@ -474,12 +480,12 @@ def disclosure_publish(request: HttpRequest) -> HttpResponse:
 def disclosure_export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in ("xlsx", "pdf"):
         raise Http404("no such format")
-    as_of = _as_of(request)
+    as_of = as_of_param(request)
     where = policy.unit_filter(request.user, "unit__")
     name = f"cong-khai-cham-dong-{as_of.isoformat()}"
     if fmt == "xlsx":
-        return _xlsx(disc.export_xlsx(as_of, where), f"{name}.xlsx")
-    return _pdf(disc.export_pdf(as_of, where), f"{name}.pdf")
+        return xlsx_response(disc.export_xlsx(as_of, where), f"{name}.xlsx")
+    return pdf_response(disc.export_pdf(as_of, where), f"{name}.pdf")
 
 
 # --------------------------------------------------------------------------- reward veto
@@ -493,8 +499,6 @@ def read_keys(upload: Any) -> list[str]:
         raise ValueError(_("%(name)s: the file is larger than 5 MB.") % {"name": name})
     data = upload.read()
     if name.lower().endswith(".xlsx"):
-        from sicollect.exchange.tabular import UnsafeWorkbook, safe_rows
-
         try:
             rows = safe_rows(data)  # a DTD, a zip bomb, a broken part: refused, never a 500
         except UnsafeWorkbook as exc:
@@ -552,12 +556,10 @@ def ranked(as_of: date, ranking: Any) -> list[Any]:
 
 @login_required
 def inspection(request: HttpRequest) -> HttpResponse:
-    from sicollect.arrears.inspection import WEIGHTS, ranking
-
-    as_of = _as_of(request)
+    as_of = as_of_param(request)
     codes = set(policy.visible_units(request.user).values_list("code", flat=True))
     rows = [r for r in ranked(as_of, ranking) if r.unit in codes]
-    limit = _int(request.GET.get("limit"), 100) or 100
+    limit = int_or(request.GET.get("limit"), 100) or 100
     return render(request, "web/arrears/inspection.html", {
         "rows": rows[:limit], "count": len(rows), "as_of": as_of, "weights": WEIGHTS,
     })
@@ -565,8 +567,6 @@ def inspection(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def numbers(request: HttpRequest) -> HttpResponse:
-    from sicollect.arrears.numbers import enforcement_numbers
-
     office = policy.kpi_office(request.user, request.GET.get("office"))
     last = _date(request.GET.get("to"), default_as_of())
     first = _date(request.GET.get("from"), date(last.year, 1, 1))

@@ -18,11 +18,11 @@ from django.db.models import Sum
 from sicollect.close.aging import load_bands
 from sicollect.close.debts import debts_at
 from sicollect.contributions.debts import Scope, UnitDebt
-from sicollect.contributions.models import ClosedMonth, Payment
+from sicollect.contributions.models import ClosedMonth, LedgerEntry, Payment
 from sicollect.core.money import pct
 from sicollect.core.months import Month
 from sicollect.plans.models import PlanTarget
-from sicollect.registry.models import Office, Unit
+from sicollect.registry.models import Office, Participation, Unit
 from sicollect.reports.kpi import kpi, plan_value, ranking
 
 
@@ -126,8 +126,6 @@ def data_fingerprint() -> tuple[Any, ...]:
     plan change or unit status change gives a new fingerprint."""
     from django.db.models import Count, Max
 
-    from sicollect.contributions.models import LedgerEntry
-    from sicollect.registry.models import Participation
 
     closed = last_close()
     return (

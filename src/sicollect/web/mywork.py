@@ -28,6 +28,8 @@ from django.views.decorators.http import require_POST
 
 from sicollect.arrears.ladder import top_step_code
 from sicollect.arrears.models import Case, FollowUp, LadderStep, PromiseStatus
+from sicollect.plans.models import Assignment
+from sicollect.plans.progress import progress
 from sicollect.staff import policy
 from sicollect.staff.models import Role
 
@@ -97,9 +99,6 @@ def work_of(viewer: Any, officer: Any, today: date) -> dict[str, Any]:
 
 def plan_row(officer: Any, today: date) -> dict[str, Any] | None:
     """The officer's row of the officer-level plan progress, year to date (None: no plan)."""
-    from sicollect.plans.models import Assignment
-    from sicollect.plans.progress import progress
-
     staff = getattr(officer, "staff", None)
     if staff is None or not Assignment.objects.filter(year=today.year, officer=officer).exists():
         return None

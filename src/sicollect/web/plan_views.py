@@ -21,7 +21,7 @@ from sicollect.plans.progress import PERIODS, progress, weekly, weekly_xlsx
 from sicollect.staff import policy
 from sicollect.staff.models import Role
 
-from .views import _as_of, _choice, _xlsx
+from .params import as_of_param, choice_param, xlsx_response
 
 LEVELS = [Level.OFFICE, Level.POINT, Level.OFFICER, Level.PROVINCE]
 
@@ -37,9 +37,9 @@ def _scope(request: HttpRequest) -> tuple[Any, list[int] | None]:
 @login_required
 def plan_progress(request: HttpRequest) -> HttpResponse:
     office, ids = _scope(request)
-    as_of = _as_of(request)
-    period = _choice(request, "period", PERIODS, "ytd")
-    level = _choice(request, "level", Level.values, Level.OFFICE)
+    as_of = as_of_param(request)
+    period = choice_param(request, "period", PERIODS, "ytd")
+    level = choice_param(request, "level", Level.values, Level.OFFICE)
     if level == Level.PROVINCE and ids is not None:
         level = Level.OFFICE
     rows = progress(level, as_of, period, ids)
@@ -67,10 +67,10 @@ def weekly_default(day: date) -> date:
 @login_required
 def plan_weekly(request: HttpRequest, fmt: str = "html") -> HttpResponse:
     office, ids = _scope(request)
-    as_of = _as_of(request) if request.GET.get("as_of") else weekly_default(_as_of(request))
+    as_of = as_of_param(request) if request.GET.get("as_of") else weekly_default(as_of_param(request))
     data = weekly(as_of, ids)
     if fmt == "xlsx":
-        return _xlsx(weekly_xlsx(data), f"giao-ban-tuan-{office.code if office else 'tinh'}-{as_of.isoformat()}.xlsx")
+        return xlsx_response(weekly_xlsx(data), f"giao-ban-tuan-{office.code if office else 'tinh'}-{as_of.isoformat()}.xlsx")
     if fmt != "html":
         raise Http404("no such format")
     rows = ([data["province"]] if data["province"] else []) + data["offices"]
@@ -81,7 +81,7 @@ def plan_weekly(request: HttpRequest, fmt: str = "html") -> HttpResponse:
 @login_required
 def plan_forecast(request: HttpRequest) -> HttpResponse:
     office, _ids = _scope(request)
-    as_of = _as_of(request)
+    as_of = as_of_param(request)
     data = forecast_data(as_of, office)
     return render(request, "web/plan_forecast.html", {
         "f": data, "as_of": as_of, "office": office, "offices": policy.visible_offices(request.user),
@@ -92,7 +92,7 @@ def plan_forecast(request: HttpRequest) -> HttpResponse:
 @login_required
 def coverage_communes(request: HttpRequest) -> HttpResponse:
     office, ids = _scope(request)
-    as_of = _as_of(request)
+    as_of = as_of_param(request)
     special = special_summary(special_status(as_of, None, ids))
     return render(request, "web/coverage.html", {
         "communes": by_commune(as_of, ids), "office_rows": by_office(as_of, ids), "special": special,

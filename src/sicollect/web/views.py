@@ -5,12 +5,10 @@ Computation lives in ``contributions`` (statement), ``reports`` (KPI),
 """
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
 from django.db.models import F, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, QueryDict
@@ -18,11 +16,19 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from sicollect.arrears.models import Case
 from sicollect.arrears.queries import default_as_of
 from sicollect.close.models import UnitDebtState
 from sicollect.contributions.models import EntryKind, LedgerEntry, Payment
-from sicollect.contributions.statement import interest_lines, statement
+from sicollect.contributions.statement import _LABELS, KEYS, interest_lines, statement
+from sicollect.core import domain
 from sicollect.core.months import Month
+from sicollect.exchange.bank import (
+    SuspenseError,
+    do_assign_suspense,
+    do_dismiss_suspense,
+    suspense_items,
+)
 from sicollect.registry.models import Participation, Unit
 from sicollect.reports.kpi import kpi, ranking
 from sicollect.reports.render import render_xlsx as kpi_xlsx
@@ -30,43 +36,20 @@ from sicollect.rules.funds import STATEMENT_COLUMNS
 from sicollect.staff import policy
 
 from . import documents
+from .arrears import followup_context
 from .dashboard import dashboard as dashboard_data
+from .params import (
+    PAGE_SIZE,
+    as_of_param,
+    choice_param,
+    filter_int,
+    office_and_officer,
+    pdf_response,
+    xlsx_response,
+)
 from .worklist import SORTS, Filters, debtors, render_xlsx
 
-PAGE_SIZE = 50
 COLUMN_LABELS = {"SI": "BHXH", "HI": "BHYT", "UI": "BHTN", "OADI": "TNLĐ-BNN"}
-
-
-def _as_of(request: HttpRequest) -> date:
-    """``as_of`` of the query (default: the last closed month's end); a malformed one is a 400."""
-    text = request.GET.get("as_of", "").strip()
-    try:
-        return date.fromisoformat(text) if text else default_as_of()
-    except ValueError:
-        raise BadRequest(_("%(field)s: expected a date YYYY-MM-DD, got %(value)r")
-                         % {"field": "as_of", "value": text[:40]}) from None
-
-
-def _filter_int(request: HttpRequest, name: str) -> int:
-    """A whole-number filter (dots and commas as thousands separators allowed); empty is 0, other text a 400."""
-    text = request.GET.get(name, "").replace(".", "").replace(",", "").replace(" ", "").strip()
-    if not text:
-        return 0
-    if not text.isdigit() or len(text) > 18:
-        raise BadRequest(_("%(field)s: expected a whole number, got %(value)r")
-                         % {"field": name, "value": request.GET.get(name, "")[:40]})
-    return int(text)
-
-
-def _choice(request: HttpRequest, name: str, allowed: Any, default: str) -> str:
-    """A filter with a fixed set of values: absent or empty is ``default``, anything else outside the set a 400."""
-    value = request.GET.get(name, "").strip()
-    if not value:
-        return default
-    if value not in allowed:
-        raise BadRequest(_("%(field)s: expected one of %(allowed)s, got %(value)r")
-                         % {"field": name, "allowed": ", ".join(map(str, allowed)), "value": value[:40]})
-    return value
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -77,32 +60,13 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     return render(request, "web/form_errors.html", {"errors": errors, "back": request.path}, status=400)
 
 
-def _int(text: str | None, default: int = 0) -> int:
-    try:
-        return int((text or "").replace(".", "").replace(",", "").strip() or default)
-    except ValueError:
-        return default
-
-
-def _xlsx(content: bytes, name: str) -> HttpResponse:
-    resp = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    resp["Content-Disposition"] = f'attachment; filename="{name}"'
-    return resp
-
-
-def _pdf(content: bytes, name: str) -> HttpResponse:
-    resp = HttpResponse(content, content_type="application/pdf")
-    resp["Content-Disposition"] = f'attachment; filename="{name}"'
-    return resp
-
-
 # --------------------------------------------------------------------------- dashboard
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     office = policy.kpi_office(request.user, request.GET.get("office"))
-    as_of = _as_of(request)
+    as_of = as_of_param(request)
     a = policy.access(request.user)
     data = dashboard_data(as_of, office, with_ranking=a.everything and office is None)
     aging = data["charts"]["aging"]
@@ -118,15 +82,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 def kpi_export(request: HttpRequest, fmt: str) -> HttpResponse:
     office = policy.kpi_office(request.user, request.GET.get("office"))
-    as_of = _as_of(request)
+    as_of = as_of_param(request)
     data = kpi(as_of, office)
     rows = ranking(as_of) if policy.access(request.user).everything and office is None else []
     if fmt not in ("xlsx", "pdf"):
         raise Http404("no such format")
     name = f"kpi-{office.code if office else 'province'}-{as_of.isoformat()}"
     if fmt == "xlsx":
-        return _xlsx(kpi_xlsx(data, rows), f"{name}.xlsx")
-    return _pdf(documents.kpi_pdf(data, rows, office, as_of), f"{name}.pdf")
+        return xlsx_response(kpi_xlsx(data, rows), f"{name}.xlsx")
+    return pdf_response(documents.kpi_pdf(data, rows, office, as_of), f"{name}.pdf")
 
 
 # --------------------------------------------------------------------------- units
@@ -156,8 +120,6 @@ def _unit_month(request: HttpRequest, unit: Unit) -> Month:
 
 def _statement_table(data: dict[str, Any]) -> list[dict[str, Any]]:
     """Rows of the C12-TS table: one per figure, a cell per column and the total."""
-    from sicollect.contributions.statement import _LABELS, KEYS
-
     return [{"label": _LABELS[k], "key": k,
              "cells": [data["funds"][c][k] for c in STATEMENT_COLUMNS] + [data["total"][k]]} for k in KEYS]
 
@@ -169,7 +131,6 @@ def _case_columns() -> dict[str, Any]:
     """The unit's arrears case (open, else the last), as columns of the unit's own query."""
     from django.db.models import OuterRef, Subquery
 
-    from sicollect.arrears.models import Case
 
     last = Case.objects.filter(unit=OuterRef("pk")).order_by(F("closed_on").desc(nulls_first=True), "-opened_on")
     return {f"case_{name}": Subquery(last.values(name)[:1]) for name in CASE_FIELDS}
@@ -205,8 +166,6 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _followups(request: HttpRequest, unit: Unit) -> dict[str, Any]:
-    from .arrears import followup_context
-
     return followup_context(request.user, unit)
 
 
@@ -220,45 +179,30 @@ def unit_statement(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     lines = interest_lines(unit, month)
     name = f"C12-TS-{unit.code}-{month}"
     if fmt == "xlsx":
-        return _xlsx(documents.statement_xlsx(unit, month, data, lines), f"{name}.xlsx")
+        return xlsx_response(documents.statement_xlsx(unit, month, data, lines), f"{name}.xlsx")
     rows = _statement_table(data)
-    return _pdf(documents.statement_pdf(unit, month, data, rows, lines), f"{name}.pdf")
+    return pdf_response(documents.statement_pdf(unit, month, data, rows, lines), f"{name}.pdf")
 
 
 # --------------------------------------------------------------------------- worklist
 
 
-def _office_and_officer(request: HttpRequest) -> tuple[Any, str]:
-    """The ``office`` (one the user sees, else 404) and ``officer`` (a user id, "none" or "") filters of a list."""
-    g = request.GET
-    office = None
-    if g.get("office"):
-        office = policy.visible_offices(request.user).filter(code=g["office"]).first()
-        if office is None:
-            raise Http404("no such office")
-    officer = g.get("officer", "").strip()
-    if officer and officer != "none" and not officer.isdigit():
-        raise BadRequest(_("%(field)s: expected a user id or 'none', got %(value)r")
-                         % {"field": "officer", "value": officer[:40]})
-    return office, officer
-
-
 def _filters(request: HttpRequest) -> Filters:
     g = request.GET
-    office, officer = _office_and_officer(request)
+    office, officer = office_and_officer(request)
     return Filters(office=office, bucket=g.get("bucket", ""), debt_class=g.get("class", ""),
-                   min_amount=_filter_int(request, "min_amount"), officer=officer,
-                   min_months=_filter_int(request, "min_months"), q=g.get("q", "").strip(),
-                   sort=_choice(request, "sort", SORTS, "late"))
+                   min_amount=filter_int(request, "min_amount"), officer=officer,
+                   min_months=filter_int(request, "min_months"), q=g.get("q", "").strip(),
+                   sort=choice_param(request, "sort", SORTS, "late"))
 
 
 @login_required
 def worklist(request: HttpRequest) -> HttpResponse:
     f = _filters(request)
-    as_of = _as_of(request)
+    as_of = as_of_param(request)
     wl = debtors(request.user, as_of, f)
     if request.GET.get("format") == "xlsx":
-        return _xlsx(render_xlsx(wl, as_of), f"danh-sach-no-{as_of.isoformat()}.xlsx")
+        return xlsx_response(render_xlsx(wl, as_of), f"danh-sach-no-{as_of.isoformat()}.xlsx")
     page = Paginator(wl.rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -337,8 +281,6 @@ def person_detail(request: HttpRequest, si_code: str) -> HttpResponse:
 
 @login_required
 def suspense(request: HttpRequest) -> HttpResponse:
-    from sicollect.exchange.bank import suspense_items
-
     status = request.GET.get("status", "open")
     items = policy.visible_suspense_items(request.user, suspense_items(status if status != "all" else None))
     return render(request, "web/suspense.html", {
@@ -350,20 +292,12 @@ def suspense(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def suspense_decide(request: HttpRequest, item_id: int, verb: str) -> HttpResponse:
-    from sicollect.exchange.bank import (
-        SuspenseError,
-        do_assign_suspense,
-        do_dismiss_suspense,
-        suspense_items,
-    )
-
     if not policy.can_settle_suspense(request.user):
         return HttpResponseForbidden(_("You may not settle suspense items."))
     visible = {i.pk for i in policy.visible_suspense_items(request.user, suspense_items(None).filter(pk=item_id))}
     if item_id not in visible:
         raise Http404("no such item")
     actor = request.user.get_username()
-    from sicollect.core import domain
 
     try:
         try:  # core.domain: a note is one line of at most 300 characters, no control characters
