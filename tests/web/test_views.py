@@ -223,7 +223,7 @@ def test_bulk_assign_over_htmx(qn: dict[str, Any]) -> None:
     assert "Đã giao 1 đơn vị." in page  # CP001 is not theirs: untouched
     assert Unit.objects.get(code="HL001").officer == other and Unit.objects.get(code="CP001").officer.username == "cp_off"
     event = AuditEvent.objects.get(action="assign_officer")
-    assert (event.actor, event.object_id, event.detail["to"]) == ("hl_mgr", "HL001", other.pk)
+    assert (event.actor, event.object_id, event.detail["after"]["officer"]) == ("hl_mgr", "HL001", other.pk)
     # the previous officer no longer sees the unit, the new one does
     assert as_user(qn, "hl_off").get("/units/HL001/").status_code == 404
     assert as_user(qn, "hl_off2").get("/units/HL001/").status_code == 200
