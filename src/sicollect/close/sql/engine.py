@@ -887,16 +887,23 @@ WHERE id > {int(state.ledger_max_id)} AND COALESCE(for_period, period) <= {table
 
 def save_state(engine: SetClose, through: Month) -> None:
     """Keep the work tables as the month ``through`` left them, for the next month's close."""
+    engine.save_state()
+    record_state(engine.t, engine.book, through, engine.seq)
+
+
+def record_state(tables: SqlTables, book: RuleBook, through: Month, seq: int) -> None:
+    """The :class:`~sicollect.close.models.CloseState` of the ``close_state_*`` rows just saved (the
+    work tables at the end of ``through``): its fingerprint of the inputs and the ledger's last row,
+    over the database's tables (``tables``), after the ledger was written."""
     from sicollect.close.models import CloseState
 
-    engine.save_state()
-    first = earliest(engine.t, engine.d, through.last_day)
+    first = earliest(tables, tables.d, through.last_day)
     assert first is not None  # the close computed at least one month
     CloseState.objects.all().delete()
     CloseState.objects.create(
-        month=through.first_day, seq=engine.seq,
-        fingerprint=inputs_fingerprint(engine.t, engine.book, first, through),
-        ledger_max_id=int(engine.scalar("SELECT COALESCE(MAX(id), 0) FROM contributions_ledgerentry") or 0))
+        month=through.first_day, seq=seq,
+        fingerprint=inputs_fingerprint(tables, book, first, through),
+        ledger_max_id=int(tables.scalar("SELECT COALESCE(MAX(id), 0) FROM contributions_ledgerentry") or 0))
 
 
 def run_close(through: Month, closed_through: Month | None = None, progress: bool = False,
