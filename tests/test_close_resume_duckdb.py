@@ -30,11 +30,12 @@ Engine = Callable[[Month, Month | None, bool], Any]
 
 
 def ledger() -> dict[tuple[Any, ...], int]:
-    """The ledger summed by its key and by the closed month a correction is for."""
+    """The ledger summed by its key and by the closed month a correction is for (units and payments by
+    their codes: PostgreSQL does not reuse the ids of a rolled-back savepoint)."""
     have: dict[tuple[Any, ...], int] = defaultdict(int)
-    for e in LedgerEntry.objects.select_related("unit"):
-        have[(e.unit.code, e.period, e.posted_on, e.kind, e.fund, e.target, e.month, e.late_from, e.payment_id,
-              e.source, e.for_period)] += e.amount
+    for e in LedgerEntry.objects.select_related("unit", "payment"):
+        have[(e.unit.code, e.period, e.posted_on, e.kind, e.fund, e.target, e.month, e.late_from,
+              e.payment.payment_id if e.payment else None, e.source, e.for_period)] += e.amount
     return {k: v for k, v in have.items() if v}
 
 
