@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import connection
@@ -33,8 +34,8 @@ from sicollect.rules.book import RuleBook, load_rulebook
 
 from ..engines import EngineResult
 from .dialect import DuckDialect, dialect_for
-from .engine import (STATE_ORDER, STATE_TABLES, MonthEndDebts, SetClose, compute, month_end_debts, record_state,
-                     resume_state)
+from .engine import (STATE_ORDER, STATE_TABLES, STATE_TYPES, MonthEndDebts, SetClose, compute, month_end_debts,
+                     record_state, resume_state, state_columns)
 from .tables import SqlTables
 
 #: Rows per batch when copying tables into DuckDB and results out of it (bounded memory).
@@ -50,18 +51,6 @@ INPUTS: dict[str, list[tuple[str, str]]] = {
                                ("declared_on", "DATE"), ("retro_interest", "BOOLEAN")],
     "contributions_payment": [("id", "BIGINT"), ("unit_id", "BIGINT"), ("paid_on", "DATE"), ("amount", "BIGINT")],
 }
-
-#: The DuckDB type of each column of the saved state's tables (``close.models.CloseState*``).
-STATE_TYPES = {"fund": "VARCHAR", "kind": "VARCHAR", "month": "DATE", "late_from": "DATE", "acc_from": "DATE",
-               "first_late": "DATE", "si": "BOOLEAN", "hi": "BOOLEAN", "ui": "BOOLEAN", "oadi": "BOOLEAN"}
-
-
-def state_inputs() -> dict[str, list[tuple[str, str]]]:
-    """The ``close_state_*`` tables as :data:`INPUTS` has the tables the close reads: their ``id`` (the
-    order ``SetClose.load_state`` reads them in), then the columns of ``engine.STATE_TABLES``."""
-    return {state: [("id", "BIGINT")] + [(c, STATE_TYPES.get(c, "BIGINT")) for c in (x.strip() for x in cols.split(","))]
-            for state, cols in STATE_TABLES.values()}
-
 
 #: The ledger key, as write_ledger groups it.
 KEY = "unit_id, period, posted_on, kind, fund, target, month, late_from, payment_id, source"
@@ -220,21 +209,31 @@ def _copy_into(cur: Any, table: str, width: int, batches: Any, columns: str | No
             cur.executemany(f"INSERT INTO {table}{cols} VALUES ({', '.join(['%s'] * width)})", rows)
 
 
-def save_state_back(con: Any, through: Month, book: RuleBook, seq: int) -> None:
-    """The work tables the close leaves for the next (``engine.STATE_TABLES``) from DuckDB into the
-    database's ``close_state_*`` tables, in the order ``SetClose.save_state`` saves them (their ids
-    number the rows in it), and their :class:`~sicollect.close.models.CloseState`, as the SQL close
-    saves them: the next close, on any engine, can start from there."""
+def store_state(rows_of: Callable[[str, str], Iterable[list[tuple[Any, ...]]]], through: Month, book: RuleBook,
+                seq: int) -> None:
+    """The saved state from another engine into the database: for each work table the close leaves for
+    the next (``engine.STATE_TABLES``), ``rows_of(work, columns)`` gives its rows (those columns, dates
+    as ``_db_date`` says), in batches, in ``engine.STATE_ORDER`` (the ids of ``close_state_*`` number
+    them in that order, as ``SetClose.save_state`` saves them); then their
+    :class:`~sicollect.close.models.CloseState`, as the SQL close records it. The next close, on any
+    engine, can start from there."""
     dialect = dialect_for(connection.vendor)
-    types = state_inputs()
     with connection.cursor() as cur:
         for work, (state, columns) in STATE_TABLES.items():
             cur.execute(("TRUNCATE " if dialect.name == "postgresql" else "DELETE FROM ") + state)
-            names = [c for c, _ in types[state][1:]]
-            select = ", ".join(_db_date(c) if STATE_TYPES.get(c) == "DATE" else c for c in names)
-            _copy_into(cur, state, len(names), _batches(
-                con, f"SELECT {select} FROM {work} ORDER BY {STATE_ORDER[work]}"), columns)
+            _copy_into(cur, state, len(columns.split(",")), rows_of(work, columns), columns)
         record_state(SqlTables(cur, dialect), book, through, seq)
+
+
+def save_state_back(con: Any, through: Month, book: RuleBook, seq: int) -> None:
+    """DuckDB's work tables at ``through`` into the database's saved state (:func:`store_state`)."""
+
+    def rows_of(work: str, columns: str) -> Iterable[list[tuple[Any, ...]]]:
+        names = [c.strip() for c in columns.split(",")]
+        select = ", ".join(_db_date(c) if STATE_TYPES.get(c) == "DATE" else c for c in names)
+        return _batches(con, f"SELECT {select} FROM {work} ORDER BY {STATE_ORDER[work]}")
+
+    store_state(rows_of, through, book, seq)
 
 
 def copy_debts(con: Any) -> None:
@@ -273,7 +272,7 @@ def run_duckdb(through: Month, closed_through: Month | None = None, progress: bo
             t = time.perf_counter()
             load_inputs(con, spill_dir=spill)
             if state is not None:
-                load_inputs(con, spill_dir=spill, tables=state_inputs())
+                load_inputs(con, spill_dir=spill, tables=state_columns())
             load = time.perf_counter() - t
             engine = SetClose(book, DuckDialect(), DuckTables(con, DuckDialect()))
             engine.summary.add("resume check", check)
@@ -304,4 +303,4 @@ def duckdb_close_engine(through: Month, closed_through: Month | None, progress: 
     return run_duckdb(through, closed_through, progress)
 
 
-__all__ = ["DuckTables", "duckdb_close_engine", "load_inputs", "run_duckdb", "save_state_back"]
+__all__ = ["DuckTables", "duckdb_close_engine", "load_inputs", "run_duckdb", "save_state_back", "store_state"]

@@ -86,6 +86,18 @@ STATE_TABLES = {
     "ce_prev": ("close_state_prev", PREV_COLUMNS),
     "ce_pbase": ("close_state_person", PERSON_COLUMNS),
 }
+#: the type of each column of the state tables that is not a BIGINT (the engines that copy them: duck.py, spark.py)
+STATE_TYPES = {"fund": "VARCHAR", "kind": "VARCHAR", "month": "DATE", "late_from": "DATE", "acc_from": "DATE",
+               "first_late": "DATE", "si": "BOOLEAN", "hi": "BOOLEAN", "ui": "BOOLEAN", "oadi": "BOOLEAN"}
+
+
+def state_columns() -> dict[str, list[tuple[str, str]]]:
+    """Each ``close_state_*`` table's ``id`` (the order ``SetClose.load_state`` reads it in), then the
+    columns of :data:`STATE_TABLES`, with their types (BIGINT, VARCHAR, DATE, BOOLEAN)."""
+    return {state: [("id", "BIGINT")] + [(c, STATE_TYPES.get(c, "BIGINT")) for c in (x.strip() for x in cols.split(","))]
+            for state, cols in STATE_TABLES.values()}
+
+
 #: the order a work table is saved in (its index's, so that loading it back appends to the index)
 STATE_ORDER = {"ce_item": "id", "ce_credit": "unit_id", "ce_base": "unit_id, month, fund", "ce_fresh": "id",
                "ce_prev": "unit_id, fund", "ce_pbase": "unit_id, person_id"}
