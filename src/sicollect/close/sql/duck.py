@@ -16,6 +16,11 @@ lists), and the result goes back in two parts:
 - ``ce_debt``, every unit's debt at every month end, into the database's work table of that name for
   the aging (``engine.MonthEndDebts``), exactly as the SQL close leaves it.
 
+Like the SQL close it starts from the state the last close saved (by either engine: the same
+``close_state_*`` rows) when nothing the closed months read changed (``engine.resume_state``, checked
+over the database's tables): those rows are copied in with the inputs and only the open months are
+computed; after the write-back its work tables go back into ``close_state_*`` (:func:`store_state`).
+
 DuckDB works in memory up to ``SICOLLECT_DUCKDB_MEMORY`` (default 2GB) and spills to a temporary
 directory beyond it. The database stays the system of record: DuckDB holds copies for one close.
 """
