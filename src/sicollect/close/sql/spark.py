@@ -387,13 +387,14 @@ def export_tables(out_dir: str | Path, batch: int = EXPORT_BATCH,
 
 def run_spark(data_dir: str | Path, out_dir: str | Path, through: Month, book: RuleBook | None = None,
               progress: bool = False, spark: Any = None, province: str | None = None,
-              resume: Any = None) -> EngineResult:
+              resume: Any = None, keep_state: bool = False) -> EngineResult:
     """The close's steps on Spark over ``data_dir``'s Parquet files; the entries go to ``out_dir/ce_entry``.
     ``province``: only that province's units (a cluster can run the provinces as separate jobs).
     ``resume``: the :class:`~sicollect.close.models.CloseState` whose ``close_state_*`` tables were
-    exported beside the inputs (:func:`state_exports`): the open months only are computed. Without
-    ``province``, the work tables the next close starts from are written to ``out_dir/state/<table>``
-    (Parquet, in ``engine.STATE_ORDER``) and the id counter to ``out_dir/state/seq``."""
+    exported beside the inputs (:func:`state_exports`): the open months only are computed.
+    ``keep_state`` (not with ``province``): the work tables the next close starts from are written to
+    ``out_dir/state/<table>`` (Parquet, in ``engine.STATE_ORDER``) and the id counter to
+    ``out_dir/state/seq``, for :func:`save_state`."""
     book = book or load_rulebook()
     spark = spark or spark_session()
     from pyspark import StorageLevel
@@ -419,7 +420,9 @@ def run_spark(data_dir: str | Path, out_dir: str | Path, through: Month, book: R
     engine.summary.add("spark close", time.perf_counter() - t)
     engine.summary.units = int(tables.scalar("SELECT COUNT(*) FROM registry_unit"))
     tables.flush()
-    if computed and not province:
+    if keep_state and province:
+        raise ValueError("a close split by province saves no state (the state is the whole's)")
+    if computed and keep_state:
         t = time.perf_counter()
         state_dir = Path(out_dir) / "state"
         for work, (_, columns) in STATE_TABLES.items():
@@ -509,7 +512,8 @@ def spark_close_engine(through: Month, closed_through: Month | None, progress: b
         if state is not None:
             export_tables(Path(tmp) / "data", tables=state_exports())
         summary.add("export", time.perf_counter() - t)
-        ran = run_spark(Path(tmp) / "data", Path(tmp) / "out", through, book=book, progress=progress, resume=state)
+        ran = run_spark(Path(tmp) / "data", Path(tmp) / "out", through, book=book, progress=progress, resume=state,
+                        keep_state=True)
         for step, seconds in ran.seconds.items():
             summary.add(step, seconds)
         t = time.perf_counter()
