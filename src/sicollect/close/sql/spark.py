@@ -395,6 +395,8 @@ def run_spark(data_dir: str | Path, out_dir: str | Path, through: Month, book: R
     ``keep_state`` (not with ``province``): the work tables the next close starts from are written to
     ``out_dir/state/<table>`` (Parquet, in ``engine.STATE_ORDER``) and the id counter to
     ``out_dir/state/seq``, for :func:`save_state`."""
+    if (resume is not None or keep_state) and province:
+        raise ValueError("a close split by province neither resumes nor saves the state (it is the whole's)")
     book = book or load_rulebook()
     spark = spark or spark_session()
     from pyspark import StorageLevel
@@ -409,8 +411,6 @@ def run_spark(data_dir: str | Path, out_dir: str | Path, through: Month, book: R
         df.persist(StorageLevel.MEMORY_AND_DISK).createOrReplaceTempView(table)
         inputs.append(df)
     if resume is not None:
-        if province:
-            raise ValueError("a close split by province does not resume from the saved state (it is the whole's)")
         for state in state_columns():
             spark.read.parquet(str(data / f"{state}.parquet")).createOrReplaceTempView(state)
     tables = SparkTables(spark, out_dir)
@@ -420,8 +420,6 @@ def run_spark(data_dir: str | Path, out_dir: str | Path, through: Month, book: R
     engine.summary.add("spark close", time.perf_counter() - t)
     engine.summary.units = int(tables.scalar("SELECT COUNT(*) FROM registry_unit"))
     tables.flush()
-    if keep_state and province:
-        raise ValueError("a close split by province saves no state (the state is the whole's)")
     if computed and keep_state:
         t = time.perf_counter()
         state_dir = Path(out_dir) / "state"
