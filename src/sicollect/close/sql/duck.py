@@ -16,6 +16,11 @@ lists), and the result goes back in two parts:
 - ``ce_debt``, every unit's debt at every month end, into the database's work table of that name for
   the aging (``engine.MonthEndDebts``), exactly as the SQL close leaves it.
 
+Like the SQL close it starts from the state the last close saved (by either engine: the same
+``close_state_*`` rows) when nothing the closed months read changed (``engine.resume_state``, checked
+over the database's tables): those rows are copied in with the inputs and only the open months are
+computed; after the write-back its work tables go back into ``close_state_*`` (:func:`store_state`).
+
 DuckDB works in memory up to ``SICOLLECT_DUCKDB_MEMORY`` (default 2GB) and spills to a temporary
 directory beyond it. The database stays the system of record: DuckDB holds copies for one close.
 """
@@ -24,6 +29,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import connection
@@ -33,7 +39,8 @@ from sicollect.rules.book import RuleBook, load_rulebook
 
 from ..engines import EngineResult
 from .dialect import DuckDialect, dialect_for
-from .engine import MonthEndDebts, SetClose, compute, month_end_debts
+from .engine import (STATE_ORDER, STATE_TABLES, STATE_TYPES, MonthEndDebts, SetClose, compute, month_end_debts,
+                     record_state, resume_state, state_columns)
 from .tables import SqlTables
 
 #: Rows per batch when copying tables into DuckDB and results out of it (bounded memory).
@@ -104,12 +111,13 @@ def _arrow_batch(rows: list[tuple[Any, ...]], names: list[str]) -> Any:
                                        else pa.nulls(len(c), pa.string()) for c in columns], names=names)
 
 
-def load_inputs(con: Any, batch: int = BATCH, spill_dir: str | None = None) -> dict[str, int]:
-    """Copy the tables the close reads from the database into DuckDB. PostgreSQL: ``COPY … TO STDOUT``
-    into a file DuckDB reads in parallel; SQLite: ``batch`` rows at a time, each batch column by column
-    into Arrow. Returns the rows per table."""
+def load_inputs(con: Any, batch: int = BATCH, spill_dir: str | None = None,
+                tables: dict[str, list[tuple[str, str]]] = INPUTS) -> dict[str, int]:
+    """Copy the tables the close reads (or ``tables``) from the database into DuckDB. PostgreSQL:
+    ``COPY … TO STDOUT`` into a file DuckDB reads in parallel; SQLite: ``batch`` rows at a time, each
+    batch column by column into Arrow. Returns the rows per table."""
     counts = {}
-    for table, columns in INPUTS.items():
+    for table, columns in tables.items():
         con.execute(f"CREATE OR REPLACE TABLE {table} ({', '.join(f'{c} {t}' for c, t in columns)})")
         if connection.vendor == "postgresql":
             _load_by_copy(con, table, columns, spill_dir)
@@ -164,8 +172,9 @@ def ledger_is_empty_through(through: Month) -> bool:
 
 
 def write_back(con: Any, through: Month, closed: Month | None, book: RuleBook,
-               summary: EngineResult | None = None) -> int:
-    """The close's entries into the ledger as differences, key by key; returns the rows appended."""
+               summary: EngineResult | None = None, resumed: bool = False) -> int:
+    """The close's entries into the ledger as differences, key by key; returns the rows appended.
+    ``resumed``: the close started from the saved state of ``closed`` (see ``SetClose.write_ledger``)."""
     dialect = dialect_for(connection.vendor)
     day = _db_date
     summed = (f"SELECT unit_id, {day('period')}, {day('posted_on')}, kind, fund, target, {day('month')}, "
@@ -189,18 +198,47 @@ def write_back(con: Any, through: Month, closed: Month | None, book: RuleBook,
   created_at)
 SELECT {KEY}, amount, COALESCE(detail, {dialect.empty_json}), {dialect.false}, NULL, {dialect.now()} FROM ce_entry""")
             return int(engine.scalar("SELECT COUNT(*) FROM contributions_ledgerentry") - before)
-        return engine.write_ledger(through, closed)
+        return engine.write_ledger(through, closed, resumed=resumed)
 
 
-def _copy_into(cur: Any, table: str, width: int, batches: Any) -> None:
-    """Rows into ``table``: COPY on PostgreSQL, executemany on SQLite."""
+def _copy_into(cur: Any, table: str, width: int, batches: Any, columns: str | None = None) -> None:
+    """Rows into ``table`` (into ``columns``, in order, when given): COPY on PostgreSQL, executemany on
+    SQLite."""
+    cols = f" ({columns})" if columns else ""
     for rows in batches:
         if connection.vendor == "postgresql":
-            with cur.cursor.copy(f"COPY {table} FROM STDIN") as copy:
+            with cur.cursor.copy(f"COPY {table}{cols} FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
         else:
-            cur.executemany(f"INSERT INTO {table} VALUES ({', '.join(['%s'] * width)})", rows)
+            cur.executemany(f"INSERT INTO {table}{cols} VALUES ({', '.join(['%s'] * width)})", rows)
+
+
+def store_state(rows_of: Callable[[str, str], Iterable[list[tuple[Any, ...]]]], through: Month, book: RuleBook,
+                seq: int) -> None:
+    """The saved state from another engine into the database: for each work table the close leaves for
+    the next (``engine.STATE_TABLES``), ``rows_of(work, columns)`` gives its rows (those columns, dates
+    as ``_db_date`` says), in batches, in ``engine.STATE_ORDER`` (the ids of ``close_state_*`` number
+    them in that order, as ``SetClose.save_state`` saves them); then their
+    :class:`~sicollect.close.models.CloseState`, as the SQL close records it. The next close, on any
+    engine, can start from there."""
+    dialect = dialect_for(connection.vendor)
+    with connection.cursor() as cur:
+        for work, (state, columns) in STATE_TABLES.items():
+            cur.execute(("TRUNCATE " if dialect.name == "postgresql" else "DELETE FROM ") + state)
+            _copy_into(cur, state, len(columns.split(",")), rows_of(work, columns), columns)
+        record_state(SqlTables(cur, dialect), book, through, seq)
+
+
+def save_state_back(con: Any, through: Month, book: RuleBook, seq: int) -> None:
+    """DuckDB's work tables at ``through`` into the database's saved state (:func:`store_state`)."""
+
+    def rows_of(work: str, columns: str) -> Iterable[list[tuple[Any, ...]]]:
+        names = [c.strip() for c in columns.split(",")]
+        select = ", ".join(_db_date(c) if STATE_TYPES.get(c) == "DATE" else c for c in names)
+        return _batches(con, f"SELECT {select} FROM {work} ORDER BY {STATE_ORDER[work]}")
+
+    store_state(rows_of, through, book, seq)
 
 
 def copy_debts(con: Any) -> None:
@@ -216,23 +254,35 @@ def copy_debts(con: Any) -> None:
 
 
 def run_duckdb(through: Month, closed_through: Month | None = None, progress: bool = False,
-               book: RuleBook | None = None) -> EngineResult:
-    """The close's steps on DuckDB over copies of the tables; the ledger's differences written back."""
+               book: RuleBook | None = None, resume: bool = True) -> EngineResult:
+    """The close's steps on DuckDB over copies of the tables; the ledger's differences written back.
+
+    As ``engine.run_close``: with ``resume`` (default) and a saved state for ``closed_through`` whose
+    inputs did not change (saved by this engine or the SQL close), its ``close_state_*`` rows are copied
+    in with the inputs and only the open months are computed; either way the state at ``through`` is
+    saved back into the database for the next close."""
     book = book or load_rulebook()
     with tempfile.TemporaryDirectory(prefix="sicollect-duckdb-") as spill:
         con = connect(spill_dir=spill)
         try:
             t = time.perf_counter()
             with connection.cursor() as cur:
+                tables = SqlTables(cur, dialect_for(connection.vendor))
                 # the statistics the database's own queries after the close plan with (aging, arrears),
                 # as the SQL close leaves them
-                SqlTables(cur, dialect_for(connection.vendor)).analyze(
-                    "registry_unit", "registry_participation", "contributions_payment")
+                tables.analyze("registry_unit", "registry_participation", "contributions_payment")
+                # the state the last close saved (by any engine), when nothing the closed months read changed
+                state = resume_state(tables, book, closed_through) if resume else None
+            check = time.perf_counter() - t
+            t = time.perf_counter()
             load_inputs(con, spill_dir=spill)
+            if state is not None:
+                load_inputs(con, spill_dir=spill, tables=state_columns())
             load = time.perf_counter() - t
             engine = SetClose(book, DuckDialect(), DuckTables(con, DuckDialect()))
+            engine.summary.add("resume check", check)
             engine.summary.add("load", load)
-            if not compute(engine, through, progress):
+            if not compute(engine, through, progress, resume=state):
                 return EngineResult()
             t = time.perf_counter()
             copy_debts(con)
@@ -241,8 +291,12 @@ def run_duckdb(through: Month, closed_through: Month | None = None, progress: bo
             days = month_end_debts(engine, through).days
             engine.summary.debts = MonthEndDebts(days, dialect_for(connection.vendor))
             t = time.perf_counter()
-            engine.summary.entries = write_back(con, through, closed_through, book, engine.summary)
+            engine.summary.entries = write_back(con, through, closed_through, book, engine.summary,
+                                                resumed=state is not None)
             engine.summary.add("write ledger", time.perf_counter() - t - engine.summary.seconds["stage entries"])
+            t = time.perf_counter()
+            save_state_back(con, through, book, engine.seq)
+            engine.summary.add("save state", time.perf_counter() - t)
             engine.summary.units = int(engine.scalar("SELECT COUNT(*) FROM registry_unit"))
             return engine.summary
         finally:
@@ -254,4 +308,4 @@ def duckdb_close_engine(through: Month, closed_through: Month | None, progress: 
     return run_duckdb(through, closed_through, progress)
 
 
-__all__ = ["DuckTables", "duckdb_close_engine", "load_inputs", "run_duckdb"]
+__all__ = ["DuckTables", "duckdb_close_engine", "load_inputs", "run_duckdb", "save_state_back", "store_state"]

@@ -86,6 +86,18 @@ STATE_TABLES = {
     "ce_prev": ("close_state_prev", PREV_COLUMNS),
     "ce_pbase": ("close_state_person", PERSON_COLUMNS),
 }
+#: the type of each column of the state tables that is not a BIGINT (the engines that copy them: duck.py, spark.py)
+STATE_TYPES = {"fund": "VARCHAR", "kind": "VARCHAR", "month": "DATE", "late_from": "DATE", "acc_from": "DATE",
+               "first_late": "DATE", "si": "BOOLEAN", "hi": "BOOLEAN", "ui": "BOOLEAN", "oadi": "BOOLEAN"}
+
+
+def state_columns() -> dict[str, list[tuple[str, str]]]:
+    """Each ``close_state_*`` table's ``id`` (the order ``SetClose.load_state`` reads it in), then the
+    columns of :data:`STATE_TABLES`, with their types (BIGINT, VARCHAR, DATE, BOOLEAN)."""
+    return {state: [("id", "BIGINT")] + [(c, STATE_TYPES.get(c, "BIGINT")) for c in (x.strip() for x in cols.split(","))]
+            for state, cols in STATE_TABLES.values()}
+
+
 #: the order a work table is saved in (its index's, so that loading it back appends to the index)
 STATE_ORDER = {"ce_item": "id", "ce_credit": "unit_id", "ce_base": "unit_id, month, fund", "ce_fresh": "id",
                "ce_prev": "unit_id, fund", "ce_pbase": "unit_id, person_id"}
@@ -887,16 +899,23 @@ WHERE id > {int(state.ledger_max_id)} AND COALESCE(for_period, period) <= {table
 
 def save_state(engine: SetClose, through: Month) -> None:
     """Keep the work tables as the month ``through`` left them, for the next month's close."""
+    engine.save_state()
+    record_state(engine.t, engine.book, through, engine.seq)
+
+
+def record_state(tables: SqlTables, book: RuleBook, through: Month, seq: int) -> None:
+    """The :class:`~sicollect.close.models.CloseState` of the ``close_state_*`` rows just saved (the
+    work tables at the end of ``through``): its fingerprint of the inputs and the ledger's last row,
+    over the database's tables (``tables``), after the ledger was written."""
     from sicollect.close.models import CloseState
 
-    engine.save_state()
-    first = earliest(engine.t, engine.d, through.last_day)
+    first = earliest(tables, tables.d, through.last_day)
     assert first is not None  # the close computed at least one month
     CloseState.objects.all().delete()
     CloseState.objects.create(
-        month=through.first_day, seq=engine.seq,
-        fingerprint=inputs_fingerprint(engine.t, engine.book, first, through),
-        ledger_max_id=int(engine.scalar("SELECT COALESCE(MAX(id), 0) FROM contributions_ledgerentry") or 0))
+        month=through.first_day, seq=seq,
+        fingerprint=inputs_fingerprint(tables, book, first, through),
+        ledger_max_id=int(tables.scalar("SELECT COALESCE(MAX(id), 0) FROM contributions_ledgerentry") or 0))
 
 
 def run_close(through: Month, closed_through: Month | None = None, progress: bool = False,

@@ -34,7 +34,7 @@ from sicollect.rules.book import RuleBook, load_rulebook
 
 from ..engines import EngineResult
 from .dialect import SparkDialect, dialect_for
-from .engine import SetClose, compute
+from .engine import STATE_ORDER, STATE_TABLES, SetClose, compute, resume_state, state_columns
 from .tables import SqlTables
 
 #: The tables the close reads, the columns it needs, and their Arrow types. ``province`` (the code of
@@ -60,6 +60,17 @@ JOIN registry_office o ON o.id = u.office_id LEFT JOIN registry_office p ON p.id
         [("id", "int64"), ("unit_id", "int64"), ("paid_on", "date32"), ("amount", "int64"),
          ("province", "string")]),
 }
+#: The Arrow type of each column type of the saved state's tables (``engine.state_columns``).
+STATE_ARROW = {"BIGINT": "int64", "VARCHAR": "string", "DATE": "date32", "BOOLEAN": "bool"}
+
+
+def state_exports() -> dict[str, tuple[str, list[tuple[str, str]]]]:
+    """The ``close_state_*`` tables (the state the last close saved) as :data:`EXPORTS` has the inputs."""
+    return {state: (f"SELECT {', '.join(c for c, _ in columns)} FROM {state}",
+                    [(c, STATE_ARROW[t]) for c, t in columns])
+            for state, columns in state_columns().items()}
+
+
 #: Rows per Parquet row group when exporting and per batch when writing back (bounded memory).
 EXPORT_BATCH = 100_000
 
@@ -348,9 +359,11 @@ def _arrow_rows(cursor: Any, columns: list[tuple[str, str]], batch: int) -> Iter
         yield pa.RecordBatch.from_arrays(arrays, names=[c for c, _ in columns])
 
 
-def export_tables(out_dir: str | Path, batch: int = EXPORT_BATCH) -> dict[str, int]:
-    """Write the tables the close reads to ``out_dir/<table>.parquet``, streaming (a server-side cursor
-    on PostgreSQL), ``batch`` rows at a time. Returns the rows per table."""
+def export_tables(out_dir: str | Path, batch: int = EXPORT_BATCH,
+                  tables: dict[str, tuple[str, list[tuple[str, str]]]] | None = None) -> dict[str, int]:
+    """Write the tables the close reads (or ``tables``, e.g. :func:`state_exports`) to
+    ``out_dir/<table>.parquet``, streaming (a server-side cursor on PostgreSQL), ``batch`` rows at a
+    time. Returns the rows per table."""
     import pyarrow as pa
     import pyarrow.parquet as pq
     from django.db import connection, transaction
@@ -358,7 +371,7 @@ def export_tables(out_dir: str | Path, batch: int = EXPORT_BATCH) -> dict[str, i
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     counts = {}
-    for table, (select, columns) in EXPORTS.items():
+    for table, (select, columns) in (tables or EXPORTS).items():
         types = {"int64": pa.int64(), "bool": pa.bool_(), "date32": pa.date32(), "string": pa.string()}
         schema = pa.schema([(c, types[k]) for c, k in columns])
         n = 0
@@ -373,9 +386,17 @@ def export_tables(out_dir: str | Path, batch: int = EXPORT_BATCH) -> dict[str, i
 
 
 def run_spark(data_dir: str | Path, out_dir: str | Path, through: Month, book: RuleBook | None = None,
-              progress: bool = False, spark: Any = None, province: str | None = None) -> EngineResult:
+              progress: bool = False, spark: Any = None, province: str | None = None,
+              resume: Any = None, keep_state: bool = False) -> EngineResult:
     """The close's steps on Spark over ``data_dir``'s Parquet files; the entries go to ``out_dir/ce_entry``.
-    ``province``: only that province's units (a cluster can run the provinces as separate jobs)."""
+    ``province``: only that province's units (a cluster can run the provinces as separate jobs).
+    ``resume``: the :class:`~sicollect.close.models.CloseState` whose ``close_state_*`` tables were
+    exported beside the inputs (:func:`state_exports`): the open months only are computed.
+    ``keep_state`` (not with ``province``): the work tables the next close starts from are written to
+    ``out_dir/state/<table>`` (Parquet, in ``engine.STATE_ORDER``) and the id counter to
+    ``out_dir/state/seq``, for :func:`save_state`."""
+    if (resume is not None or keep_state) and province:
+        raise ValueError("a close split by province neither resumes nor saves the state (it is the whole's)")
     book = book or load_rulebook()
     spark = spark or spark_session()
     from pyspark import StorageLevel
@@ -389,13 +410,24 @@ def run_spark(data_dir: str | Path, out_dir: str | Path, through: Month, book: R
         # read once: every step joins them (memory, spilling to disk where it must)
         df.persist(StorageLevel.MEMORY_AND_DISK).createOrReplaceTempView(table)
         inputs.append(df)
+    if resume is not None:
+        for state in state_columns():
+            spark.read.parquet(str(data / f"{state}.parquet")).createOrReplaceTempView(state)
     tables = SparkTables(spark, out_dir)
     engine = SetClose(book, SparkDialect(), tables)
     t = time.perf_counter()
-    compute(engine, through, progress)
+    computed = compute(engine, through, progress, resume=resume)
     engine.summary.add("spark close", time.perf_counter() - t)
     engine.summary.units = int(tables.scalar("SELECT COUNT(*) FROM registry_unit"))
     tables.flush()
+    if computed and keep_state:
+        t = time.perf_counter()
+        state_dir = Path(out_dir) / "state"
+        for work, (_, columns) in STATE_TABLES.items():
+            tables.sql(f"SELECT {columns} FROM {work} ORDER BY {STATE_ORDER[work]}").write.mode(
+                "overwrite").parquet(str(state_dir / work))
+        (state_dir / "seq").write_text(str(engine.seq))
+        engine.summary.add("save state", time.perf_counter() - t)
     engine.summary.statements = tables.statements
     for name in list(tables.frames):
         tables.drop(name)
@@ -415,10 +447,32 @@ def read_entries(out_dir: str | Path, batch: int = EXPORT_BATCH) -> Iterator[lis
         yield list(zip(*cols))
 
 
+def read_state(out_dir: str | Path, work: str, columns: str, batch: int = EXPORT_BATCH) -> Iterator[list[tuple[Any, ...]]]:
+    """The rows of work table ``work`` as :func:`run_spark` left them in ``out_dir/state`` (``columns``),
+    ``batch`` at a time, in the order written (the part files' names follow Spark's ORDER BY)."""
+    import pyarrow.dataset as ds
+
+    names = [c.strip() for c in columns.split(",")]
+    dataset = ds.dataset(str(Path(out_dir) / "state" / work), format="parquet")
+    for rb in dataset.to_batches(columns=names, batch_size=batch):
+        cols = [rb.column(i).to_pylist() for i in range(len(names))]
+        yield list(zip(*cols))
+
+
+def save_state(out_dir: str | Path, through: Month, book: RuleBook | None = None) -> None:
+    """The state the Spark close left in ``out_dir/state`` into the database (``close_state_*`` and
+    its ``CloseState``, as the SQL close saves it): the next close, on any engine, starts from there."""
+    from .duck import store_state
+
+    seq = int((Path(out_dir) / "state" / "seq").read_text())
+    store_state(lambda work, columns: read_state(out_dir, work, columns), through, book or load_rulebook(), seq)
+
+
 def write_back(out_dir: str | Path, through: Month, closed_through: Month | None = None,
-               book: RuleBook | None = None) -> int:
+               book: RuleBook | None = None, resumed: bool = False) -> int:
     """Append to the ledger what the Spark close's entries differ by, key by key (engine.write_ledger);
-    returns the rows appended (0: the ledger already says exactly this)."""
+    returns the rows appended (0: the ledger already says exactly this). ``resumed``: the close started
+    from the saved state of ``closed_through`` (see ``SetClose.write_ledger``)."""
     from django.db import connection
 
     book = book or load_rulebook()
@@ -434,21 +488,38 @@ def write_back(out_dir: str | Path, through: Month, closed_through: Month | None
                         copy.write_row(row)
             else:
                 cur.executemany(f"INSERT INTO ce_entry VALUES ({', '.join(['%s'] * 12)})", rows)
-        return engine.write_ledger(through, closed_through)
+        return engine.write_ledger(through, closed_through, resumed=resumed)
 
 
 def spark_close_engine(through: Month, closed_through: Month | None, progress: bool) -> EngineResult:
-    """The engine hook of ``close.service.close``: export, the steps on Spark, the ledger written back."""
+    """The engine hook of ``close.service.close``: export, the steps on Spark, the ledger written back.
+    As ``engine.run_close``, it starts from the state the last close saved (by any engine) when nothing
+    the closed months read changed (the ``close_state_*`` tables exported with the inputs), and saves its
+    own state at ``through`` after the write-back."""
+    from django.db import connection
+
+    book = load_rulebook()
     with tempfile.TemporaryDirectory(prefix="sicollect-spark-") as tmp:
         summary = EngineResult()
         t = time.perf_counter()
+        with connection.cursor() as cur:
+            state = resume_state(SqlTables(cur, dialect_for(connection.vendor)), book, closed_through)
+        summary.add("resume check", time.perf_counter() - t)
+        t = time.perf_counter()
         export_tables(Path(tmp) / "data")
+        if state is not None:
+            export_tables(Path(tmp) / "data", tables=state_exports())
         summary.add("export", time.perf_counter() - t)
-        ran = run_spark(Path(tmp) / "data", Path(tmp) / "out", through, progress=progress)
+        ran = run_spark(Path(tmp) / "data", Path(tmp) / "out", through, book=book, progress=progress, resume=state,
+                        keep_state=True)
         for step, seconds in ran.seconds.items():
             summary.add(step, seconds)
         t = time.perf_counter()
-        summary.entries = write_back(Path(tmp) / "out", through, closed_through)
+        summary.entries = write_back(Path(tmp) / "out", through, closed_through, book, resumed=state is not None)
         summary.add("write back", time.perf_counter() - t)
-        summary.months, summary.units = ran.months, ran.units
+        if ran.months:
+            t = time.perf_counter()
+            save_state(Path(tmp) / "out", through, book)
+            summary.add("save state", time.perf_counter() - t)
+        summary.months, summary.units, summary.resumed_from = ran.months, ran.units, ran.resumed_from
         return summary
