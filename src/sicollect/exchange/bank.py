@@ -386,6 +386,7 @@ def _pay(entry: BankEntry, unit_id: int, source: str) -> Payment:
     reference = entry.message if period is None else f"[{period}] {entry.message}"
     return Payment.objects.create(
         payment_id=payment_id_of(entry.statement_id, entry.entry_id), unit_id=unit_id,
+        office_id=Unit.objects.values_list("office_id", flat=True).get(pk=unit_id),
         paid_on=entry.value_on or entry.booked_on, amount=entry.amount, reference=reference[:300],
         channel=Channel.BANK, source=source[-300:],
     )
