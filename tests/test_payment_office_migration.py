@@ -56,3 +56,15 @@ def test_0008_gives_each_payment_its_units_office_and_makes_ids_unique_per_offic
                                    paid_on=date(2025, 8, 2), amount=5)
     finally:
         MigrationExecutor(connection).migrate(leaves)
+
+
+@pytest.mark.django_db
+def test_a_payment_saved_without_its_office_gets_its_units() -> None:
+    """A writer that names only the unit (``unit.payments.create``) still records the unit's office."""
+    from sicollect.contributions.models import Payment
+
+    from . import factories as f
+
+    hl = f.unit("HL001", office=f.office("HL"))
+    pay = hl.payments.create(payment_id="Q-1", paid_on=date(2025, 8, 1), amount=100_000)
+    assert Payment.objects.values_list("office__code", flat=True).get(pk=pay.pk) == "HL"

@@ -49,6 +49,11 @@ class Payment(models.Model):
             models.UniqueConstraint(fields=["office", "payment_id"], name="payment_id_per_office"),
         ]
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.office_id is None and self.unit_id is not None:  # a writer that did not say: the unit's office
+            self.office_id = Unit.objects.values_list("office_id", flat=True).get(pk=self.unit_id)
+        super().save(*args, **kwargs)
+
     def __str__(self) -> str:
         return f"{self.payment_id} {self.unit_id} {self.paid_on} {self.amount}"
 
