@@ -38,7 +38,8 @@ def participation(u: Unit, p: Person, first: str, last: str | None, wage: int, f
 
 
 def payment(u: Unit, paid_on: date, amount: int, payment_id: str | None = None) -> Payment:
-    return Payment.objects.create(payment_id=payment_id or f"P{next(_seq)}", unit=u, paid_on=paid_on, amount=amount)
+    return Payment.objects.create(payment_id=payment_id or f"P{next(_seq)}", unit=u, office_id=u.office_id,
+                                  paid_on=paid_on, amount=amount)
 
 
 def worked_units() -> None:

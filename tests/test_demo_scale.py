@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.db.models import Sum
+from django.db.models import F, Sum
 
 from sicollect.contributions.models import Payment
 from sicollect.demo.generator import generate
@@ -28,6 +28,8 @@ def test_many_provinces_are_copied_with_their_own_codes_and_ids() -> None:
     book = load_rulebook()
     assert Unit.objects.count() == 400 and Person.objects.count() == 10_000
     assert set(Office.objects.filter(parent=None).values_list("code", flat=True)) == {"P01QN", "P02QN"}
+    # every payment COPY wrote is of its unit's office (payment ids are unique per office)
+    assert Payment.objects.count() > 0 and not Payment.objects.exclude(office_id=F("unit__office_id")).exists()
     for i in (1, 2):
         want = generate("small", 1000 + i, book)
         prefix = f"P{i:02d}"

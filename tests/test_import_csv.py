@@ -222,7 +222,7 @@ def test_bad_set_writes_nothing_and_lists_every_error(tmp_path: Path) -> None:
             P1,U1,2025-02-28,100,
             P2,NOPE,2025-02-28,100,
             P3,U1,2025-02-28,-5,
-            P1,U2,2025-03-01,200,
+            P1,U1,2025-03-01,200,
             """,
     }
 
@@ -348,6 +348,42 @@ def test_payment_reimported_with_different_amount_is_an_error(tmp_path: Path) ->
     ) in err.splitlines()
     assert counts() == before
     assert Payment.objects.get(payment_id="VCB-0002").amount == 1_200_000
+
+
+def test_payment_ids_are_unique_per_office(tmp_path: Path) -> None:
+    """U1 is of office HN01, U2 of HN: HN01's VCB-0001 does not stop HN's VCB-0001 (nor tells of it);
+    the same id twice in one office is refused as ever, in one file or against the database."""
+    import_dir(
+        write(tmp_path / "a", {k: GOOD[k] for k in ("offices.csv", "units.csv", "payments.csv")})
+    )
+    other = """\
+        payment_id,unit_code,paid_on,amount,reference
+        VCB-0001,U2,2025-03-05,700000,
+        VCB-7,U1,2025-03-06,300000,
+        VCB-7,U2,2025-03-06,400000,
+        """
+    out, _ = run(write(tmp_path / "b", {"payments.csv": other}))
+    assert "payments.csv: 3 created, 0 updated, 0 unchanged" in out
+    assert sorted(Payment.objects.filter(payment_id__in=["VCB-0001", "VCB-7"]).values_list(
+        "payment_id", "office__code", "unit__code", "amount")) == [
+        ("VCB-0001", "HN", "U2", 700_000), ("VCB-0001", "HN01", "U1", 5_000_000),
+        ("VCB-7", "HN", "U2", 400_000), ("VCB-7", "HN01", "U1", 300_000)]
+    before = counts()
+    same_office = """\
+        payment_id,unit_code,paid_on,amount,reference
+        VCB-0001,U1,2025-02-28,5000000,"U1 nop BHXH, thang 1"
+        VCB-0001,U2,2025-03-05,700000,
+        VCB-9,U1,2025-03-07,100,
+        VCB-9,U1,2025-03-08,200,
+        VCB-7,U1,2025-03-06,999,
+        """
+    lines = run_failing(write(tmp_path / "c", {"payments.csv": same_office})).splitlines()
+    assert lines == [
+        "payments.csv:5: payment_id: duplicate 'VCB-9' (first on line 4)",
+        "payments.csv:6: amount: payment 'VCB-7' was imported with amount '300000', this file has "
+        "'999'; an import never changes a payment",
+    ], lines
+    assert counts() == before
 
 
 def test_unknown_commune_is_created_with_a_warning(tmp_path: Path) -> None:

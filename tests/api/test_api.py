@@ -99,6 +99,24 @@ def test_recording_a_payment_is_idempotent_and_validated(province: dict[str, Any
     assert Payment.objects.filter(paid_on=date(2025, 11, 5)).count() == 1
 
 
+def test_payment_ids_are_unique_per_office(province: dict[str, Any]) -> None:
+    """CP's QUAY-0001 and HL's QUAY-0001 are two payments, each of its unit's office; within HL the id is
+    still idempotent (200) and another payment under it still a 409, with the same message as ever."""
+    body = {"payment_id": "QUAY-0001", "unit": "CP001", "paid_on": "2025-11-05", "amount": 700_000}
+    cp, hl = client_for(province["users"]["cp_off"]), client_for(province["users"]["hl_off"])
+    assert cp.post("/api/payments", body, content_type="application/json").status_code == 201
+    mine = {**body, "unit": "HL001", "amount": 900_000}
+    first = hl.post("/api/payments", mine, content_type="application/json")
+    assert first.status_code == 201 and first.json()["created"] is True
+    assert sorted(Payment.objects.filter(payment_id="QUAY-0001").values_list("office__code", "unit__code", "amount")) \
+        == [("CP", "CP001", 700_000), ("HL", "HL001", 900_000)]
+    again = hl.post("/api/payments", mine, content_type="application/json")
+    assert again.status_code == 200 and again.json()["created"] is False
+    other = hl.post("/api/payments", {**mine, "amount": 1}, content_type="application/json")
+    assert other.status_code == 409 and other.json()["detail"] == "payment 'QUAY-0001' exists with other figures"
+    assert Payment.objects.filter(payment_id="QUAY-0001").count() == 2
+
+
 def test_openapi_schema_lists_every_route_and_tokens_come_from_the_cli(province: dict[str, Any]) -> None:
     schema = Client().get("/api/openapi.json").json()
     assert {"/api/units", "/api/units/{code}", "/api/units/{code}/statement", "/api/units/{code}/ledger",

@@ -252,6 +252,31 @@ def test_a_debit_no_payment_explains_goes_to_suspense_and_is_assigned_as_a_rever
     assert (rev.amount, rev.payment.payment_id, rev.reason) == (100_000, "S9/E001", "assigned by an officer")
 
 
+def test_bank_payment_ids_are_unique_per_office(tmp_path: Path) -> None:
+    """Office HL already has a payment STMT-2025-08/E001: the statement's E001 is still TQN00012's payment
+    in office QN (two payments, one id, two offices). QN's own counter already used STMT-2025-08/E002: that
+    entry waits in suspense, saying why, and cannot be assigned under that id; nothing else changes."""
+    u = units()
+    hl = f.unit("HL0001", office=f.office("HL"))
+    f.payment(hl, date(2025, 8, 1), 100_000, "STMT-2025-08/E001")
+    f.payment(u["TQN00016"], date(2025, 8, 2), 50_000, "STMT-2025-08/E002")
+    path = tmp_path / "stmt.xml"
+    path.write_text(camt053("STMT-2025-08", SI_ACCOUNT, AUGUST), encoding="utf-8")
+    report = import_statement(path, actor="officer1")
+    assert (report.entries, report.matched, report.suspense, report.reversals) == (7, 3, 3, 1)
+    assert sorted(Payment.objects.filter(payment_id="STMT-2025-08/E001").values_list(
+        "office__code", "unit__code", "amount")) == [("HL", "HL0001", 100_000), ("QN", "TQN00012", 450_000)]
+    (rev,) = unposted_reversals()
+    assert (rev.payment.unit.code, rev.payment.amount) == ("TQN00012", 450_000)  # QN's, not HL's
+    item = SuspenseItem.objects.get(entry__entry_id="E002")
+    assert item.reason == ("payment id STMT-2025-08/E002 is already a payment of TQN00016 (2025-08-02, 50000) "
+                           "in the same office")
+    assert [c["unit"] for c in item.candidates] == ["TQN00013"]
+    with pytest.raises(SuspenseError, match="already a payment of TQN00016"):
+        do_assign_suspense(item.pk, "TQN00013", "officer2")
+    assert Payment.objects.filter(payment_id="STMT-2025-08/E002").count() == 1
+
+
 def test_a_configurable_csv_export(tmp_path: Path) -> None:
     """A bank's CSV with Vietnamese headers, dd/mm/yyyy dates and signed amounts, described by a layout file."""
     units()

@@ -214,9 +214,9 @@ def test_the_api_answers_422_naming_the_field() -> None:
     unchanged(before, snapshot())
 
 
-@pytest.mark.xfail(strict=True, reason="payment ids are unique province-wide (contributions.Payment.payment_id "
-                                       "unique=True): per-office uniqueness needs a schema change, not done")
 def test_another_offices_payment_id_is_not_revealed() -> None:
+    """Payment ids are unique per office: CP's id does not stop HL recording the same id (a 409 would tell
+    HL's officer that CP has a payment under it)."""
     province = build()
     body = {"payment_id": "SAME-1", "unit": "CP001", "paid_on": "2025-11-05", "amount": 900_000}
     assert client_for(province["users"]["cp_off"]).post("/api/payments", body,

@@ -172,8 +172,9 @@ def get_kpi(request: HttpRequest, as_of: date, office: str = "") -> Any:
 # --------------------------------------------------------------------------- write
 @api.post("/payments", response={200: PaymentOut, 201: PaymentOut}, tags=["payments"])
 def post_payment(request: HttpRequest, body: PaymentIn) -> Any:
-    """Record a payment (a counter receipt, a bank credit). Idempotent by ``payment_id``: the same
-    payment again answers 200 and changes nothing; another payment under that id is a 409."""
+    """Record a payment (a counter receipt, a bank credit). Idempotent by ``payment_id`` within the unit's
+    office (payment ids are unique per office): the same payment again answers 200 and changes nothing;
+    another payment of that office under that id is a 409. Another office's ids are neither seen nor told."""
     if policy.access(request.user).role == Role.VIEWER:
         raise ApiError(403, "forbidden", "viewers cannot record payments")
     fields = {}
@@ -198,7 +199,7 @@ def post_payment(request: HttpRequest, body: PaymentIn) -> Any:
     unit = policy.unit_or_404(request.user, clean["unit"])
     out = {"payment_id": body.payment_id, "unit": unit.code, "paid_on": body.paid_on, "amount": body.amount,
            "reference": body.reference}
-    existing = Payment.objects.filter(payment_id=body.payment_id).first()
+    existing = Payment.objects.filter(office_id=unit.office_id, payment_id=body.payment_id).first()
     if existing is not None:
         same = (existing.unit_id, existing.paid_on, existing.amount) == (unit.pk, body.paid_on, body.amount)
         if not same:
@@ -206,7 +207,8 @@ def post_payment(request: HttpRequest, body: PaymentIn) -> Any:
         return Status(200, {**out, "reference": existing.reference, "created": False})
     try:
         with transaction.atomic():
-            Payment.objects.create(payment_id=body.payment_id, unit=unit, paid_on=body.paid_on, amount=body.amount,
+            Payment.objects.create(payment_id=body.payment_id, unit=unit, office_id=unit.office_id,
+                                   paid_on=body.paid_on, amount=body.amount,
                                    reference=body.reference, channel=Channel.COUNTER,
                                    source=f"api:{request.user.get_username()}")
             audit.record("record_payment", request.user.get_username(), "payment", body.payment_id,

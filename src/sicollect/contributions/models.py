@@ -14,7 +14,7 @@ from django.db.models import Q
 
 from sicollect.core.fields import MonthField
 from sicollect.core.months import Month
-from sicollect.registry.models import Unit
+from sicollect.registry.models import Office, Unit
 from sicollect.rules.funds import FUND_CHOICES
 
 
@@ -25,8 +25,12 @@ class Channel(models.TextChoices):
 
 
 class Payment(models.Model):
-    payment_id = models.CharField(max_length=64, unique=True, help_text="the bank's or counter's own id")
+    payment_id = models.CharField(max_length=64,
+                                  help_text="the bank's or counter's own id (unique per office)")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="payments")
+    # the unit's office when the payment was recorded: payment ids are unique per office, not province-wide
+    # (two offices' counters or banks may issue the same id, and one office must not learn of another's)
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="payments")
     paid_on = models.DateField(help_text="the day the money reached the SI account")
     amount = models.BigIntegerField()
     reference = models.CharField(max_length=300, blank=True)
@@ -40,7 +44,15 @@ class Payment(models.Model):
             models.Index(fields=["unit", "paid_on"]),
             models.Index(fields=["paid_on"], name="payment_paid_on"),  # the close takes a day's payments
         ]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.UniqueConstraint(fields=["office", "payment_id"], name="payment_id_per_office"),
+        ]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.office_id is None and self.unit_id is not None:  # a writer that did not say: the unit's office
+            self.office_id = Unit.objects.values_list("office_id", flat=True).get(pk=self.unit_id)
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return f"{self.payment_id} {self.unit_id} {self.paid_on} {self.amount}"

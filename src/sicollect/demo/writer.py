@@ -39,6 +39,7 @@ class Writer:
         self.office_id: dict[str, int] = {}
         self.commune_id: dict[str, int] = {}
         self.unit_id: dict[str, int] = {}
+        self.unit_office: dict[str, int] = {}  # unit code → office id (a payment's office is its unit's)
         self.person_id: dict[str, int] = {}  # the current chunk's persons only
         self.agent_id: dict[str, int] = {}
         self.household_id: dict[str, int] = {}  # the current commune's households only
@@ -67,6 +68,7 @@ class Writer:
                  registered_on=r.registered_on, oadi_low_risk=r.low_risk, bank_account=r.bank_account)
             for r in records], batch_size=BATCH)
         self.unit_id.update(Unit.objects.values_list("code", "id"))
+        self.unit_office.update((r.code, self.office_id[r.office]) for r in records)
 
     def _persons(self, records: list[Any]) -> None:
         objs = [Person(si_code=r.si_code, national_id=r.national_id, full_name=r.full_name,
@@ -88,7 +90,8 @@ class Writer:
 
     def _payments(self, records: list[Any]) -> None:
         Payment.objects.bulk_create([
-            Payment(payment_id=r.payment_id, unit_id=self.unit_id[r.unit], paid_on=r.paid_on, amount=r.amount,
+            Payment(payment_id=r.payment_id, unit_id=self.unit_id[r.unit], office_id=self.unit_office[r.unit],
+                    paid_on=r.paid_on, amount=r.amount,
                     reference=r.reference, channel=r.channel, source=SOURCE)
             for r in records], batch_size=BATCH)
 
@@ -227,6 +230,7 @@ class CopyWriter(Writer):
                 for r in records]
         self.copy(Unit, objs)
         self.unit_id.update((r.code, o.pk) for r, o in zip(records, objs, strict=True))
+        self.unit_office.update((r.code, self.office_id[r.office]) for r in records)
 
     def _persons(self, records: list[Any]) -> None:
         objs = [Person(si_code=self.p(r.si_code), national_id=r.national_id, full_name=r.full_name,
@@ -244,7 +248,8 @@ class CopyWriter(Writer):
 
     def _payments(self, records: list[Any]) -> None:
         self.copy(Payment, [
-            Payment(payment_id=self.p(r.payment_id), unit_id=self.unit_id[r.unit], paid_on=r.paid_on, amount=r.amount,
+            Payment(payment_id=self.p(r.payment_id), unit_id=self.unit_id[r.unit],
+                    office_id=self.unit_office[r.unit], paid_on=r.paid_on, amount=r.amount,
                     reference=r.reference, channel=r.channel, source=SOURCE)
             for r in records])
 

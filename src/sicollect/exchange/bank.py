@@ -372,6 +372,11 @@ def _credit(entry: BankEntry, e: StatementEntry, matcher: Matcher, source: str, 
         _to_suspense(entry, m.reason, m.candidates)
         report.suspense += 1
         return
+    taken = _id_taken(entry, m.unit_id)
+    if taken:  # the unit's office already has a payment under this id (recorded at the counter, say)
+        _to_suspense(entry, taken, [Candidate(matcher.codes[m.unit_id], m.confidence, m.via)])
+        report.suspense += 1
+        return
     payment = _pay(entry, m.unit_id, source)
     entry.state, entry.unit_id, entry.matched_by, entry.confidence, entry.payment = (
         EntryState.MATCHED, m.unit_id, m.via, m.confidence, payment)
@@ -381,11 +386,26 @@ def _credit(entry: BankEntry, e: StatementEntry, matcher: Matcher, source: str, 
     touched[m.unit_id] = max(touched.get(m.unit_id, payment.paid_on), payment.paid_on)
 
 
+def _id_taken(entry: BankEntry, unit_id: int) -> str:
+    """Why the entry's payment id cannot be the unit's (its office has a payment under it), or ''.
+
+    Payment ids are unique per office: another office's payments are not looked at."""
+    payment_id = payment_id_of(entry.statement_id, entry.entry_id)  # (entry.payment_id is the FK's column)
+    office_id = Unit.objects.values_list("office_id", flat=True).get(pk=unit_id)
+    other = Payment.objects.filter(office_id=office_id, payment_id=payment_id).select_related("unit").first()
+    if other is None:
+        return ""
+    return (f"payment id {payment_id} is already a payment of {other.unit.code} "
+            f"({other.paid_on.isoformat()}, {other.amount}) in the same office")
+
+
 def _pay(entry: BankEntry, unit_id: int, source: str) -> Payment:
+    """The entry as a payment of the unit, in the unit's office (payment ids are unique per office)."""
     period = period_in(entry.message)
     reference = entry.message if period is None else f"[{period}] {entry.message}"
     return Payment.objects.create(
         payment_id=payment_id_of(entry.statement_id, entry.entry_id), unit_id=unit_id,
+        office_id=Unit.objects.values_list("office_id", flat=True).get(pk=unit_id),
         paid_on=entry.value_on or entry.booked_on, amount=entry.amount, reference=reference[:300],
         channel=Channel.BANK, source=source[-300:],
     )
@@ -495,6 +515,9 @@ def do_assign_suspense(item_id: int, unit_code: str, actor: str, note: str = "",
         if entry.direction == Direction.CREDIT:
             if entry.is_reversal:
                 raise SuspenseError("a reversed debit is not a unit's payment: dismiss it")
+            taken = _id_taken(entry, unit.pk)
+            if taken:
+                raise SuspenseError(taken)
             payment = _pay(entry, unit.pk, entry.batch.file_name)
             entry.state, entry.unit, entry.matched_by, entry.confidence, entry.payment = (
                 EntryState.ASSIGNED, unit, "officer", 100, payment)

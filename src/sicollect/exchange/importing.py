@@ -178,6 +178,10 @@ class ImportContext(Protocol):
 
     def create(self, model: type[M], rows: Sequence[T], build: Callable[[T], M]) -> None: ...
 
+    def unit_office(self, code: str) -> str | None:
+        """The office code of unit ``code`` once the import is written (None: an unknown unit)."""
+        ...
+
 
 class FileHandler(Protocol):
     """One file of one import: ``check`` adds to ``context.errors``; ``write`` runs only when no

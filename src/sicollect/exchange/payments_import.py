@@ -14,7 +14,7 @@ from sicollect.contributions.models import Channel, Payment
 from sicollect.core import domain
 from sicollect.registry.models import Unit
 
-from .importing import Changes, FileCounts, FileKind, ImportContext, fetch, ids, max_length
+from .importing import Changes, FileCounts, FileKind, ImportContext, fetch, max_length
 from .rows import Table
 
 COLUMNS: tuple[str, ...] = ("payment_id", "unit_code", "paid_on", "amount", "reference")
@@ -30,7 +30,10 @@ class PaymentRow:
 
 
 class PaymentsFile:
-    """Check ``payments.csv`` against the database and the import's units; write the new ones."""
+    """Check ``payments.csv`` against the database and the import's units; write the new ones.
+
+    Payment ids are unique per office (the unit's office), not province-wide: the same id in two
+    offices is two payments, and the check never looks at another office's payments."""
 
     def __init__(self) -> None:
         self.payments: Changes[PaymentRow] = Changes()
@@ -39,20 +42,21 @@ class PaymentsFile:
     def check(self, table: Table, context: ImportContext) -> None:
         self.source = str(table.path.resolve())[-max_length(Payment, "source") :]
         existing = {
-            payment_id: rest
-            for payment_id, *rest in fetch(
+            (office, payment_id): rest
+            for office, payment_id, *rest in fetch(
                 Payment.objects.all(),
                 "payment_id",
                 table.keys("payment_id"),
-                ("payment_id", "unit__code", "paid_on", "amount", "reference"),
+                ("office__code", "payment_id", "unit__code", "paid_on", "amount", "reference"),
             )
         }
-        first: dict[str, int] = {}
+        first: dict[tuple[str | None, str], int] = {}
         for c in context.rows(table):
             payment_id = c.text("payment_id", max_length(Payment, "payment_id"))
-            if payment_id:
-                c.unique("payment_id", payment_id, first, repr(payment_id))
             unit = c.text("unit_code", max_length(Unit, "code"))
+            office = context.unit_office(unit) if unit else None
+            if payment_id:
+                c.unique("payment_id", (office, payment_id), first, repr(payment_id))
             c.known("unit_code", unit, context.unit_codes, "unit")
             paid_on = c.within("paid_on", c.date("paid_on"), domain.money_date)
             amount = c.integer("amount", minimum=1, maximum=domain.MAX_AMOUNT)
@@ -61,7 +65,7 @@ class PaymentsFile:
                 continue
             assert paid_on and amount
             row = PaymentRow(payment_id, unit, paid_on, amount, reference)
-            old = existing.get(payment_id)
+            old = existing.get((office, payment_id))
             if old is None:
                 self.payments.create.append(row)
                 continue
@@ -82,12 +86,22 @@ class PaymentsFile:
     def write(self, context: ImportContext) -> FileCounts:
         context.affected_units |= {r.unit for r in self.payments.create}
         if self.payments.create:
-            units = ids(Unit, "code", {r.unit for r in self.payments.create})
+            units = {
+                code: (pk, office_id)
+                for code, pk, office_id in fetch(
+                    Unit.objects.all(),
+                    "code",
+                    {r.unit for r in self.payments.create},
+                    ("code", "pk", "office_id"),
+                )
+            }
 
             def build(r: PaymentRow) -> Payment:
+                unit_id, office_id = units[r.unit]
                 return Payment(
                     payment_id=r.payment_id,
-                    unit_id=units[r.unit],
+                    unit_id=unit_id,
+                    office_id=office_id,  # the unit's office now, units.csv of this import written
                     paid_on=r.paid_on,
                     amount=r.amount,
                     reference=r.reference,

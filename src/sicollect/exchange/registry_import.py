@@ -200,6 +200,7 @@ class _Importer(BulkWriter):
         # Database ids of rows the files refer to, and their current state.
         self.units_db: dict[str, tuple[int, tuple[Any, ...]]] = {}
         self.persons_db: dict[str, tuple[int, tuple[Any, ...]]] = {}
+        self.unit_offices: dict[str, str] | None = None  # unit code → office code after the import
         # What to write.
         self.offices: Changes[OfficeRow] = Changes()
         self.communes: Changes[CommuneRow] = Changes()
@@ -235,6 +236,14 @@ class _Importer(BulkWriter):
     def keys(self, name: str, column: str) -> set[str]:
         table = self.tables.get(name)
         return table.keys(column) if table else set()
+
+    def unit_office(self, code: str) -> str | None:
+        """The office code unit ``code`` will have once this import is written (units.csv, else the
+        database), or None for a unit known to neither."""
+        if self.unit_offices is None:  # built once, after check_units (files are checked in order)
+            self.unit_offices = {c: state[2] for c, (_, state) in self.units_db.items()}  # office__code
+            self.unit_offices.update((r.code, r.office) for r in self.units.all())
+        return self.unit_offices.get(code)
 
     def check(self) -> None:
         """Check files in dependency order; a file's raw rows are dropped once parsed (memory).
