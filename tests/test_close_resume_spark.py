@@ -10,7 +10,6 @@ from datetime import date
 
 import pytest
 
-from sicollect.close import service
 from sicollect.close.models import CloseState
 from sicollect.close.sql import close_engine
 from sicollect.close.sql.spark import spark_close_engine

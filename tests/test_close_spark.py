@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from sicollect.close.engines import EngineResult
 from sicollect.close.sql import run_close
 from sicollect.contributions.models import LedgerEntry
 from sicollect.core.months import Month
@@ -123,7 +124,8 @@ def test_spark_close_equals_the_database_close_to_the_dong(spark, tmp_path: Path
 
     # Written back into the empty ledger through write_ledger (as `sicollect close --engine spark` does,
     # inside service.close), then the SQL close over the same data: it finds nothing to append.
-    closed = service.close(THROUGH, engine=lambda through, closed, progress: write_back(tmp_path / "out", through))
+    closed = service.close(THROUGH, engine=lambda through, closed, progress: EngineResult(
+        entries=write_back(tmp_path / "out", through)))
     assert closed.entries == LedgerEntry.objects.count() > 100
     ledger = ledger_by_key()
     assert ledger == have

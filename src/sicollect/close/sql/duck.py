@@ -34,13 +34,24 @@ from typing import Any
 
 from django.db import connection
 
+from sicollect.contributions.models import LedgerEntry
 from sicollect.core.months import Month
 from sicollect.rules.book import RuleBook, load_rulebook
 
 from ..engines import EngineResult
 from .dialect import DuckDialect, dialect_for
-from .engine import (STATE_ORDER, STATE_TABLES, STATE_TYPES, MonthEndDebts, SetClose, compute, month_end_debts,
-                     record_state, resume_state, state_columns)
+from .engine import (
+    STATE_ORDER,
+    STATE_TABLES,
+    STATE_TYPES,
+    MonthEndDebts,
+    SetClose,
+    compute,
+    month_end_debts,
+    record_state,
+    resume_state,
+    state_columns,
+)
 from .tables import SqlTables
 
 #: Rows per batch when copying tables into DuckDB and results out of it (bounded memory).
@@ -166,8 +177,6 @@ def _db_date(column: str) -> str:
 
 
 def ledger_is_empty_through(through: Month) -> bool:
-    from sicollect.contributions.models import LedgerEntry
-
     return not LedgerEntry.objects.filter(period__lte=through.first_day).exists()
 
 
