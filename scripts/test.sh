@@ -216,7 +216,7 @@ install_web_debs() {
 install_web_debs
 
 # ---------------------------------------------------------------- Spark: Java 17 (Debian package)
-# tests/test_close_spark.py runs the close on Apache Spark (pyspark, local mode), which needs a Java
+# tests/close/test_spark.py runs the close on Apache Spark (pyspark, local mode), which needs a Java
 # runtime; installed when missing, as root or with sudo; without it that test skips with the reason.
 install_java() {
   local sudo=() log

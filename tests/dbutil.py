@@ -5,7 +5,7 @@ from __future__ import annotations
 def wipe_demo() -> None:
     """Remove what a module-scoped demo fixture committed outside the test transactions.
 
-    Module-scoped demo fixtures (tests/test_close_sql.py) commit; this resets the tables they filled.
+    Module-scoped demo fixtures (tests/close/test_close_sql.py) commit; this resets the tables they filled.
     """
     from django.db import connection
 

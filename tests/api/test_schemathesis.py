@@ -41,7 +41,7 @@ def keep_the_test_connection() -> Any:
 @pytest.fixture
 def no_rate_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     """800 requests in well under a minute would meet the 600-a-minute limit (429, tested in
-    tests/api and tests/test_audit.py): lift it here so every generated case reaches a view."""
+    tests/api and tests/core/test_audit.py): lift it here so every generated case reaches a view."""
     for throttle in api.throttle:
         if isinstance(throttle, TokenRateThrottle):
             monkeypatch.setattr(throttle, "num_requests", 10**9)

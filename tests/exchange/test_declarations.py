@@ -52,7 +52,7 @@ RAISE_CSV = """
 
 
 def test_a_retroactive_raise_previews_and_posts_as_the_worked_example(tmp_path: Path) -> None:
-    """tests/test_calculator.py's example, through a file: 10,000,000 → 12,000,000 (11,000,000 wage +
+    """tests/contributions/test_calculator.py's example, through a file: 10,000,000 → 12,000,000 (11,000,000 wage +
     1,000,000 allowances) from July 2025, declared 15 Oct 2025 with interest. Preview: +90,000 for each
     of Jul, Aug, Sep (adjustments posted in October), October's due 450,000 → 540,000, October interest
     +2,484 (90,000 × 0.03 % × (61 + 31) days). Committed and posted, the C12-TS of October shows them."""

@@ -1,7 +1,7 @@
 """What held before issue 17 and must keep holding, tried again as part of the robustness tally: office scope
 on URLs and API routes, CSRF, the login lockout, CSP, XXE and billion laughs in camt.053 (no entity is
 expanded, nothing is written), and stored XSS. (Kill -9 of a close and two closes at once:
-tests/test_close_robustness.py.)"""
+tests/close/test_robustness.py.)"""
 from __future__ import annotations
 
 from datetime import date

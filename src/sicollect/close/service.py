@@ -138,7 +138,7 @@ def acquire_lock(break_lock: bool = False) -> str:
 def pause_for_tests(point: str) -> None:
     """A test hook: with ``SICOLLECT_TEST_PAUSE=point:FILE`` the close, at ``point``, creates
     ``FILE.paused`` and waits while ``FILE`` exists (at most 10 minutes), so a test can kill it in
-    the middle of its transaction or start a second close beside it (tests/test_close_robustness.py)."""
+    the middle of its transaction or start a second close beside it (tests/close/test_robustness.py)."""
     spec = os.environ.get("SICOLLECT_TEST_PAUSE", "")
     where, _, path = spec.partition(":")
     if where != point or not path:

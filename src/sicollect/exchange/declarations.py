@@ -43,7 +43,7 @@ before the month the declaration is made in is retroactive: with ``retro`` =
 1 its adjustments bear interest from each month's own deadline, otherwise
 from the deadline of the declaring month.
 
-Worked example (the foundation's, ``tests/test_calculator.py``): a unit pays
+Worked example (the foundation's, ``tests/contributions/test_calculator.py``): a unit pays
 HI on 10,000,000 from July 2025, 450,000 a month, on time. On 15 Oct 2025 it
 declares ``DC`` from 07/2025 at 12,000,000 with ``retro`` = 1. The preview
 (the reference calculation before and after, in memory) shows adjustments of

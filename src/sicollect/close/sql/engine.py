@@ -3,7 +3,7 @@
 ``contributions.calculator`` walks one unit through its months; this module
 walks *all* units through the same months with SQL over whole tables. The
 steps are the calculator's, in the same order, so the two produce the same
-ledger to the đồng (``tests/test_close_sql.py`` compares them key by key):
+ledger to the đồng (``tests/close/test_close_sql.py`` compares them key by key):
 
 for each month P (RULES.md §4: a month's dues are owed from its close, its last day):
   1. **payments** — every payment of P pays what earlier closes booked, in one

@@ -13,7 +13,7 @@ The result, ``ce_entry``, is appended to Parquet as the steps go and never colle
 
 Written back with :func:`write_back`, the Spark close's entries go through the same ``write_ledger``
 as the PostgreSQL/SQLite close: on a database already closed by the SQL engine it appends nothing when
-the two agree to the đồng (``tests/test_close_spark.py``). ``sicollect spark`` runs it from the
+the two agree to the đồng (``tests/close/test_spark.py``). ``sicollect spark`` runs it from the
 command line; docs/scale.md says how to run it on a cluster.
 """
 from __future__ import annotations

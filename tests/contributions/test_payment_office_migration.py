@@ -63,7 +63,7 @@ def test_a_payment_saved_without_its_office_gets_its_units() -> None:
     """A writer that names only the unit (``unit.payments.create``) still records the unit's office."""
     from sicollect.contributions.models import Payment
 
-    from . import factories as f
+    from .. import factories as f
 
     hl = f.unit("HL001", office=f.office("HL"))
     pay = hl.payments.create(payment_id="Q-1", paid_on=date(2025, 8, 1), amount=100_000)

@@ -33,12 +33,12 @@ from sicollect.close.sql import close_engine
 from sicollect.contributions.statement import statement
 from sicollect.core.months import Month
 
-from . import factories as f
-from .robustness.conftest import survived
+from .. import factories as f
+from ..robustness.conftest import survived
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LEDGER_SQL = ("SELECT u.code, e.period, e.kind, e.fund, e.target, e.month, SUM(e.amount) "
               "FROM contributions_ledgerentry e JOIN registry_unit u ON u.id = e.unit_id "
               "GROUP BY u.code, e.period, e.kind, e.fund, e.target, e.month "

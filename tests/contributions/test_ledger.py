@@ -14,7 +14,7 @@ from sicollect.contributions import statement as statement_module
 from sicollect.contributions.statement import interest_lines, statement, statement_and_lines
 from sicollect.core.months import Month
 
-from . import factories as f
+from .. import factories as f
 
 pytestmark = pytest.mark.django_db
 

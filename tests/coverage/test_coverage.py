@@ -11,8 +11,8 @@ from sicollect.coverage.models import Household, HouseholdMember, VoluntaryEnrol
 from sicollect.registry.models import Commune, Office, Participation
 from sicollect.reports.kpi import kpi
 
-from . import factories as f
-from .test_kpi import build_province
+from .. import factories as f
+from ..reports.test_kpi import build_province
 
 AUG_2025 = Month(2025, 8)
 

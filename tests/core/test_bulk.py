@@ -8,7 +8,7 @@ import pytest
 from sicollect.arrears.models import Case
 from sicollect.core.bulk import update_rows
 
-from . import factories as f
+from .. import factories as f
 
 
 @pytest.mark.django_db

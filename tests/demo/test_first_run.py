@@ -15,7 +15,7 @@ from django.core.management import CommandError, call_command
 
 from sicollect.core.optional import MissingOptional, require
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 #: Never in the runtime set: tests, scale engines, record linkage.
 NOT_RUNTIME = {"duckdb", "splink", "pyspark", "py4j", "pyarrow", "sqlglot", "pytest", "pytest-django", "hypothesis",
                "schemathesis", "playwright"}

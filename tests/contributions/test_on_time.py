@@ -25,7 +25,7 @@ from sicollect.contributions.calculator import PaymentIn, calculate
 from sicollect.core.months import Month
 from sicollect.rules.book import default_rulebook
 
-from .conftest import CASES_RAN
+from ..conftest import CASES_RAN
 
 BOOK = default_rulebook()
 EXAMPLES = 240
@@ -145,7 +145,7 @@ def on_time_province() -> None:
     """24 units, one per region × payment cycle × first month (Mar 2024: both interest regimes; May 2025: across
     the new deadlines of Jul 2025), three employees each (under the floor, over the caps, HI only); each pays
     every statement by its deadline, as :func:`pay_on_time` reads the statements."""
-    from . import factories as f
+    from .. import factories as f
 
     for n, (region, cycle, start) in enumerate(ON_TIME):
         unit = f.unit(f"OT{n:03d}", region=region, cycle=cycle)
@@ -161,7 +161,7 @@ def on_time_province() -> None:
 def assert_no_interest_and_the_reference_ledger() -> None:
     from sicollect.contributions.models import LedgerEntry
 
-    from .test_close_sql import assert_same, ledger_by_key, reference_by_key
+    from ..close.test_close_sql import assert_same, ledger_by_key, reference_by_key
 
     assert LedgerEntry.objects.filter(kind="due").count() > 1_000
     assert list(LedgerEntry.objects.filter(kind="interest").values_list("unit__code", "period", "amount")) == []

@@ -15,8 +15,8 @@ from sicollect.close.sql import close_engine
 from sicollect.close.sql.spark import spark_close_engine
 from sicollect.core.months import Month
 
-from .test_close_resume_duckdb import closes_by
-from .test_close_spark import build_units, spark  # noqa: F401 (a fixture)
+from .test_resume_duckdb import closes_by
+from .test_spark import build_units, spark  # noqa: F401 (a fixture)
 from .test_close_sql import assert_same
 
 MONTHS = [Month(2025, 8), Month(2025, 9), Month(2025, 10)]

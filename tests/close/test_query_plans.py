@@ -20,7 +20,7 @@ from sicollect.close.sql.engine import SetClose
 from sicollect.core.months import Month
 from sicollect.rules.book import load_rulebook
 
-from . import factories as f
+from .. import factories as f
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL plans (the PostgreSQL pass)")
 

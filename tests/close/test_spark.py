@@ -25,10 +25,10 @@ from sicollect.contributions.models import LedgerEntry
 from sicollect.core.months import Month
 from sicollect.registry.models import Unit
 
-from . import factories as f
-from .dbutil import assert_every_interest_charge_explained
+from .. import factories as f
+from ..dbutil import assert_every_interest_charge_explained
 from .test_close_sql import assert_same, ledger_by_key, reference_by_key
-from .tools import missing_tool
+from ..tools import missing_tool
 
 THROUGH = Month(2025, 10)
 

@@ -16,7 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from sicollect.api.models import ApiToken
 
-from .web.helpers import build
+from .helpers import build
 
 PUBLIC = "public"
 # name: (method, URL asking for CP's things, how HL's manager is kept out of them)

@@ -22,7 +22,7 @@ from sicollect.contributions import partitions as p
 from sicollect.contributions.models import LedgerEntry
 from sicollect.core.months import Month
 
-from . import factories as f
+from .. import factories as f
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL partitioning (the PostgreSQL pass)"),

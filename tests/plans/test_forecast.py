@@ -8,7 +8,7 @@ import pytest
 from sicollect.plans.forecast import debt_forecast, forecast, revenue_forecast, seasonality, stock_forecast
 from sicollect.plans.models import PlanTarget
 
-from . import factories as f
+from .. import factories as f
 
 # Two prior years with the same shape: 10 % of the year in each of Jan … Apr, 7.5 % in each of May … Dec.
 PRIOR = {

@@ -17,7 +17,7 @@ from sicollect.contributions.statement import statement
 from sicollect.core.months import Month
 from sicollect.registry.models import Unit
 
-from . import factories as f
+from .. import factories as f
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from sicollect.plans.models import PlanTarget
 from sicollect.registry.models import Commune, Office, Participation, Person
 from sicollect.reports.kpi import kpi
 
-from . import factories as f
+from .. import factories as f
 
 pytestmark = pytest.mark.django_db
 AS_OF = date(2025, 10, 15)

@@ -17,7 +17,7 @@ from sicollect.plans.models import PlanTarget
 from sicollect.registry.models import Office, Unit
 from sicollect.reports.kpi import kpi, ranking
 
-from . import factories as f
+from .. import factories as f
 
 
 def test_months_late_counts_whole_months_with_month_ends_alike() -> None:

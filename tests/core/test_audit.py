@@ -31,7 +31,7 @@ from sicollect.core.models import AuditEvent
 from sicollect.registry.models import Participation, Person
 from sicollect.web.actions import do_assign_units
 
-from .web.helpers import build
+from ..web.helpers import build
 
 pytestmark = pytest.mark.django_db
 

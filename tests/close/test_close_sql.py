@@ -19,8 +19,8 @@ from sicollect.core.months import Month
 from sicollect.registry.models import Unit
 from sicollect.rules.book import load_rulebook
 
-from . import factories as f
-from .dbutil import assert_every_interest_charge_explained
+from .. import factories as f
+from ..dbutil import assert_every_interest_charge_explained
 
 THROUGH = Month(2025, 12)
 
@@ -86,7 +86,7 @@ def demo_unposted(django_db_setup, django_db_blocker):  # type: ignore[no-untype
     with django_db_blocker.unblock():
         call_command("demo", scale="small", seed=3, no_post=True)
         yield
-        from .dbutil import wipe_demo
+        from ..dbutil import wipe_demo
 
         wipe_demo()
 

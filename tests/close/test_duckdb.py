@@ -19,8 +19,8 @@ from sicollect.contributions.models import LedgerEntry
 from sicollect.core.months import Month
 from sicollect.registry.models import Unit
 
-from . import factories as f
-from .dbutil import assert_every_interest_charge_explained
+from .. import factories as f
+from ..dbutil import assert_every_interest_charge_explained
 from .test_close_sql import (THROUGH, assert_month_end_debts_as_the_ledger_says, assert_same,
                              demo_unposted, ledger_by_key, reference_by_key)  # noqa: F401 (a fixture)
 

@@ -30,8 +30,8 @@ from sicollect.contributions.posting import account_of
 from sicollect.core.months import Month
 from sicollect.registry.models import Unit
 
-from . import factories as f
-from .test_close_robustness import ROOT, Database
+from .. import factories as f
+from ..close.test_robustness import ROOT, Database
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

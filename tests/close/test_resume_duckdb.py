@@ -23,7 +23,7 @@ from sicollect.contributions.models import LedgerEntry
 from sicollect.core.months import Month
 from sicollect.registry.models import Unit
 
-from . import factories as f
+from .. import factories as f
 from .test_close_sql import assert_same, demo_unposted  # noqa: F401 (a fixture)
 
 Engine = Callable[[Month, Month | None, bool], Any]

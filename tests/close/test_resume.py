@@ -22,7 +22,7 @@ from sicollect.contributions.models import LedgerEntry
 from sicollect.core.months import Month
 from sicollect.registry.models import Participation, Unit
 
-from . import factories as f
+from .. import factories as f
 from .test_close_sql import assert_same, demo_unposted, ledger_by_key, reference_by_key  # noqa: F401
 
 

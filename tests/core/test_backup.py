@@ -19,7 +19,7 @@ from sicollect.core.audit import cli_actor
 from sicollect.core.months import Month
 from sicollect.core.models import AuditEvent
 
-from . import factories as f
+from .. import factories as f
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -11,7 +11,7 @@ from sicollect.demo.generator import generate
 from sicollect.registry.models import Office, Participation, Person, Unit
 from sicollect.rules.book import load_rulebook
 
-from . import factories as f
+from .. import factories as f
 
 
 @pytest.mark.django_db
