@@ -317,3 +317,20 @@ def test_a_configurable_csv_export(tmp_path: Path) -> None:
 def test_name_keys_drop_legal_forms_and_diacritics() -> None:
     assert name_key("Công ty TNHH Xây dựng Hạ Long") == "XAY DUNG HA LONG"
     assert name_key("CTY CP THAN CẨM PHẢ") == "THAN CAM PHA"
+
+
+def test_a_debit_matching_two_payments_names_them(tmp_path: Path) -> None:
+    """Two credits of TQN00012 with the same customer reference, then a debit with that reference: which
+    payment it takes back cannot be told. The suspense reason names both payments by their ids
+    (S8/E001, S8/E002), not by the database's row numbers."""
+    units()
+    path = tmp_path / "s.xml"
+    path.write_text(camt053("S8", SI_ACCOUNT, [
+        {**AUGUST[0], "ref": "E001", "e2e": "TWICE-1"},
+        {**AUGUST[0], "ref": "E002", "booked": "2025-08-21", "e2e": "TWICE-1"},
+        {"ref": "R1", "amount": 450000, "mark": "DBIT", "booked": "2025-08-29", "message": "HOAN TIEN",
+         "e2e": "TWICE-1"},
+    ]), encoding="utf-8")
+    import_statement(path)
+    item = SuspenseItem.objects.get()
+    assert item.reason == "a debit matching 2 payments: S8/E001, S8/E002"

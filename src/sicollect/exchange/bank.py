@@ -445,7 +445,7 @@ def _original_of(entry: BankEntry) -> tuple[Payment | None, str]:
     if not found:
         return None, "a debit that reverses no payment we can find (reference, message, account and amount)"
     if len(found) > 1:
-        return None, f"a debit matching {len(found)} payments: {', '.join(c.payment_id for c in found)}"
+        return None, f"a debit matching {len(found)} payments: {', '.join(c.payment.payment_id for c in found)}"
     payment = found[0].payment
     assert payment is not None
     left = _left_of(payment)

@@ -113,9 +113,8 @@ class BankEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.statement_id}/{self.entry_id} {self.direction} {self.amount}"
 
-    @property
-    def payment_id(self) -> str:
-        return payment_id_of(self.statement_id, self.entry_id)
+    # The payment an entry becomes is named ``payment_id_of(statement_id, entry_id)``; ``payment_id`` on an
+    # entry is the column of its ``payment`` (the row id), never that name.
 
 
 def payment_id_of(statement_id: str, entry_id: str) -> str:
