@@ -64,11 +64,11 @@ RULES: dict[str, tuple[str, str, tuple[str, str | None]]] = {
     "web:audit": ("GET", "/audit/?unit=CP001", ("404", None)),
     "web:audit_export": ("GET", "/audit.csv?unit=CP001", ("404", None)),
     "web:persons_export": ("POST", "/persons/export/",
-                           ("covered", "tests.test_audit::test_a_person_list_export_needs_a_reason_and_is_scoped")),
+                           ("covered", "tests.core.test_audit::test_a_person_list_export_needs_a_reason_and_is_scoped")),
     "api:list_persons": ("GET", "/api/persons?reason=ho+so+thanh+tra+2025&q=22020", ("absent", "2202000003")),
     "api:list_audit": ("GET", "/api/audit?unit=CP001", ("404", None)),
     "api:post_declaration": ("POST", "/api/declarations",
-                             ("covered", "tests.test_audit::test_a_declaration_through_the_api_is_scoped")),
+                             ("covered", "tests.core.test_audit::test_a_declaration_through_the_api_is_scoped")),
     # arrears (tests/web/test_arrears_pages.py, tests/api/test_arrears_api.py)
     "web:arrears_cases": ("GET", "/arrears/", ("absent", "CP001")),
     "web:arrears_confirm": ("POST", "/arrears/confirm/",
