@@ -39,7 +39,8 @@ def staff(username: str, office: Office, role: str) -> User:
     return user
 
 
-def build() -> dict[str, Any]:
+def build(before_close: Any = None) -> dict[str, Any]:
+    """The province; ``before_close(units)``, when given, adds to it before the October close."""
     qn = Office.objects.create(code="QN", name="BHXH tỉnh Quảng Ninh")
     hl = Office.objects.create(code="HL", name="BHXH Hạ Long", parent=qn)
     cp = Office.objects.create(code="CP", name="BHXH Cẩm Phả", parent=qn)
@@ -68,6 +69,8 @@ def build() -> dict[str, Any]:
     for office, value in ((qn, 100_000_000), (hl, 60_000_000), (cp, 40_000_000)):
         PlanTarget.objects.create(year=2025, office=office, indicator="revenue", value=value)
     PlanTarget.objects.create(year=2025, office=qn, indicator="debt_ratio_ceiling_bp", value=300)
+    if before_close is not None:
+        before_close({"HL001": hl1, "HL002": hl2, "CP001": cp1})
     close(Month(2025, 10))
     return {"offices": {"QN": qn, "HL": hl, "CP": cp}, "users": users, "units": {"HL001": hl1, "HL002": hl2, "CP001": cp1}}
 

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from sicollect.web.models import SavedFilter
+
 from .helpers import build
 from .test_browser import ARTIFACTS, PAGES, _skip_reason, browser_page, log_in  # noqa: F401 (the fixture)
 from ..tools import missing_tool
@@ -38,7 +40,9 @@ def test_every_main_page_has_no_serious_or_critical_accessibility_violation(live
     from django.db import connections
 
     connections.close_all()  # see test_browser: start on a fresh session
-    build()
+    qn = build()
+    # a saved filter, so that the worklist's list of them (a link and a delete button each) is checked too
+    SavedFilter.objects.create(user=qn["users"]["prov"], name="Cẩm Phả – lãi", query="office=CP&sort=interest")
     page, base = browser_page, live_server.url
     page.add_init_script(path=str(AXE))
     log_in(page, base, "prov")

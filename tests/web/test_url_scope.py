@@ -51,6 +51,11 @@ RULES: dict[str, tuple[str, str, tuple[str, str | None]]] = {
     "web:unit_statement": ("GET", "/units/CP001/statement.xlsx?period=2025-10", ("404", None)),
     "web:worklist": ("GET", "/worklist/", ("absent", "CP001")),
     "web:worklist_assign": ("POST", "/worklist/assign/", ("covered", "tests.web.test_views::test_bulk_assign")),
+    # saved filters: one's own only (another user's is a 404)
+    "web:worklist_filter_save": ("POST", "/worklist/filters/",
+                                 ("covered", "tests.web.test_worklist::test_save_list_and_delete_a_filter")),
+    "web:worklist_filter_delete": ("POST", "/worklist/filters/1/delete/",
+                                   ("covered", "tests.web.test_worklist::test_save_list_and_delete_a_filter")),
     "web:persons": ("GET", "/persons/?q=2202000003", ("absent", "Trần Văn Cẩm")),
     "web:person": ("GET", "/persons/2202000003/", ("404", None)),
     "web:suspense": ("GET", "/suspense/", ("covered", "tests.web.test_views::test_suspense_queue_is_scoped")),

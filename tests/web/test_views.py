@@ -208,8 +208,9 @@ def test_worklist_exports_what_it_shows(qn: dict[str, Any]) -> None:
     resp = as_user(qn, "hl_mgr").get("/worklist/?format=xlsx")
     ws = load_workbook(BytesIO(resp.content)).active
     rows = list(ws.iter_rows(values_only=True))
-    assert rows[2][:2] == ("HL001", "Công ty HL001") and rows[2][-2:] == (900_000, 1_800_000)
-    assert rows[2][4:8] == ("hl_off", 2, "1-3", "II")
+    # the columns of the page (issue 20): late debt and outstanding, then interest, last payment, … (test_worklist)
+    assert rows[2][:2] == ("HL001", "Công ty HL001") and rows[2][7:9] == (900_000, 1_800_000)
+    assert rows[2][2:7] == ("HL", "hl_off", 2, "1 – < 3 tháng", "II")
     assert rows[-1][0] == "Tổng" and len(rows) == 4  # title, header, HL001, total: nothing of CP
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
 from django.db.models import F, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, QueryDict
@@ -36,6 +37,7 @@ from sicollect.rules.funds import STATEMENT_COLUMNS
 from sicollect.staff import policy
 
 from . import documents
+from .models import SavedFilter
 from .arrears import followup_context
 from .dashboard import dashboard as dashboard_data
 from .params import (
@@ -47,7 +49,7 @@ from .params import (
     pdf_response,
     xlsx_response,
 )
-from .worklist import SORTS, Filters, debtors, render_xlsx
+from .worklist import COLUMNS, DIRECTIONS, SORTS, Filters, debtors, render_xlsx
 
 COLUMN_LABELS = {"SI": "BHXH", "HI": "BHYT", "UI": "BHTN", "OADI": "TNLĐ-BNN"}
 
@@ -193,7 +195,33 @@ def _filters(request: HttpRequest) -> Filters:
     return Filters(office=office, bucket=g.get("bucket", ""), debt_class=g.get("class", ""),
                    min_amount=filter_int(request, "min_amount"), officer=officer,
                    min_months=filter_int(request, "min_months"), q=g.get("q", "").strip(),
-                   sort=choice_param(request, "sort", SORTS, "late"))
+                   sort=choice_param(request, "sort", SORTS, "late"), direction=choice_param(request, "dir", DIRECTIONS, ""))
+
+
+# the worklist's filters a saved filter keeps (not the page, the format nor the date: a saved filter is of today)
+SAVED_KEYS = ("office", "bucket", "class", "officer", "min_amount", "min_months", "q", "sort", "dir")
+
+
+def _headers(f: Filters, query: QueryDict) -> list[dict[str, Any]]:
+    """The table's headers: label, the link that sorts by it (the other direction when it sorts already)."""
+    base = query.copy()
+    for key in ("sort", "dir", "page"):
+        base.pop(key, None)
+    out = []
+    for c in COLUMNS:
+        h: dict[str, Any] = {"key": c.key, "label": c.label, "numeric": c.numeric, "sort": c.sort, "aria": ""}
+        if c.sort:
+            natural = SORTS[c.sort][1]
+            current = f.sort == c.sort and (c.key != "bucket" or f.sort != "months")
+            direction = ("asc" if f.dir == "desc" else "desc") if current else natural
+            link = base.copy()
+            link["sort"] = c.sort
+            if direction != natural:
+                link["dir"] = direction
+            h["href"] = "?" + link.urlencode()
+            h["aria"] = ("ascending" if f.dir == "asc" else "descending") if current else ""
+        out.append(h)
+    return out
 
 
 @login_required
@@ -206,15 +234,21 @@ def worklist(request: HttpRequest) -> HttpResponse:
     page = Paginator(wl.rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("format", None)
+    keep = QueryDict(mutable=True)
+    for key in SAVED_KEYS:
+        if query.get(key, "").strip():
+            keep[key] = query[key].strip()
     context = {
         "wl": wl, "page": page, "f": f, "as_of": as_of, "query": query.urlencode(),
+        "headers": _headers(f, query), "filter_query": keep.urlencode(),
+        "saved_filters": SavedFilter.objects.filter(user=request.user).order_by("name"),
         "offices": policy.visible_offices(request.user),
         "officers": policy.officer_filter_choices(request.user),
         "assignable": policy.assignable_officers(request.user),
         "can_assign": policy.can_assign(request.user),
         "bucket_labels": {b.code: b.label for b in wl.buckets},
-        "sort_choices": [("late", _("Late debt")), ("months", _("Months late")), ("outstanding", _("Outstanding")),
-                         ("code", _("Code")), ("name", _("Name"))],
+        "sort_choices": [(c.sort, c.label) for c in COLUMNS if c.sort and c.key != "bucket"],
     }
     template = "web/_worklist_table.html" if request.headers.get("HX-Request") else "web/worklist.html"
     return render(request, template, context)
@@ -245,6 +279,47 @@ def worklist_assign(request: HttpRequest) -> HttpResponse:
         request.GET = query
         return worklist(request)
     return redirect(f"/worklist/?{back}")
+
+
+@login_required
+@require_POST
+def worklist_filter_save(request: HttpRequest) -> HttpResponse:
+    """Save the worklist's current filters (``query``) under ``name``, the user's own; a bad name is a 400."""
+    from .actions import do_save_filter
+
+    try:
+        name = domain.model_text(SavedFilter, "name", request.POST.get("name", ""))
+    except domain.DomainError as e:
+        raise BadRequest(_("%(field)s: %(reason)s") % {"field": _("Filter name"), "reason": e}) from None
+    given = QueryDict(request.POST.get("query", ""))
+    keep = QueryDict(mutable=True)
+    for key in SAVED_KEYS:
+        if given.get(key, "").strip():
+            keep[key] = given[key].strip()
+    probe = request.GET
+    request.GET = keep  # the filters must be valid ones: a malformed one is a 400 naming it, as on the page
+    _filters(request)
+    request.GET = probe
+    query = keep.urlencode()
+    if len(query) > SavedFilter._meta.get_field("query").max_length:
+        raise BadRequest(_("%(field)s: %(reason)s") % {"field": "query", "reason": _("too long")})
+    do_save_filter(request.user, name, query)
+    messages.success(request, _("Filter “%(name)s” saved.") % {"name": name})
+    return redirect(f"/worklist/?{query}")
+
+
+@login_required
+@require_POST
+def worklist_filter_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete one of the user's saved filters (another user's is a 404)."""
+    from .actions import do_delete_filter
+
+    saved = SavedFilter.objects.filter(user=request.user, pk=pk).first()
+    if saved is None:
+        raise Http404("no such saved filter")
+    do_delete_filter(saved, request.user.get_username())
+    messages.success(request, _("Filter “%(name)s” deleted.") % {"name": saved.name})
+    return redirect("/worklist/")
 
 
 # --------------------------------------------------------------------------- persons
