@@ -159,10 +159,6 @@ def release_lock() -> None:
     CloseLock.objects.filter(name="close", holder=holder_name()).delete()
 
 
-def last_closed() -> Month | None:
-    return ClosedMonth.last()
-
-
 def record_debt_states(days: list[date], computed: Mapping[date, list[Any]] | None = None) -> int:
     """Append a :class:`UnitDebtState` for every unit whose bucket or class changed, at each of ``days``,
     and keep each day's debts (:class:`MonthEndDebt`), one day at a time.
@@ -255,7 +251,7 @@ def close(through: Month, engine: Engine = reference_engine, progress: bool = Fa
 
     Refused before anything is written when ``through`` is closed already, when another close runs, or when
     stored rows hold values the close cannot compute (:class:`StoredValuesOutside`, naming them)."""
-    closed = last_closed()
+    closed = ClosedMonth.last()
     if closed is not None and through <= closed:
         raise CloseRefused(f"{through} is already closed (closed through {closed}); nothing to do")
     outside = stored_values_outside(OUTSIDE_LIMIT)

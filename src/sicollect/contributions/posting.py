@@ -59,10 +59,6 @@ def _closed_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
     return key[2:]
 
 
-def last_closed_month() -> Month | None:
-    return ClosedMonth.last()
-
-
 def post_units(
     units: QuerySet[Unit] | Iterable[Unit],
     through: Month,
@@ -78,7 +74,7 @@ def post_units(
     deadlines.
     """
     if closed_through is True:
-        closed_through = last_closed_month()
+        closed_through = ClosedMonth.last()
     closed = closed_through or None
     if closed is not None and through <= closed:
         return PostResult()  # closed months are final
@@ -126,7 +122,7 @@ def differences(units: list[Unit], through: Month, book: RuleBook | None = None,
     """The ledger rows (not saved) that posting ``units`` through ``through`` would append: what the
     reference calculation finds that the ledger does not hold yet, key by key. Reading only."""
     if closed is True:
-        closed = last_closed_month()
+        closed = ClosedMonth.last()
     closed = closed or None
     book = book or load_rulebook()
     ids = [u.pk for u in units]

@@ -21,8 +21,8 @@ from sicollect.registry.models import Participation, Unit
 from sicollect.rules.funds import STATEMENT_COLUMNS
 
 from .assessment import headcount
-from .models import EntryKind, LedgerEntry, Target
-from .posting import differences, last_closed_month, row_of
+from .models import ClosedMonth, EntryKind, LedgerEntry, Target
+from .posting import differences, row_of
 
 KEYS = (
     "opening_principal", "opening_interest", "assessed", "adjusted", "interest_charged",
@@ -64,7 +64,7 @@ def pending_rows(unit: Unit, period: Month) -> list[Any] | None:
     (its ledger is final). Reading never writes the ledger. Compute it once and pass it to
     :func:`statement` and :func:`interest_lines` (or call :func:`statement_and_lines`): each run of the
     calculator reads the unit's whole history."""
-    closed = last_closed_month()
+    closed = ClosedMonth.last()
     if closed is not None and period <= closed:
         return None
     return [r for r in differences([unit], period, closed=closed) if r.period <= period]

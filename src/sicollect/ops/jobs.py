@@ -36,6 +36,7 @@ from sicollect.arrears.cases import sync
 from sicollect.arrears.ladder import propose
 from sicollect.close import service
 from sicollect.close.management.commands.close import ENGINES
+from sicollect.contributions.models import ClosedMonth
 from sicollect.core import audit
 from sicollect.core.audit import cli_actor
 from sicollect.core.backup import BackupError, backup, manifest_path
@@ -84,7 +85,7 @@ def close_job(today: date | None = None, day: int | None = None, engine: str = "
     if not 1 <= day <= 28:
         raise JobFailed(f"close day {day}: choose a day from 1 to 28 (SICOLLECT_CLOSE_DAY)")
     target = Month.of(today) - 1
-    closed = service.last_closed()
+    closed = ClosedMonth.last()
     if closed is not None and closed >= target:
         return f"nothing to do: closed through {closed}", {"closed_through": str(closed), "closed": []}
     if not Unit.objects.exists():

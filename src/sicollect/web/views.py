@@ -37,9 +37,9 @@ from sicollect.rules.funds import STATEMENT_COLUMNS
 from sicollect.staff import policy
 
 from . import documents
-from .models import SavedFilter
 from .arrears import followup_context
 from .dashboard import dashboard as dashboard_data
+from .models import SavedFilter
 from .params import (
     PAGE_SIZE,
     as_of_param,

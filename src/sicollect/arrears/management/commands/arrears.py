@@ -22,7 +22,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from sicollect.close.service import last_closed
+from sicollect.contributions.models import ClosedMonth
 from sicollect.core.money import format_vnd
 from sicollect.registry.models import Office
 
@@ -33,7 +33,7 @@ def _date(text: str | None) -> date:
             return date.fromisoformat(text)
         except ValueError as exc:
             raise CommandError(f"expected YYYY-MM-DD, got {text!r}", returncode=2) from exc
-    closed = last_closed()
+    closed = ClosedMonth.last()
     if closed is None:
         raise CommandError("no month is closed yet: give --as-of", returncode=2)
     return closed.last_day
