@@ -236,12 +236,17 @@ def inspect(path: Path) -> RestorePlan:
     return RestorePlan(path, connection.vendor, manifest, to_apply, live_counts)
 
 
-def _sqlite_live_file() -> Path | None:
-    """The live SQLite database's file, or None for an in-memory database (the test suite's)."""
-    name = str(connection.settings_dict["NAME"])
-    if connection.is_in_memory_db() or "mode=memory" in name or name.startswith("file:memorydb"):
+def sqlite_file(conn: Any = None) -> Path | None:
+    """The file of a SQLite connection (default: the live one), or None for an in-memory database (the
+    test suite's) or another engine."""
+    conn = conn or connection
+    if conn.vendor != "sqlite":
+        return None
+    name = str(conn.settings_dict.get("NAME") or "")
+    if not name or conn.is_in_memory_db() or "mode=memory" in name or name.startswith("file:memorydb"):
         return None
     return Path(name)
+
 
 
 def safety_dir() -> Path:
@@ -284,7 +289,7 @@ def restore(path: Path, actor: str = "") -> tuple[RestorePlan, Path]:
     safety = backup(safety_dir() / f"before-restore-{stamp}.{'sqlite3' if connection.vendor == 'sqlite' else 'dump'}")
     fault_point("restore:safety-copy")
     if connection.vendor == "sqlite":
-        live = _sqlite_live_file()
+        live = sqlite_file()
         if live is None:  # in-memory (tests): checked above; copy into the connection
             source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
             try:

@@ -14,19 +14,14 @@ from typing import Any
 
 from django.db import connections
 
+from .backup import sqlite_file
+
 _INODE = "_sicollect_inode"
-
-
-def _file_of(conn: Any) -> str | None:
-    name = str(conn.settings_dict.get("NAME") or "")
-    if conn.vendor != "sqlite" or not name or name == ":memory:" or name.startswith("file:"):
-        return None
-    return name
 
 
 def remember_file(sender: Any = None, connection: Any = None, **_: Any) -> None:
     """``connection_created``: note which file (inode) the new SQLite connection opened."""
-    path = _file_of(connection)
+    path = sqlite_file(connection)
     if path is not None:
         try:
             setattr(connection, _INODE, os.stat(path).st_ino)
@@ -39,7 +34,7 @@ def reopen_if_replaced(**_: Any) -> list[str]:
     one inside a transaction); returns the aliases closed."""
     closed = []
     for conn in connections.all(initialized_only=True):
-        path = _file_of(conn)
+        path = sqlite_file(conn)
         opened = getattr(conn, _INODE, None)
         if path is None or opened is None or conn.connection is None or conn.in_atomic_block:
             continue
