@@ -129,3 +129,65 @@ def test_the_close_names_a_stored_value_it_cannot_compute_and_writes_nothing(db:
     assert "unit RB0001: payment 'RB-1': amount 9,223,372,036,854,775,807 outside 1 … 1,000,000,000,000" in out
     unchanged(before, db.snapshot())
     survived()
+
+
+def _payments_dir(root: Path, name: str, rows: str) -> Path:
+    d = root / name
+    d.mkdir()
+    (d / "payments.csv").write_text("payment_id,unit_code,paid_on,amount,reference\n" + rows, encoding="utf-8")
+    return d
+
+
+def _live_payments(db: FileDb) -> list[tuple[str, str, str, int]]:
+    """(office, payment id, unit, amount) of the payments the subprocesses see, by office and id."""
+    sql = ("SELECT o.code, p.payment_id, u.code, p.amount FROM contributions_payment p "
+           "JOIN registry_office o ON o.id = p.office_id JOIN registry_unit u ON u.id = p.unit_id "
+           "WHERE p.payment_id LIKE 'RACE-%' ORDER BY o.code, p.payment_id")
+    if db.sqlite:
+        import sqlite3
+
+        with sqlite3.connect(db.path) as live:
+            return [tuple(r) for r in live.execute(sql)]
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(sql)
+        return [tuple(r) for r in cur.fetchall()]
+
+
+def test_two_processes_racing_one_payment_id_in_one_office_one_wins_the_other_names_the_conflict(db: FileDb) -> None:
+    """Issue 17: the same payment id, for the same office (QN), in two files imported at once, with different
+    amounts (450,000 and 500,000 đ). Exactly one process creates it; the other, whichever it is, exits 2
+    naming the file, the line, the field and the amount already imported. One row, never two."""
+    a = _payments_dir(db.tmp, "a", "RACE-1,RB0001,2025-08-21,450000,T08\n")
+    b = _payments_dir(db.tmp, "b", "RACE-1,RB0001,2025-08-21,500000,T08\n")
+    procs = [db.start("import", str(a), SICOLLECT_LOCK_WAIT="120"),
+             db.start("import", str(b), SICOLLECT_LOCK_WAIT="120")]
+    outs = [p.communicate(timeout=300) for p in procs]
+    codes = sorted(p.returncode for p in procs)
+    text = "".join(o + e for o, e in outs)
+    assert codes == [0, 2] and "Traceback" not in text, outs
+    assert text.count("payments.csv: 1 created") == 1, text
+    rows = _live_payments(db)
+    assert len(rows) == 1 and rows[0][:3] == ("QN", "RACE-1", "RB0001"), rows
+    won = rows[0][3]
+    lost = 500_000 if won == 450_000 else 450_000
+    assert f"payments.csv:2: amount: payment 'RACE-1' was imported with amount '{won}'" in text, text
+    assert str(lost) in text
+    survived()
+
+
+def test_two_processes_with_one_payment_id_in_two_offices_both_create_theirs(db: FileDb) -> None:
+    """Issue 17: payment ids are unique per office. The same id RACE-2 for a unit of QN and one of HP, imported
+    at once by two processes: both exit 0 and both rows exist, each in its office, with its own amount."""
+    hp_unit = f.unit("RB0002", office=f.office("HP"))
+    hp_unit.refresh_from_db()
+    db = FileDb(db.tmp)  # the subprocesses' copy, with the HP unit
+    a = _payments_dir(db.tmp, "a", "RACE-2,RB0001,2025-08-22,450000,T08\n")
+    b = _payments_dir(db.tmp, "b", "RACE-2,RB0002,2025-08-22,600000,T08\n")
+    procs = [db.start("import", str(a), SICOLLECT_LOCK_WAIT="120"),
+             db.start("import", str(b), SICOLLECT_LOCK_WAIT="120")]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    assert _live_payments(db) == [("HP", "RACE-2", "RB0002", 600_000), ("QN", "RACE-2", "RB0001", 450_000)]
+    survived()
