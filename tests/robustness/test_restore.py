@@ -191,3 +191,72 @@ def test_a_real_backup_restores_and_check_changes_nothing(live: tuple[FileDb, Pa
     differs = {t for t in set(after) | set(backed_up) if after.get(t) != backed_up.get(t)}
     assert differs == {"exchange_auditevent"}  # the restore's own audit row; RB-3 is gone
     assert after["contributions_payment"][0] == 1
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _unit_codes(port: int, token: str) -> list[str]:
+    import urllib.request
+
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/api/units?q=RB",
+                                 headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        body = json.loads(resp.read())
+    return [u["code"] for u in (body["items"] if isinstance(body, dict) else body)]
+
+
+def test_a_running_server_serves_the_restored_database_at_its_next_request(tmp_path: Path) -> None:
+    """A real server process (``sicollect runserver``, its own connections) on the live SQLite file: it lists
+    unit RB0001; a unit RB0002 is added after the backup and the server lists both; ``sicollect restore``
+    (another process) swaps the backup in; the server's very next request lists RB0001 only — the data the
+    restore brought back, not the file it replaced. PostgreSQL restores into the same database (nothing to
+    reopen)."""
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+
+    from django.contrib.auth.models import User
+    from django.db import connection
+
+    from sicollect.api.models import ApiToken
+
+    if connection.vendor != "sqlite":
+        pytest.skip("a restore swaps the file only on SQLite; PostgreSQL restores into the same database")
+    f.unit("RB0001")
+    _, token = ApiToken.issue(User.objects.create_superuser("restorer", password="x"))
+    db = FileDb(tmp_path)
+    code, out = db.run("backup", str(tmp_path / "good.backup"))
+    assert code == 0 and "verified" in out, out
+    assert db.path is not None
+    with sqlite3.connect(db.path) as live:  # a unit written after the backup
+        cols = [r[1] for r in live.execute("PRAGMA table_info(registry_unit)") if r[1] != "id"]
+        picked = ", ".join("'RB0002'" if c == "code" else c for c in cols)
+        live.execute(f"INSERT INTO registry_unit ({', '.join(cols)}) SELECT {picked} FROM registry_unit "  # noqa: S608
+                     "WHERE code = 'RB0001'")
+    port = _free_port()
+    server = db.start("runserver", f"127.0.0.1:{port}", "--noreload", "--insecure")
+    try:
+        for _ in range(300):
+            try:
+                codes = _unit_codes(port, token)
+                break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.1)
+        else:
+            pytest.fail("the server did not start")
+        assert codes == ["RB0001", "RB0002"]
+        restore = subprocess.run([sys.executable, "-m", "sicollect.cli", "restore", str(tmp_path / "good.backup"),
+                                  "--yes"], env=db.env(), capture_output=True, text=True, timeout=300)
+        assert restore.returncode == 0, restore.stdout + restore.stderr
+        assert _unit_codes(port, token) == ["RB0001"]
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
+    survived()
