@@ -247,8 +247,13 @@ ARGS_TEXT=${*:-(none)}
 SQLITE_RC=-
 PG_RC=-
 LAYERS_RC=-
+LINT_RC=-
 
-# the import graph's contracts (pyproject.toml [tool.importlinter], docs/architecture.md): a second or two
+# the linter (pyproject.toml [tool.ruff]) and the import graph's contracts (pyproject.toml
+# [tool.importlinter], docs/architecture.md): a few seconds each
+banner "lint (ruff check)"
+if "$ROOT/.venv/bin/ruff" check --no-cache "$ROOT/src" "$ROOT/tests" "$ROOT/benchmarks"; then LINT_RC=0; else LINT_RC=1; fi
+
 banner "import layers (lint-imports)"
 if PYTHONPATH="$ROOT/src" "$ROOT/.venv/bin/lint-imports" --no-cache; then LAYERS_RC=0; else LAYERS_RC=1; fi
 
@@ -275,9 +280,11 @@ result() {
   esac
 }
 banner "summary"
+echo "Lint:       $([ "$LINT_RC" = 0 ] && echo clean || echo "ERRORS (ruff, above)")"
 echo "Layers:     $([ "$LAYERS_RC" = 0 ] && echo kept || echo "BROKEN (lint-imports, above)")"
 echo "SQLite:     $(result "$SQLITE_RC")"
 echo "PostgreSQL: $(result "$PG_RC")"
+[ "$LINT_RC" = 0 ] || exit 1
 [ "$LAYERS_RC" = 0 ] || exit 1
 [ "$SQLITE_RC" = 0 ] || [ "$SQLITE_RC" = - ] || exit 1
 [ "$PG_RC" = 0 ] || [ "$PG_RC" = - ] || exit 1

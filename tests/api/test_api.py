@@ -12,7 +12,6 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from sicollect.api.models import ApiToken
 from sicollect.contributions.models import Payment
 from sicollect.core.models import AuditEvent
 

@@ -171,7 +171,7 @@ def test_save_list_and_delete_a_filter(qn: dict[str, Any]) -> None:
     event = AuditEvent.objects.get(action="save_filter")
     assert (event.actor, event.object_id, event.detail["after"]["query"]) == ("prov", str(saved.pk), saved.query)
     page = get(qn)
-    assert f'<a href="/worklist/?office=CP&amp;sort=interest">Cẩm Phả – lãi</a>' in page
+    assert '<a href="/worklist/?office=CP&amp;sort=interest">Cẩm Phả – lãi</a>' in page
     assert rows_of(get(qn, saved.query)) == ["CP002", "CP001"]
     # the same name again replaces it
     c.post("/worklist/filters/", {"name": "Cẩm Phả – lãi", "query": "office=CP&sort=code"})

@@ -470,7 +470,7 @@ FROM ce_alloc""")
         self.t.update("ce_item", {"outstanding": "ce_item.outstanding - t.amount"}, "ce_item.id = t.item_id",
                       source="(SELECT item_id, SUM(amount) AS amount FROM ce_alloc GROUP BY item_id) t")
         self.t.delete("ce_item", "ce_item.id IN (SELECT item_id FROM ce_alloc) AND ce_item.outstanding = 0")
-        self.fill("ce_left", f"""
+        self.fill("ce_left", """
 SELECT s.unit_id, s.payment_id, s.source, s.amount, s.day, s.amount - COALESCE(t.amount, 0) AS left_over
 FROM ce_src s LEFT JOIN (SELECT unit_id, ord, SUM(amount) AS amount FROM ce_alloc GROUP BY unit_id, ord) t
   ON t.unit_id = s.unit_id AND t.ord = s.ord""")
@@ -632,7 +632,7 @@ SELECT it.id, {d.least('it.outstanding', d.greatest('x.amount - (it.c_end - it.o
 FROM items it JOIN ce_dec x ON x.unit_id = it.unit_id AND x.fund = it.fund AND x.month = it.month""")
         self.t.update("ce_item", {"outstanding": "ce_item.outstanding - t.take"}, "ce_item.id = t.id AND t.take > 0",
                       source="ce_take t")
-        self.fill("ce_back", f"""
+        self.fill("ce_back", """
 SELECT x.unit_id, x.fund, x.month, x.day, x.amount - COALESCE(t.take, 0) AS back
 FROM ce_dec x LEFT JOIN (
   SELECT i.unit_id, i.fund, i.month, SUM(t.take) AS take FROM ce_take t JOIN ce_item i ON i.id = t.id

@@ -210,7 +210,6 @@ class SparkTables:
         jss = self.spark._jsparkSession
         new = DataFrame(jss.createDataFrame(kept._jdf.rdd(), kept._jdf.schema()), self.spark)
         new.createOrReplaceTempView(name)
-        old = self.frames.get(name)
         self.frames[name] = new
         self.kept[name], old_kept = kept, self.kept.get(name)
         if old_kept is not None:
@@ -321,7 +320,7 @@ class SparkTables:
         names = [c.strip() for c in columns.split(",")]
         keys = [k.strip() for k in key.split(",")]
         self.fill("__upsert", select)
-        self.spark.sql(f"SELECT * FROM __upsert").toDF(*names).createOrReplaceTempView("excluded")
+        self.spark.sql("SELECT * FROM __upsert").toDF(*names).createOrReplaceTempView("excluded")
         on = " AND ".join(f"o.{k} = excluded.{k}" for k in keys)
         missing = " AND ".join(f"o.{k} IS NULL" for k in keys)
         fresh = " AND ".join(f"excluded.{k} IS NULL" for k in keys)
