@@ -24,7 +24,10 @@ from __future__ import annotations
 
 import io
 import random
+import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
@@ -657,13 +660,53 @@ def with_ids(table: pa.Table, first: int, maps: dict[str, tuple[str, np.ndarray]
     return out
 
 
+#: The tables the national demo fills with COPY; their secondary indexes and foreign keys are dropped
+#: during the load and made again after it (:func:`bulk_load`).
+BULK_TABLES = ("registry_unit", "registry_person", "registry_participation", "contributions_payment")
+
+
+@contextmanager
+def bulk_load(cursor: Any, tables: tuple[str, ...] = BULK_TABLES) -> Iterator[list[str]]:
+    """Drop the secondary indexes, unique constraints and foreign keys of ``tables`` (primary keys and
+    CHECK constraints stay) and make them again on the way out — after the load, or after a failure
+    (``finally``): one sort per index and one join per foreign key instead of a B-tree insert and a
+    trigger's look-up per row. Yields the statements that restore them (a caller may print them)."""
+    names = ", ".join(f"'{t}'::regclass" for t in tables)
+    cursor.execute(f"""
+        SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), contype
+          FROM pg_constraint WHERE conrelid IN ({names}) AND contype IN ('u', 'f') ORDER BY contype DESC, conname""")
+    constraints = cursor.fetchall()
+    cursor.execute(f"""
+        SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+          FROM pg_index i WHERE i.indrelid IN ({names}) AND NOT i.indisprimary
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.contype IN ('u', 'p'))
+         ORDER BY 1""")
+    indexes = cursor.fetchall()
+    restore = [ddl for _, ddl in indexes]
+    restore += [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {ddl}' for table, name, ddl, kind in constraints
+                if kind == "u"]
+    restore += [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {ddl}' for table, name, ddl, kind in constraints
+                if kind == "f"]
+    for table, name, _, _ in constraints:
+        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for name, _ in indexes:
+        cursor.execute(f"DROP INDEX {name}")
+    try:
+        yield restore
+    finally:
+        cursor.execute("SET maintenance_work_mem TO '512MB'")  # the index sorts in memory (this session only)
+        for ddl in restore:
+            cursor.execute(ddl)
+        cursor.execute("RESET maintenance_work_mem")
+
+
 #: ``on_progress(units, persons)``: one more province written.
 ProgressCallback = Callable[[int, int], None]
 
 
 def write_national(seed: int, book: RuleBook, provinces: int = PROVINCES, units: int = UNITS,
                    persons_per_unit: int = PERSONS_PER_UNIT,
-                   on_progress: ProgressCallback | None = None) -> dict[str, Any]:
+                   on_progress: ProgressCallback | None = None, bulk: bool = True) -> dict[str, Any]:
     """Generate and COPY ``provinces`` provinces (codes P01…), each in its own transaction; return the counts
     and figures. PostgreSQL only."""
     from django.db import connection, transaction
@@ -689,12 +732,13 @@ def write_national(seed: int, book: RuleBook, provinces: int = PROVINCES, units:
         next_id[model] += k
         return first
 
-    for i in range(1, provinces + 1):
+    def make(i: int) -> tuple[list[g.CommuneRec], ProvinceData]:
+        communes = g._communes(random.Random(seed * 1000 + i), g.SCALES["province400"])
+        return communes, generate_province(seed, i, rules, communes, units=units, persons=units * persons_per_unit,
+                                           prefix=f"P{i:02d}", created_at=created_at)
+
+    def _province(i: int, communes: list[g.CommuneRec], data: ProvinceData) -> None:
         prefix = f"P{i:02d}"
-        pseed = seed * 1000 + i
-        communes = g._communes(random.Random(pseed), g.SCALES["province400"])
-        data = generate_province(seed, i, rules, communes, units=units, persons=units * persons_per_unit, prefix=prefix,
-                                 created_at=created_at)
         with transaction.atomic():
             office_id: dict[str, int] = {}
             for r in g._offices():
@@ -732,10 +776,24 @@ def write_national(seed: int, book: RuleBook, provinces: int = PROVINCES, units:
             late[day].append(ratio)
         if on_progress:
             on_progress(data.units.num_rows, data.persons.num_rows)
-        del data
+
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+    # the next province is generated (numpy and Arrow, mostly without the GIL) while this one is copied
+    with (ThreadPoolExecutor(max_workers=1) as pool, connection.cursor() as outer,
+          bulk_load(outer.cursor) if bulk else nullcontext()):
+        ahead = pool.submit(make, 1)
+        for i in range(1, provinces + 1):
+            communes, data = ahead.result()
+            if i < provinces:
+                ahead = pool.submit(make, i + 1)
+            _province(i, communes, data)
+            del data
+        seconds["generate and copy"] = time.perf_counter() - started
+    seconds["indexes and foreign keys"] = time.perf_counter() - started - seconds["generate and copy"]
     with connection.cursor() as cur:
         cur.execute("ANALYZE registry_unit, registry_person, registry_participation, contributions_payment")
-    return {"counts": totals, "late_ratio": {day: sum(v) / len(v) for day, v in late.items()}}
+    return {"counts": totals, "late_ratio": {day: sum(v) / len(v) for day, v in late.items()}, "seconds": seconds}
 
 
 def _plans(data: ProvinceData, communes: list[g.CommuneRec], office_id: dict[str, int], prefix: str) -> list[Any]:

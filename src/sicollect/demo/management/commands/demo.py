@@ -141,6 +141,7 @@ class Command(BaseCommand):
                           f"{counts['persons'] / elapsed:,.0f} persons/s: "
                           + ", ".join(f"{counts.get(k, 0):,} {k}" for k in ("offices", "communes", "units", "persons",
                                                                              "participations", "payments")))
+        self.stdout.write("  " + ", ".join(f"{k} {v:.1f} s" for k, v in result["seconds"].items()))
         ratios = ", ".join(f"{day}: {ratio:.2%}" for day, ratio in result["late_ratio"].items())
         self.stdout.write(f"late principal / 2025 receivable (before posting) {ratios}")
         self.stdout.write(f"ledger not posted: run `sicollect close --through {national.LAST}`")
