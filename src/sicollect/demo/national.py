@@ -666,11 +666,15 @@ BULK_TABLES = ("registry_unit", "registry_person", "registry_participation", "co
 
 
 @contextmanager
-def bulk_load(cursor: Any, tables: tuple[str, ...] = BULK_TABLES) -> Iterator[list[str]]:
+def bulk_load(cursor: Any, tables: tuple[str, ...] = BULK_TABLES, in_transaction: bool = False) -> Iterator[list[str]]:
     """Drop the secondary indexes, unique constraints and foreign keys of ``tables`` (primary keys and
     CHECK constraints stay) and make them again on the way out — after the load, or after a failure
     (``finally``): one sort per index and one join per foreign key instead of a B-tree insert and a
-    trigger's look-up per row. Yields the statements that restore them (a caller may print them)."""
+    trigger's look-up per row. Yields the statements that restore them (a caller may print them).
+    ``in_transaction``: called inside an open transaction (a test's), whose deferred foreign-key checks are
+    run first (PostgreSQL alters no table with checks pending)."""
+    settle = "SET CONSTRAINTS ALL IMMEDIATE" if in_transaction else "SELECT 1"
+    cursor.execute(settle)
     names = ", ".join(f"'{t}'::regclass" for t in tables)
     cursor.execute(f"""
         SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), contype
@@ -694,6 +698,7 @@ def bulk_load(cursor: Any, tables: tuple[str, ...] = BULK_TABLES) -> Iterator[li
     try:
         yield restore
     finally:
+        cursor.execute(settle)
         cursor.execute("SET maintenance_work_mem TO '512MB'")  # the index sorts in memory (this session only)
         for ddl in restore:
             cursor.execute(ddl)
@@ -781,7 +786,7 @@ def write_national(seed: int, book: RuleBook, provinces: int = PROVINCES, units:
     started = time.perf_counter()
     # the next province is generated (numpy and Arrow, mostly without the GIL) while this one is copied
     with (ThreadPoolExecutor(max_workers=1) as pool, connection.cursor() as outer,
-          bulk_load(outer.cursor) if bulk else nullcontext()):
+          bulk_load(outer.cursor, in_transaction=connection.in_atomic_block) if bulk else nullcontext()):
         ahead = pool.submit(make, 1)
         for i in range(1, provinces + 1):
             communes, data = ahead.result()
