@@ -24,12 +24,15 @@ from __future__ import annotations
 
 import io
 import random
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -320,10 +323,11 @@ def generate_province(seed: int, index: int, rules: Rules, communes: list[g.Comm
     a_end = np.where(raised, raise_at - 1, end)
     last_from = np.where(raised, raise_at, start)
     last_wage = np.where(raised, raise_wage, wage)
-    # late registration (1.5 %, started by 2025-09) or a retroactive raise (1.5 %)
+    # late registration (1.5 % of those who started in 2025-03 … 2025-09: the province demo's 2024-03 … 2025-09
+    # leaves out its first two months) or a retroactive raise (1.5 %)
     roll = rng.random(persons)
     late_days = rng.integers(0, 28, persons)
-    late_reg = (roll < 0.015) & (start <= 8)
+    late_reg = (roll < 0.015) & (start >= 2) & (start <= 8)
     reg_declared = np.minimum(_days(AS_OF), _month_first(np.minimum(start + rng.integers(1, 4, persons), MONTHS))
                               + late_days)
     reg_interest = rng.random(persons) < 0.5
@@ -338,19 +342,17 @@ def generate_province(seed: int, index: int, rules: Rules, communes: list[g.Comm
     a_declared = np.where(late_reg & (_month_last(np.minimum(start, MONTHS - 1)) < reg_declared), reg_declared, no_day)
     b_declared = np.where(late_reg & raised & (_month_last(np.minimum(raise_at, MONTHS - 1)) < reg_declared),
                           reg_declared, no_day)
-    rows = {  # A: every person; B: the raise; C: the retroactive raise
-        "A": (np.arange(persons), start, a_end, wage, a_declared, late_reg & (a_declared != no_day) & reg_interest),
-        "B": (np.flatnonzero(raised),),
-        "C": (np.flatnonzero(retro),),
-    }
-    b = rows["B"][0]
-    c = rows["C"][0]
-    part_person = np.concatenate([rows["A"][0], b, c])
+    # the rows: one for every person (until a raise), the raise (in time, or late with the registration),
+    # the retroactive raise (declared two to four months after it took effect)
+    b = np.flatnonzero(raised)
+    c = np.flatnonzero(retro)
+    a_interest = late_reg & (a_declared != no_day) & reg_interest
+    part_person = np.concatenate([np.arange(persons), b, c])
     part_from = np.concatenate([start, raise_at[b], retro_at[c]])
     part_to = np.concatenate([a_end, end[b], end[c]])
     part_wage = np.concatenate([wage, raise_wage[b], retro_wage[c]])
     part_declared = np.concatenate([a_declared, b_declared[b], retro_declared[c]])
-    part_interest = np.concatenate([rows["A"][5], late_reg[b] & (b_declared[b] != no_day) & reg_interest[b],
+    part_interest = np.concatenate([a_interest, late_reg[b] & (b_declared[b] != no_day) & reg_interest[b],
                                     retro_interest[c]])
     order = np.lexsort((np.concatenate([np.zeros(persons), np.ones(len(b)), np.full(len(c), 2)]), part_person))
     part_person, part_from, part_to = part_person[order], part_from[order], part_to[order]
@@ -665,6 +667,30 @@ def with_ids(table: pa.Table, first: int, maps: dict[str, tuple[str, np.ndarray]
 BULK_TABLES = ("registry_unit", "registry_person", "registry_participation", "contributions_payment")
 
 
+def _restore_file() -> Path:
+    from django.conf import settings
+
+    return Path(settings.VAR_DIR) / "national-restore-indexes.sql"
+
+
+@contextmanager
+def _terminate_as_exit() -> Iterator[None]:
+    """SIGTERM (a ``kill``, a job scheduler) ends the process through Python's ``finally`` blocks, so the
+    indexes are made again; only in the main thread, where signal handlers can be set."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        raise SystemExit(f"stopped by signal {signum}: restoring the indexes and foreign keys")
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 @contextmanager
 def bulk_load(cursor: Any, tables: tuple[str, ...] = BULK_TABLES, in_transaction: bool = False) -> Iterator[list[str]]:
     """Drop the secondary indexes, unique constraints and foreign keys of ``tables`` (primary keys and
@@ -691,6 +717,10 @@ def bulk_load(cursor: Any, tables: tuple[str, ...] = BULK_TABLES, in_transaction
                 if kind == "u"]
     restore += [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {ddl}' for table, name, ddl, kind in constraints
                 if kind == "f"]
+    # should the process be killed outright (SIGKILL, out of memory), the statements are in this file
+    path = _restore_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"{ddl};\n" for ddl in restore), encoding="utf-8")
     for table, name, _, _ in constraints:
         cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
     for name, _ in indexes:
@@ -703,6 +733,7 @@ def bulk_load(cursor: Any, tables: tuple[str, ...] = BULK_TABLES, in_transaction
         for ddl in restore:
             cursor.execute(ddl)
         cursor.execute("RESET maintenance_work_mem")
+        path.unlink(missing_ok=True)
 
 
 #: ``on_progress(units, persons)``: one more province written.
@@ -785,7 +816,7 @@ def write_national(seed: int, book: RuleBook, provinces: int = PROVINCES, units:
     seconds: dict[str, float] = {}
     started = time.perf_counter()
     # the next province is generated (numpy and Arrow, mostly without the GIL) while this one is copied
-    with (ThreadPoolExecutor(max_workers=1) as pool, connection.cursor() as outer,
+    with (_terminate_as_exit(), ThreadPoolExecutor(max_workers=1) as pool, connection.cursor() as outer,
           bulk_load(outer.cursor, in_transaction=connection.in_atomic_block) if bulk else nullcontext()):
         ahead = pool.submit(make, 1)
         for i in range(1, provinces + 1):
