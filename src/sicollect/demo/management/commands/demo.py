@@ -33,8 +33,8 @@ class Command(BaseCommand):
         parser.add_argument("--scale", choices=sorted(SCALES) + sorted(MULTI_SCALES), default="small",
                             help="small: 200 units, 5,000 persons; province: 10,000 units, 350,000 persons; "
                                  "PostgreSQL only, with COPY, province by province: bench (2 × 1,000 units), "
-                                 "region (10 × 10,000 units, 4,000,000 persons), national (50 ×: 500,000 units, "
-                                 "20,000,000 persons)")
+                                 "region (10 × 10,000 units, 4,000,000 persons); national (50 × 10,000 units: 500,000 units, "
+                                 "20,000,000 persons, 2025 only, generated column-wise; --provinces, --units)")
         parser.add_argument("--seed", type=int, default=1, help="same seed, same province (default 1)")
         parser.add_argument("--through", default=str(LAST), help=f"close through YYYY-MM (default {LAST})")
         parser.add_argument("--no-coverage", action="store_true",
