@@ -2,6 +2,8 @@
 
     make bench-scale                                 # region scale: 100,000 units, 4,000,000 persons
     make bench-scale SCALE=bench                     # 2 provinces × 1,000 units (a quick run)
+    make bench-scale SCALE=national                  # 50 × 10,000 units, 20,000,000 persons, 2025 (column-wise)
+    scripts/bench-scale.sh --scale national --provinces 3 --no-spark --no-duckdb   # 1,200,000 persons
     .venv/bin/python benchmarks/scale.py --scale bench [--no-spark] [--no-duckdb] [--through 2024-02]
 
 Runs on DATABASE_URL=postgres://… (an empty database: the demo is generated into it with COPY);
@@ -33,6 +35,8 @@ def main() -> None:
     parser.add_argument("--no-spark", action="store_true", help="no Spark run")
     parser.add_argument("--no-duckdb", action="store_true", help="no DuckDB run")
     parser.add_argument("--spark-memory", default="4g")
+    parser.add_argument("--provinces", type=int, help="national: the number of provinces (default 50)")
+    parser.add_argument("--units", type=int, help="national: units per province (default 10,000)")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit("set DATABASE_URL=postgres://… (or run scripts/bench-scale.sh, which starts a cluster)")
@@ -53,11 +57,20 @@ def main() -> None:
     from sicollect.registry.models import Unit
 
     through = Month.parse(args.through)
+    extra = {}
+    if args.scale == "national":
+        from sicollect.demo import national
+
+        extra = {"provinces": args.provinces, "units": args.units}
+        if through < national.FIRST:  # the national demo is 2025 only: close as many months of it
+            moved = national.FIRST + (through.index - Month(2024, 1).index)
+            print(f"national data is {national.FIRST} … {national.LAST}: closing through {moved}, not {through}")
+            through = moved
     call_command("migrate", verbosity=0)
     r: dict[str, float] = {}
     if not Unit.objects.exists():
         t = time.perf_counter()
-        call_command("demo", scale=args.scale, seed=args.seed)
+        call_command("demo", scale=args.scale, seed=args.seed, **extra)
         r["generate"] = time.perf_counter() - t
         r["generate peak MiB"] = peak_mib()
     with connection.cursor() as cur:
@@ -152,8 +165,9 @@ def main() -> None:
               f"~{per * spark_steps['statements'] * 12 / months / 3600:,.1f} h of fixed overhead for 12 months at any "
               "scale, plus the work, which a cluster divides by its cores (provinces as separate jobs)")
     multi = MULTI_SCALES[args.scale]
-    print(f"  scale used: {args.scale} = {multi.provinces} × {SCALES[multi.province].units:,} units, "
-          f"close through {through}")
+    provinces = args.provinces or multi.provinces if args.scale == "national" else multi.provinces
+    each = args.units or SCALES[multi.province].units if args.scale == "national" else SCALES[multi.province].units
+    print(f"  scale used: {args.scale} = {provinces} × {each:,} units, close through {through}")
 
 if __name__ == "__main__":
     main()

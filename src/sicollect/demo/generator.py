@@ -99,7 +99,8 @@ MULTI_SCALES: dict[str, MultiScale] = {
     "pair": MultiScale(provinces=2, province="small"),  # 400 units, 10,000 persons: the tests
     "bench": MultiScale(provinces=2, province="district"),  # 2,000 units, 80,000 persons: a quick benchmark
     "region": MultiScale(provinces=10, province="province400"),  # 100,000 units, 4,000,000 persons
-    "national": MultiScale(provinces=50, province="province400"),  # 500,000 units, 20,000,000 persons
+    # 500,000 units, 20,000,000 persons: generated column-wise by demo/national.py (2025 only), not by iter_province
+    "national": MultiScale(provinces=50, province="province400"),
 }
 
 PROVINCE_CODE = "QN"

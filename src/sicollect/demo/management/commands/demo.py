@@ -33,13 +33,17 @@ class Command(BaseCommand):
         parser.add_argument("--scale", choices=sorted(SCALES) + sorted(MULTI_SCALES), default="small",
                             help="small: 200 units, 5,000 persons; province: 10,000 units, 350,000 persons; "
                                  "PostgreSQL only, with COPY, province by province: bench (2 × 1,000 units), "
-                                 "region (10 × 10,000 units, 4,000,000 persons), national (50 ×: 500,000 units, "
-                                 "20,000,000 persons)")
+                                 "region (10 × 10,000 units, 4,000,000 persons); national (50 × 10,000 units: 500,000 units, "
+                                 "20,000,000 persons, 2025 only, generated column-wise; --provinces, --units)")
         parser.add_argument("--seed", type=int, default=1, help="same seed, same province (default 1)")
         parser.add_argument("--through", default=str(LAST), help=f"close through YYYY-MM (default {LAST})")
         parser.add_argument("--no-coverage", action="store_true",
                             help="leave out the people outside employers (voluntary SI, household HI, agents): "
                                  "the close benchmarks' province, as before issue 22")
+        parser.add_argument("--provinces", type=int, default=None,
+                            help="national only: the number of provinces (default 50)")
+        parser.add_argument("--units", type=int, default=None,
+                            help="national only: units per province (default 10,000; 40 persons each)")
         post = parser.add_mutually_exclusive_group()
         post.add_argument("--post", action="store_true", help="close the months, writing the ledger (the default for small)")
         post.add_argument("--no-post", action="store_true", help="load the data only, close nothing")
@@ -56,6 +60,11 @@ class Command(BaseCommand):
                                "(use a fresh database, e.g. SICOLLECT_VAR=/tmp/demo)")
         scale, seed = opts["scale"], opts["seed"]
         show = opts["verbosity"] > 0
+        if scale == "national":
+            self.national(seed, show, opts.get("provinces"), opts.get("units"))
+            return
+        if opts.get("provinces") or opts.get("units"):
+            raise CommandError("--provinces and --units are for --scale national")
         if scale in MULTI_SCALES:
             self.many_provinces(scale, seed, show)
             return
@@ -100,6 +109,42 @@ class Command(BaseCommand):
         self.stdout.write(f"closed {first} … {through} (set-based close) in "
                           f"{time.perf_counter() - started:.1f} s: {entries:,} ledger entries")
 
+
+    def national(self, seed: int, show: bool, provinces: int | None, units: int | None) -> None:
+        """The national scale, column-wise (:mod:`sicollect.demo.national`): 12 months, 2025-01 … 2025-12."""
+        from django.db import connection
+
+        from sicollect.demo import national
+
+        if connection.vendor != "postgresql":
+            raise CommandError("--scale national writes with PostgreSQL's COPY: set DATABASE_URL=postgres://…")
+        provinces = national.PROVINCES if provinces is None else provinces
+        units = national.UNITS if units is None else units
+        if not 1 <= provinces <= 99 or units < 10:
+            raise CommandError("--provinces: 1 … 99; --units: at least 10")
+        bar = None
+        if show:
+            from tqdm import tqdm
+
+            bar = tqdm(total=provinces * units * national.PERSONS_PER_UNIT, desc="national: persons", unit="person",
+                       unit_scale=True, smoothing=0.1)
+        started = time.perf_counter()
+        try:
+            result = national.write_national(seed, load_rulebook(), provinces=provinces, units=units,
+                                             on_progress=lambda u, p: bar.update(p) if bar else None)
+        finally:
+            if bar:
+                bar.close()
+        elapsed = time.perf_counter() - started
+        counts = result["counts"]
+        self.stdout.write(f"demo national ({provinces} provinces × {units:,} units, seed {seed}) in {elapsed:.1f} s, "
+                          f"{counts['persons'] / elapsed:,.0f} persons/s: "
+                          + ", ".join(f"{counts.get(k, 0):,} {k}" for k in ("offices", "communes", "units", "persons",
+                                                                             "participations", "payments")))
+        self.stdout.write("  " + ", ".join(f"{k} {v:.1f} s" for k, v in result["seconds"].items()))
+        ratios = ", ".join(f"{day}: {ratio:.2%}" for day, ratio in result["late_ratio"].items())
+        self.stdout.write(f"late principal / 2025 receivable (before posting) {ratios}")
+        self.stdout.write(f"ledger not posted: run `sicollect close --through {national.LAST}`")
 
     def many_provinces(self, scale: str, seed: int, show: bool) -> None:
         """Province after province (seed N·1000 + i, codes prefixed P01…), each in its own transaction
