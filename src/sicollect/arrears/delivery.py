@@ -81,6 +81,8 @@ class SendReport:
     skipped: list[str] = field(default_factory=list)  # "… : reason"
     failed: list[str] = field(default_factory=list)
     outbox: Path | None = None
+    #: why each skipped one was: ``(notice number, unit code, "no_address" | "already")`` (for the pages)
+    reasons: list[tuple[str, str, str]] = field(default_factory=list)
 
     def text(self) -> str:
         verb = "queued" if self.channel in (Channel.SMS, Channel.ZALO) else "sent"
@@ -216,10 +218,12 @@ def send(notices: Iterable[Notice], channel: str, actor: str, source: str, *, re
         if channel != Channel.POST and not address:
             what = "e-mail address" if channel == Channel.EMAIL else "mobile phone number"
             report.skipped.append(f"{who}: the unit has no {what}")
+            report.reasons.append((n.number, n.unit.code, "no_address"))
             continue
         if not resend and (prior := _already(n, channel)) is not None:
             report.skipped.append(f"{who}: already {prior.status} on {prior.at:%Y-%m-%d %H:%M} "
                                   f"(resend to send again)")
+            report.reasons.append((n.number, n.unit.code, "already"))
             continue
         todo.append((n, address))
     if channel == Channel.EMAIL:
