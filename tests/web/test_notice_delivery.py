@@ -70,6 +70,15 @@ def test_the_worklist_button_writes_the_sms_outbox_for_the_filtered_cases(qn: di
     assert NoticeDelivery.objects.get().status == "queued"
 
 
+def test_the_worklist_button_sends_only_the_cases_in_scope(qn: dict[str, Any], tmp_path: Path) -> None:
+    Unit.objects.filter(code="CP001").update(phone="0987654321")
+    page = as_user(qn, "hl_mgr").post("/arrears/send/", {"channel": "sms", "next": ""}, follow=True)
+    assert "SMS: đã ghi 1 thông báo" in page.content.decode()
+    assert list(NoticeDelivery.objects.values_list("notice__unit__code", flat=True)) == ["HL001"]
+    (out,) = (tmp_path / "outbox").iterdir()
+    assert "0987654321" not in out.read_text("utf-8")
+
+
 def test_viewers_other_offices_and_bad_channels_are_refused(qn: dict[str, Any]) -> None:
     assert as_user(qn, "hl_view").post("/arrears/cases/HL001/send/", {"channel": "sms"}).status_code == 403
     assert as_user(qn, "hl_view").post("/arrears/send/", {"channel": "sms"}).status_code == 403
