@@ -85,6 +85,12 @@ class Refusing:
     def __init__(self, *args: object, **kw: object) -> None:
         pass
 
+    def open(self) -> None:
+        raise ConnectionRefusedError("relay down")
+
+    def close(self) -> None:
+        pass
+
     def send_messages(self, messages: object) -> int:
         raise ConnectionRefusedError("relay 0912345678 down")
 
@@ -262,3 +268,20 @@ def test_bad_contacts_in_the_registry_import_name_file_line_and_write_nothing(tm
         "units.csv:3: email: not an e-mail address: 'not-mail'",
     ]
     assert Unit.objects.count() == 0
+
+
+def test_the_admin_form_checks_the_contacts_through_the_domain() -> None:
+    from sicollect.registry.admin import UnitForm
+
+    from .. import factories as f
+
+    u = f.unit("TA0009")
+    data = {"code": u.code, "name": u.name, "tax_code": "", "office": u.office_id, "ownership": u.ownership,
+            "status": u.status, "region": 1, "payment_cycle": 1, "registered_on": "2020-01-01",
+            "bank_account": "", "email": "KeToan@CongTy.VN", "phone": "+84 912 345 678"}
+    form = UnitForm(data, instance=u)
+    assert form.is_valid(), form.errors
+    assert (form.cleaned_data["email"], form.cleaned_data["phone"]) == ("KeToan@congty.vn", "0912345678")
+    bad = UnitForm({**data, "phone": "02033123456", "email": "x@"}, instance=u)
+    assert not bad.is_valid()
+    assert "10 digits starting 03" in bad.errors["phone"][0] and "not an e-mail" in bad.errors["email"][0]

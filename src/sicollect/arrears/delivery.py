@@ -242,6 +242,18 @@ def _send_emails(todo: list[tuple[Notice, str]], actor: str, source: str, report
     if not todo:
         return
     connection = get_connection(fail_silently=False)
+    try:  # one SMTP session for the run
+        connection.open()
+    except Exception:  # noqa: BLE001, S110 (each message's send below reports the failure, per notice)
+        pass
+    try:
+        _send_each(todo, connection, actor, source, report)
+    finally:
+        connection.close()
+
+
+def _send_each(todo: list[tuple[Notice, str]], connection: Any, actor: str, source: str,
+               report: SendReport) -> None:
     for n, address in todo:
         who = f"{n.number} {n.unit.code} → {mask_contact(address)}"
         message = EmailMessage(subject=email_subject(n), body=email_body(n), to=[address], connection=connection)
