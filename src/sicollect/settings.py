@@ -199,3 +199,24 @@ LOGGING = {
     # root's handler alone prints them, through the masking filter.
     "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},
 }
+
+# Notices by e-mail, SMS and Zalo (arrears.delivery). By default nothing leaves the machine: the mail is
+# written as files into SICOLLECT_VAR/mail (SICOLLECT_EMAIL_BACKEND=console prints it instead), SMS and
+# Zalo ZNS are written as the providers' bulk-upload files into SICOLLECT_VAR/outbox. Production sets
+# SICOLLECT_EMAIL_HOST (then SMTP) and the others below (docs/deploy.md).
+_EMAIL_BACKENDS = {"file": "filebased", "console": "console", "smtp": "smtp", "locmem": "locmem"}
+EMAIL_BACKEND = "django.core.mail.backends.{}.EmailBackend".format(_EMAIL_BACKENDS.get(
+    os.environ.get("SICOLLECT_EMAIL_BACKEND", "smtp" if os.environ.get("SICOLLECT_EMAIL_HOST") else "file"),
+    "filebased"))
+EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+EMAIL_HOST = os.environ.get("SICOLLECT_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("SICOLLECT_EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("SICOLLECT_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("SICOLLECT_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("SICOLLECT_EMAIL_TLS", "1") == "1" and os.environ.get("SICOLLECT_EMAIL_SSL") != "1"
+EMAIL_USE_SSL = os.environ.get("SICOLLECT_EMAIL_SSL", "0") == "1"
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = os.environ.get("SICOLLECT_EMAIL_FROM", "BHXH <thongbao@localhost>")
+SICOLLECT_OUTBOX = Path(os.environ.get("SICOLLECT_OUTBOX", VAR_DIR / "outbox"))
+SICOLLECT_SMS_BRANDNAME = os.environ.get("SICOLLECT_SMS_BRANDNAME", "BHXH")
+SICOLLECT_ZALO_TEMPLATE_ID = os.environ.get("SICOLLECT_ZALO_TEMPLATE_ID", "")

@@ -16,6 +16,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from sicollect.api.pagination import MAX_DONG, MAX_ID, DbId, Pages
+from sicollect.arrears.delivery import deliveries_of
 from sicollect.arrears.followups import Entry, FollowUpError, do_log_followup
 from sicollect.arrears.ladder import do_confirm_steps, top_step_code
 from sicollect.arrears.models import CaseStep, FollowUp, Notice, PromiseStatus, StepStatus
@@ -172,7 +173,8 @@ def list_cases(request: HttpRequest, step: str = "", proposed: str = "", office:
 
 @router.get("/cases/{code}", response=CaseDetailOut)
 def get_case(request: HttpRequest, code: str, case: int | None = Query(None, ge=1, le=MAX_ID)) -> Any:
-    """The unit's open case (else its last one; ``case`` picks another), its steps, notices, commitments."""
+    """The unit's open case (else its last one; ``case`` picks another), its steps, notices (each with
+    its deliveries: channel, masked address, status), commitments."""
     c = case_of(request.user, code, str(case) if case else None)
     c.top = (visible_cases(request.user).filter(pk=c.pk).annotate(top=top_step_code())
              .values_list("top", flat=True).first())
@@ -182,9 +184,13 @@ def get_case(request: HttpRequest, code: str, case: int | None = Query(None, ge=
         n = notices.get(s.pk)
         s.notice_number = n.number if n else None
     c.step_rows = steps
+    sent = deliveries_of(notices.values())  # newest first; the address masked (core.privacy)
     c.notice_rows = [{"number": n.number, "issued_on": n.issued_on, "period": n.period, "total": n.total,
                       "pay_by": n.pay_by, "transfer_message": n.transfer_message,
-                      "pdf": f"/arrears/notices/{n.pk}.pdf"} for n in notices.values()]
+                      "pdf": f"/arrears/notices/{n.pk}.pdf",
+                      "deliveries": [{"channel": d.channel, "address": d.address_masked, "status": d.status,
+                                      "at": d.at, "detail": d.detail} for d in sent.get(n.pk, [])]}
+                     for n in notices.values()]
     return c
 
 

@@ -314,3 +314,48 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.contacted_on} {self.kind} {self.outcome}"
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "E-mail"
+    SMS = "sms", "SMS"
+    ZALO = "zalo", "Zalo ZNS"
+    POST = "post", "Bưu điện"
+
+
+class DeliveryStatus(models.TextChoices):
+    QUEUED = "queued", "Chờ gửi"
+    SENT = "sent", "Đã gửi"
+    FAILED = "failed", "Gửi lỗi"
+    DELIVERED = "delivered", "Đã nhận"
+    BOUNCED = "bounced", "Bị trả lại"
+
+
+class NoticeDelivery(models.Model):
+    """One sending of a notice on one channel: an e-mail with the PDF (``sent`` or ``failed``), a row
+    of an SMS or Zalo ZNS outbox file (``queued`` until the provider's delivery report says
+    ``sent``/``delivered``/``failed``), a letter by post. Written only by :mod:`arrears.delivery`
+    (audited, and a :class:`CaseEvent` on the case). ``address`` is the e-mail or the 10-digit mobile
+    it went to; pages, exports and logs show it masked (``address_masked``)."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="deliveries")
+    channel = models.CharField(max_length=5, choices=Channel.choices)
+    address = models.CharField(max_length=254, blank=True)
+    status = models.CharField(max_length=10, choices=DeliveryStatus.choices)
+    at = models.DateTimeField(help_text="when the status was last set")
+    detail = models.CharField(max_length=500, blank=True, help_text="the outbox file, the provider's answer")
+    actor = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["notice_id", "channel", "id"]
+        indexes = [models.Index(fields=["notice", "channel"], name="delivery_notice_channel")]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id} {self.channel} {self.status}"
+
+    @property
+    def address_masked(self) -> str:
+        from sicollect.core.privacy import mask_contact
+
+        return mask_contact(self.address)

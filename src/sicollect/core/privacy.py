@@ -44,3 +44,17 @@ class MaskPersonalData(logging.Filter):
             text = logging.Formatter().formatException(record.exc_info)
             record.exc_text = mask_personal_numbers(text)
         return True
+
+
+def mask_email(value: str) -> str:
+    """``"ketoan@congty.vn"`` → ``"k*****@congty.vn"``: the first letter of the mailbox and the domain."""
+    if not value or "@" not in value:
+        return mask_id(value)
+    local, _, host = value.rpartition("@")
+    return f"{local[:1]}{'*' * max(len(local) - 1, 1)}@{host}"
+
+
+def mask_contact(value: str) -> str:
+    """A contact address as shown in logs, exports and pages: an e-mail by :func:`mask_email`, a phone
+    number by :func:`mask_id` (its last three digits)."""
+    return mask_email(value) if "@" in (value or "") else mask_id(value)

@@ -86,6 +86,22 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Columns a file may have besides its own: a unit's contacts for notices (core.domain.email and
+#: vn_mobile). A file without them leaves the stored contacts as they are.
+OPTIONAL: dict[str, tuple[str, ...]] = {"units.csv": ("email", "phone")}
+
+
+def _header(path: Path) -> list[str]:
+    """The lower-cased header of a CSV file (empty when unreadable: read_table reports it)."""
+    import csv
+
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            return [h.strip().lower() for h in next(csv.reader(fh), [])]
+    except (UnicodeDecodeError, csv.Error, OSError):
+        return []
+
+
 def file_kinds() -> list[FileKind]:
     """The files after the registry's, in the order they are checked and written."""
     return [PAYMENTS, *registered_files()]
@@ -150,6 +166,8 @@ class UnitRow:
     region: int
     payment_cycle: int
     registered_on: date
+    email: str = ""
+    phone: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +240,8 @@ class _Importer(BulkWriter):
         for name, expected in columns.items():
             path = self.directory / name
             if path.is_file():
+                present = set(_header(path))
+                expected = (*expected, *(c for c in OPTIONAL.get(name, ()) if c in present))
                 self.tables[name] = read_table(path, expected, self.errors)
         for path in sorted(self.directory.glob("*.csv")):
             if path.name not in columns:
@@ -377,6 +397,8 @@ class _Importer(BulkWriter):
             "region",
             "payment_cycle",
             "registered_on",
+            "email",
+            "phone",
         )
         self.units_db = {
             code: (pk, tuple(rest))
@@ -404,13 +426,31 @@ class _Importer(BulkWriter):
             registered_on = c.within(
                 "registered_on", c.date("registered_on"), domain.registered_date
             )
+            stored = self.units_db.get(code)
+            email, phone = stored[1][8:10] if stored else ("", "")  # no column: as stored
+            if "email" in table.index:
+                email = self._contact(c, "email", domain.email)
+            if "phone" in table.index:
+                phone = self._contact(c, "phone", domain.vn_mobile)
             if c.ok:
                 assert ownership and status and region and cycle and registered_on
                 row = UnitRow(
-                    code, name, tax_code, office, ownership, status, region, cycle, registered_on
+                    code, name, tax_code, office, ownership, status, region, cycle, registered_on,
+                    email, phone,
                 )
-                state = (name, tax_code, office, ownership, status, region, cycle, registered_on)
+                state = (
+                    name, tax_code, office, ownership, status, region, cycle, registered_on, email, phone,
+                )
                 self.units.classify(row, self.units_db.get(code), state)
+
+    @staticmethod
+    def _contact(c: Cells, name: str, check: Any) -> str:
+        """A contact cell through its core.domain check (the one every door uses)."""
+        try:
+            return str(check(c.cell(name)))
+        except domain.DomainError as exc:
+            c.error(name, str(exc))
+            return ""
 
     def write_units(self) -> None:
         offices = ids(Office, "code", {r.office for r in self.units.all()})
@@ -427,6 +467,8 @@ class _Importer(BulkWriter):
                 region=r.region,
                 payment_cycle=r.payment_cycle,
                 registered_on=r.registered_on,
+                email=r.email,
+                phone=r.phone,
             )
 
         self.create(Unit, self.units.create, build)
@@ -443,6 +485,8 @@ class _Importer(BulkWriter):
                 "region",
                 "payment_cycle",
                 "registered_on",
+                "email",
+                "phone",
             ],
         )
 

@@ -1,4 +1,9 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin
+
+from sicollect.core import domain
 
 from .models import Commune, Office, Participation, Person, Unit
 
@@ -16,8 +21,32 @@ class CommuneAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
 
 
+class UnitForm(forms.ModelForm):
+    """The unit's contacts through core.domain, as the registry import checks them: the mobile stored as
+    its 10 digits."""
+
+    phone = forms.CharField(max_length=20, required=False, help_text="mobile: 0912345678 or +84 912 345 678")
+
+    class Meta:
+        model = Unit
+        fields = "__all__"
+
+    def _domain(self, name: str, check: Any) -> str:
+        try:
+            return str(check(self.cleaned_data.get(name, "")))
+        except domain.DomainError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def clean_email(self) -> str:
+        return self._domain("email", domain.email)
+
+    def clean_phone(self) -> str:
+        return self._domain("phone", domain.vn_mobile)
+
+
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
+    form = UnitForm
     list_display = ["code", "name", "tax_code", "office", "status", "region", "payment_cycle"]
     list_filter = ["office", "status", "region", "payment_cycle", "ownership"]
     search_fields = ["code", "name", "tax_code"]

@@ -23,6 +23,7 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
+    HttpResponseBadRequest,
     HttpResponseForbidden,
     QueryDict,
 )
@@ -32,6 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_POST
 
+from sicollect.arrears import delivery
 from sicollect.arrears import disclosure as disc
 from sicollect.arrears.cases import do_add_note
 from sicollect.arrears.followups import Entry, FollowUpError, do_log_followup
@@ -41,6 +43,7 @@ from sicollect.arrears.ladder import cases_by_step, do_confirm_steps
 from sicollect.arrears.models import (
     CaseNote,
     CaseStep,
+    Channel,
     Commitment,
     ContactKind,
     ContactOutcome,
@@ -129,7 +132,7 @@ def cases(request: HttpRequest) -> HttpResponse:
         "offices": policy.visible_offices(request.user),
         "officers": policy.officer_filter_choices(request.user),
         "can_confirm": policy.can_confirm_steps(request.user),
-        "step_names": _step_names(),
+        "step_names": _step_names(), "channels": Channel.choices,
     }
     template = "web/arrears/_cases_table.html" if request.headers.get("HX-Request") else "web/arrears/cases.html"
     return render(request, template, context)
@@ -180,8 +183,10 @@ def case_detail(request: HttpRequest, code: str) -> HttpResponse:
     case = case_of(request.user, code, request.GET.get("case"))
     steps = list(case.steps.select_related("step").order_by("step__order", "id"))
     notices = {n.case_step_id: n for n in Notice.objects.filter(case_step__case=case)}
+    sent = delivery.deliveries_of(notices.values())
     for s in steps:
         s.document = notices.get(s.pk)
+        s.deliveries = sent.get(s.document.pk, []) if s.document else []
     commitments = list(Commitment.objects.filter(case=case).order_by("-signed_on", "-id"))
     for c in commitments:
         c.total = sum(int(x["amount"]) for x in c.schedule)
@@ -197,7 +202,67 @@ def case_detail(request: HttpRequest, code: str) -> HttpResponse:
         "others": others, "can_act": policy.can_confirm_steps(request.user) and case.is_open,
         **followup_context(request.user, case.unit), "step_names": _step_names(),
         "top": next((s.step for s in reversed(steps) if s.status == StepStatus.CONFIRMED), None),
+        "channels": Channel.choices, "has_notices": bool(notices),
     })
+
+
+# --------------------------------------------------------------------------- sending notices
+
+
+def _send(request: HttpRequest, notices: Any) -> HttpResponse | None:
+    """Send ``notices`` on the POSTed channel (arrears.delivery.send), the outcome as messages; a
+    channel that is not one is a 400."""
+    channel = request.POST.get("channel", "")
+    if channel not in Channel.values:
+        return HttpResponseBadRequest(_("channel: one of %(choices)s.") % {"choices": ", ".join(Channel.values)})
+    try:
+        r = delivery.send(notices, channel, request.user.get_username(), f"web POST {request.path}",
+                          resend=request.POST.get("resend") == "1")
+    except delivery.DeliveryError as exc:
+        messages.error(request, _("Not sent: %(reason)s") % {"reason": exc})
+        return None
+    label = Channel(channel).label
+    if channel in (Channel.SMS, Channel.ZALO):
+        messages.success(request, _("%(channel)s: %(n)d notices written to the outbox file %(file)s.") % {
+            "channel": label, "n": len(r.sent), "file": r.outbox.name if r.outbox else "—"})
+    else:
+        messages.success(request, _("%(channel)s: %(n)d notices sent.") % {"channel": label, "n": len(r.sent)})
+    if r.failed:
+        messages.error(request, _("%(n)d could not be sent: %(which)s") % {"n": len(r.failed),
+                                                                          "which": "; ".join(r.failed[:10])})
+    shown = {"no_address": _("no address on file"), "already": _("already sent (tick resend to send again)")}
+    for number, unit, why in r.reasons[:20]:
+        messages.warning(request, _("%(unit)s, notice %(number)s skipped: %(why)s") % {
+            "unit": unit, "number": number, "why": shown[why]})
+    if len(r.reasons) > 20:
+        messages.warning(request, _("… and %(n)d more skipped.") % {"n": len(r.reasons) - 20})
+    return None
+
+
+@login_required
+@require_POST
+def case_send(request: HttpRequest, code: str) -> HttpResponse:
+    """Send the notices of one case (the case page's button)."""
+    if (denied := _can_act(request)) is not None:
+        return denied
+    case = case_of(request.user, code, request.POST.get("case"))
+    if (bad := _send(request, delivery.notices_for(cases=[case.pk]))) is not None:
+        return bad
+    return redirect(f"/arrears/cases/{case.unit.code}/?case={case.pk}#case-steps")
+
+
+@login_required
+@require_POST
+def cases_send(request: HttpRequest) -> HttpResponse:
+    """Send the notices of every case the worklist's filters select (``next``: the worklist's query)."""
+    if (denied := _can_act(request)) is not None:
+        return denied
+    back = request.POST.get("next") or ""
+    request.GET = QueryDict(back)
+    selected = filtered_cases(request.user, _case_filters(request)).values("pk")
+    if (bad := _send(request, delivery.notices_for(cases=selected))) is not None:
+        return bad
+    return redirect(f"/arrears/?{back}")
 
 
 @login_required

@@ -34,11 +34,13 @@ EVENT = {
     "contact": gettext_lazy("contact logged"),
     "promise_kept": gettext_lazy("promise kept"),
     "promise_broken": gettext_lazy("promise broken"),
+    "notice_delivery": gettext_lazy("notice sent"),
 }
 
 AUDIT = {
     "confirm_case_step": gettext_lazy("step confirmed"),
     "log_followup": gettext_lazy("contact logged"),
+    "notice_delivery": gettext_lazy("notice sent"),
     "assign_officer": gettext_lazy("officer assigned"),
     "assign_suspense": gettext_lazy("suspense payment assigned"),
     "dismiss_suspense": gettext_lazy("suspense payment dismissed"),
@@ -135,6 +137,9 @@ DATA_LABELS = (
     gettext_noop("Đã liên hệ được"), gettext_noop("Hứa đóng"), gettext_noop("Không liên lạc được"),
     gettext_noop("Từ chối đóng"), gettext_noop("Sai thông tin liên hệ"), gettext_noop("Đang chờ"),
     gettext_noop("Đã giữ lời hứa"), gettext_noop("Thất hứa"),
+    # notice delivery: channels and statuses
+    gettext_noop("Bưu điện"), gettext_noop("Chờ gửi"), gettext_noop("Đã gửi"), gettext_noop("Gửi lỗi"),
+    gettext_noop("Đã nhận"), gettext_noop("Bị trả lại"),
 )
 
 EN_OF_DATA_LABELS = {

@@ -6,6 +6,9 @@
     sicollect arrears list     [--step CODE] [--office CODE] [--cases] [--format text|json]
     sicollect arrears notices  --from DATE --to DATE -o DIR     one PDF per office + register xlsx
     sicollect arrears notice   --unit CODE [--latest] -o FILE.pdf   one unit's notices
+    sicollect arrears send     --channel email|sms|zalo|post [--office CODE] [--issued-on DATE] [--resend]
+                               [--outbox DIR] [--template ID]   deliver the notices (arrears.delivery)
+    sicollect arrears delivery-report FILE.csv   the provider's report: phone,notice_number,status
     sicollect arrears disclose nominate|review|publish|export …
     sicollect arrears inspection [--as-of DATE] [--limit N] [--format text|json]   risk ranking
     sicollect arrears numbers  --from DATE --to DATE
@@ -68,6 +71,17 @@ class Command(BaseCommand):
         p.add_argument("--unit", required=True)
         p.add_argument("--latest", action="store_true", help="only the latest notice")
         p.add_argument("-o", "--output", required=True)
+        p = sub.add_parser("send", help="deliver notices by e-mail (PDF attached), SMS or Zalo (outbox files)")
+        p.add_argument("--channel", required=True, choices=["email", "sms", "zalo", "post"])
+        p.add_argument("--office", help="the notices of this office (its code)")
+        p.add_argument("--issued-on", help="the notices issued on this day (YYYY-MM-DD)")
+        p.add_argument("--resend", action="store_true", help="send again notices already sent on the channel")
+        p.add_argument("--outbox", help="where SMS/Zalo files go (default SICOLLECT_OUTBOX)")
+        p.add_argument("--template", help="the Zalo ZNS template id (default SICOLLECT_ZALO_TEMPLATE_ID)")
+        p.add_argument("--actor", help="recorded as (default cli:<user>)")
+        p = sub.add_parser("delivery-report", help="statuses from the SMS/Zalo provider's delivery report CSV")
+        p.add_argument("file")
+        p.add_argument("--actor")
         p = sub.add_parser("disclose")
         p.add_argument("what", choices=["nominate", "review", "publish", "export"])
         p.add_argument("--as-of")
@@ -89,7 +103,7 @@ class Command(BaseCommand):
         p.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args: Any, **o: Any) -> None:
-        getattr(self, f"do_{o['action']}")(o)
+        getattr(self, f"do_{o['action'].replace('-', '_')}")(o)
 
     def do_sync(self, o: dict[str, Any]) -> None:
         from sicollect.arrears.cases import sync
@@ -179,6 +193,40 @@ class Command(BaseCommand):
             raise CommandError(f"no notice for unit {o['unit']!r}", returncode=2)
         Path(o["output"]).write_bytes(pdf_of(items[-1:] if o["latest"] else items))
         self.stdout.write(f"{o['output']}: {1 if o['latest'] else len(items)} notice(s)")
+
+    def do_send(self, o: dict[str, Any]) -> None:
+        from sicollect.arrears import delivery
+        from sicollect.core.audit import cli_actor
+
+        self._office(o["office"])
+        issued_on = None
+        if o["issued_on"]:
+            try:
+                issued_on = date.fromisoformat(o["issued_on"])
+            except ValueError as exc:
+                raise CommandError(f"--issued-on: expected YYYY-MM-DD, got {o['issued_on']!r}", returncode=2) from exc
+        notices = delivery.notices_for(office=o["office"], issued_on=issued_on)
+        try:
+            report = delivery.send(notices, o["channel"], o["actor"] or cli_actor(), "cli: sicollect arrears send",
+                                   resend=o["resend"], outbox=Path(o["outbox"]) if o["outbox"] else None,
+                                   template_id=o["template"])
+        except delivery.DeliveryError as exc:
+            raise CommandError(str(exc), returncode=2) from exc
+        self.stdout.write(report.text())
+
+    def do_delivery_report(self, o: dict[str, Any]) -> None:
+        from sicollect.arrears import delivery
+        from sicollect.core.audit import cli_actor
+        from sicollect.exchange.rows import ImportErrors
+
+        path = Path(o["file"])
+        if not path.is_file():
+            raise CommandError(f"{path}: no such file", returncode=2)
+        try:
+            r = delivery.import_report(path, o["actor"] or cli_actor(), "cli: sicollect arrears delivery-report")
+        except ImportErrors as exc:
+            raise CommandError(f"nothing written:\n{exc}", returncode=2) from exc
+        self.stdout.write(f"{r.updated} delivery status(es) updated, {r.unchanged} unchanged")
 
     def do_disclose(self, o: dict[str, Any]) -> None:
         from sicollect.arrears import disclosure
