@@ -37,7 +37,7 @@ class Command(BaseCommand):
         p.add_argument("--format", choices=["text", "json"], default="text")
         p = sub.add_parser("lead", help="work a lead: add (by hand) | status ID STATUS")
         p.add_argument("verb", choices=["add", "status"])
-        p.add_argument("args", nargs="*", help="status: the lead's id and its new status")
+        p.add_argument("lead_args", nargs="*", metavar="ID STATUS", help="status: the lead's id and its new status")
         p.add_argument("--office", help="add: the office")
         p.add_argument("--name", default="", help="add: the person's full name")
         p.add_argument("--point", help="add: the collection point")
@@ -118,9 +118,9 @@ class Command(BaseCommand):
                 lead = do_add_lead(office, o["name"], actor, point=o["point"], si_code=o["si_code"],
                                    detail=o["detail"], note=o["note"])
             else:
-                if len(o["args"]) != 2 or not o["args"][0].isdigit():
+                if len(o["lead_args"]) != 2 or not o["lead_args"][0].isdigit():
                     raise CommandError("coverage lead status ID STATUS", returncode=2)
-                lead = do_set_lead_status(int(o["args"][0]), o["args"][1], actor, o["note"])
+                lead = do_set_lead_status(int(o["lead_args"][0]), o["lead_args"][1], actor, o["note"])
         except LeadError as exc:
             raise CommandError(str(exc), returncode=2) from None
         except Lead.DoesNotExist:
