@@ -46,6 +46,7 @@ def test_an_officer_works_a_lead_of_their_office(qn: dict[str, Any]) -> None:
     client = as_user(qn, "hl_off")
     html = client.get("/coverage/leads/?as_of=2025-10-31").content.decode()
     assert "Phạm Văn Dũng" in html and "Lê Thị Cúc" not in html and "paid to 2025-06" in html
+    assert "Dừng đóng BHXH tự nguyện" in html and ">Mới<" in html  # kind and status in words
     body = {"kind": "voluntary_lapsed", "si_code": "2201000099", "as_of": "2025-10-31", "status": "contacted",
             "note": "gọi điện 05/11"}
     assert client.post("/coverage/leads/status/", body).status_code == 302
@@ -102,7 +103,7 @@ def test_upload_the_tax_list_then_confirm_and_reject(qn: dict[str, Any]) -> None
     assert upload(as_user(qn, "hl_mgr"), TAX_LIST).status_code == 403
     r = upload(prov, TAX_LIST)
     assert r.status_code == 302
-    assert "thue.csv: list #" in prov.get(r["Location"]).content.decode()
+    assert "thue.csv: danh sách số 1, 3 doanh nghiệp, 2 đề xuất trạng thái đơn vị" in prov.get(r["Location"]).content.decode()
     hl_p = UnitStatusProposal.objects.get(unit__code="HL001")
     cp_p = UnitStatusProposal.objects.get(unit__code="CP001")
     assert (hl_p.to_status, cp_p.to_status) == ("suspended", "dissolved")

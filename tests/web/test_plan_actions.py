@@ -67,7 +67,7 @@ def test_the_province_uploads_a_plan_file(qn: dict[str, Any]) -> None:
 def test_a_bad_plan_file_names_file_line_and_writes_nothing(qn: dict[str, Any]) -> None:
     client = as_user(qn, "prov")
     r = upload(client, GOOD.replace("400000000", "399000000"))
-    assert r.status_code == 400
+    assert r.status_code == 400 and "Có 1 lỗi; chưa ghi gì." in r.content.decode()  # Vietnamese first
     assert ("plan.csv:4: value: 2026 revenue: the 2 offices under QN sum to 999,000,000, the plan is "
             "1,000,000,000 (difference -1,000,000)") in r.content.decode()
     r = upload(client, GOOD + "2026,XX,revenue,5\n")
