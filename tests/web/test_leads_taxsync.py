@@ -88,6 +88,10 @@ def test_add_a_lead_by_hand_and_move_it_from_the_cli(qn: dict[str, Any]) -> None
     with pytest.raises(CommandError, match="expected one of new, contacted, enrolled, refused"):
         call_command("coverage", "lead", "status", str(lead.pk), "maybe")
     assert AuditEvent.objects.filter(action="set_lead_status", actor__startswith="cli:").count() == 1
+    call_command("coverage", "lead", "add", "--office", "CP", "--name", "Trần Thị Hoa", stdout=out)
+    assert Lead.objects.get(full_name="Trần Thị Hoa").office.code == "CP"
+    with pytest.raises(CommandError, match="--office: unknown office 'XX'"):
+        call_command("coverage", "lead", "add", "--office", "XX", "--name", "Y")
 
 
 TAX_LIST = ("tax_code,name,status\n5700100001,Công ty HL một,Tạm ngừng kinh doanh\n"
