@@ -135,7 +135,8 @@ def test_an_officer_works_through_the_app_and_another_office_gets_404(live_serve
 PAGES = ["/", "/work/", "/worklist/", "/units/", "/units/HL001/", "/persons/?q=Lan", "/suspense/", "/arrears/",
          "/arrears/cases/HL001/", "/arrears/groups/", "/arrears/disclosure/", "/arrears/inspection/",
          "/arrears/numbers/", "/plans/", "/plans/?level=officer", "/plans/?level=point", "/plans/weekly/",
-         "/plans/forecast/", "/coverage/", "/audit/"]
+         "/plans/forecast/", "/coverage/", "/audit/", "/plans/upload/", "/plans/cascade/?office=HL",
+         "/plans/evaluations/", "/coverage/leads/", "/taxsync/"]
 
 
 def overflow(page: Any) -> int:

@@ -208,3 +208,45 @@ class SpecialGroupMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group} {self.commune_id} {self.full_name}"
+
+
+class LeadKind(models.TextChoices):
+    HI_EXPIRING = "hi_expiring", "Thẻ BHYT sắp hết hạn"
+    VOLUNTARY_LAPSED = "voluntary_lapsed", "Dừng đóng BHXH tự nguyện"
+    HOUSEHOLD_PARTIAL = "household_partial", "Hộ gia đình tham gia chưa đủ"
+    MANUAL = "manual", "Do cán bộ thêm"
+
+
+class LeadStatus(models.TextChoices):
+    NEW = "new", "Mới"
+    CONTACTED = "contacted", "Đã liên hệ"
+    ENROLLED = "enrolled", "Đã tham gia"
+    REFUSED = "refused", "Từ chối"
+
+
+class Lead(models.Model):
+    """A development lead someone works on: one found by ``coverage.leads.leads`` (kept from the first
+    change of its status) or one an officer adds by hand. Its status moves as
+    ``coverage.leads.TRANSITIONS`` allows; every change writes an audit row."""
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
+    point = models.ForeignKey(CollectionAgent, null=True, blank=True, on_delete=models.PROTECT, related_name="leads")
+    kind = models.CharField(max_length=20, choices=LeadKind.choices)
+    si_code = models.CharField(max_length=20, blank=True)
+    full_name = models.CharField(max_length=200)
+    detail = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=12, choices=LeadStatus.choices, default=LeadStatus.NEW)
+    note = models.CharField(max_length=300, blank=True)
+    created_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_by = models.CharField(max_length=150, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["point_id", "kind", "si_code", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "si_code"], condition=~Q(si_code=""), name="lead_kind_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.si_code or self.full_name} ({self.status})"

@@ -28,7 +28,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from sicollect.core import domain
+from sicollect.core import audit, domain
 from sicollect.coverage.models import CollectionAgent
 from sicollect.exchange.importing import FileCounts, ImportContext
 from sicollect.exchange.rows import ImportError_, ImportErrors, Table
@@ -57,6 +57,10 @@ class _Lookups:
         return dict(Office.objects.values_list("code", "pk"))
 
     @functools.cached_property
+    def parents(self) -> dict[str, int | None]:
+        return dict(Office.objects.values_list("code", "parent_id"))
+
+    @functools.cached_property
     def agents(self) -> dict[str, Any]:
         return {a.code: a for a in CollectionAgent.objects.all()}
 
@@ -66,9 +70,11 @@ class _Lookups:
                 get_user_model().objects.select_related("staff").filter(staff__isnull=False)}
 
 
-def _check_rows(cells: Iterable[SheetCells], offices: Collection[str], look: _Lookups) -> list[PlanRow]:
+def _check_rows(cells: Iterable[SheetCells], offices: Collection[str], look: _Lookups,
+                managed: Collection[int] | None = None) -> list[PlanRow]:
     """The rows that passed every check; each problem recorded on its cells. ``offices``: the office
-    codes a row may name."""
+    codes a row may name; ``managed`` (None: any): the ids of the offices whose children the rows may
+    plan for (an office row: an office under one of them; a point or officer row: one of them)."""
     seen: dict[Any, int] = {}
     rows: list[PlanRow] = []
     for c in cells:
@@ -92,6 +98,11 @@ def _check_rows(cells: Iterable[SheetCells], offices: Collection[str], look: _Lo
                 c.error("officer", f"unknown officer {officer!r} (a user with a staff profile)")
             elif office_id is not None and look.users[officer].staff.office_id != office_id:
                 c.error("officer", f"{officer} works at another office, not {code}")
+        if managed is not None and c.ok:
+            mine = (look.office_ids.get(code) if point or officer else look.parents.get(code)) in managed
+            if not mine:
+                c.error("office_code", f"{code}: you may plan only for the children of your own office "
+                                       f"(its points and officers, or the offices under it)")
         if not c.ok:
             continue
         key = (year, code, point or None, officer or None, indicator)
@@ -144,14 +155,15 @@ def _sum_problems(name: str, rows: list[PlanRow]) -> list[ImportError_]:
     return problems
 
 
-def import_plans(path: Path) -> FileCounts:
-    """Read, check and write; raise :class:`ImportErrors` (nothing written) on any problem."""
+def import_plans(path: Path, actor: str = "", managed: Collection[int] | None = None) -> FileCounts:
+    """Read, check and write; raise :class:`ImportErrors` (nothing written) on any problem. ``actor``:
+    who the audit row names; ``managed``: see :func:`_check_rows` (a grassroots manager's offices)."""
     path = Path(path)
     errors: list[ImportError_] = []
     table = read_sheet(path, ("year", "office_code", "indicator", "value"), ("point_code", "officer"),
                        ALIASES, errors)
     look = _Lookups()
-    rows = _check_rows(cells_of(table, errors), look.office_ids, look)
+    rows = _check_rows(cells_of(table, errors), look.office_ids, look, managed)
     if errors:
         raise ImportErrors(sorted(errors))
     with transaction.atomic():
@@ -159,6 +171,9 @@ def import_plans(path: Path) -> FileCounts:
         problems = _sum_problems(table.name, rows)
         if problems:
             raise ImportErrors(problems)
+        audit.record("import_plans", actor, "plan_file", table.name, source=f"file {table.name}",
+                     years=sorted({k[0] for _l, k, _v in rows}), rows=len(rows), created=result.created,
+                     updated=result.updated, unchanged=result.unchanged)
     return result
 
 

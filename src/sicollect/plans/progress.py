@@ -27,6 +27,7 @@ from typing import Any
 
 from django.db import transaction
 
+from sicollect.core import audit
 from sicollect.core.money import pct
 from sicollect.core.safe_export import SafeSheet
 
@@ -224,6 +225,10 @@ def evaluate(period: str, level: str, made_by: str, comment: str = "", office: A
         ids = [office.pk]
     rows = progress(level, when, "month" if kind == PeriodKind.MONTH else "quarter", ids)
     with transaction.atomic():
-        return Evaluation.objects.create(kind=kind, period=period.upper(), level=level,
-                                         office=office if ids else None, as_of=when, figures=rows,
-                                         comment=comment, made_by=made_by)
+        record = Evaluation.objects.create(kind=kind, period=period.upper(), level=level,
+                                           office=office if ids else None, as_of=when, figures=rows,
+                                           comment=comment, made_by=made_by)
+        audit.record("evaluate_plan", made_by, "evaluation", record.pk, after={"comment": comment},
+                     period=record.period, level=level, office=office.code if ids else None,
+                     as_of=when.isoformat(), rows=len(rows))
+    return record

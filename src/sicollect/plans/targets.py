@@ -26,6 +26,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, Q, Sum
 
+from sicollect.core import audit
 from sicollect.coverage.models import CollectionAgent
 from sicollect.registry.models import Office, Unit
 from sicollect.staff.models import Role
@@ -205,13 +206,14 @@ class CascadeResult:
 
 
 def cascade(year: int, parent: Office, to: str, rule: str, indicators: Sequence[str] | None = None,
-            manual: Mapping[str, Mapping[str, int]] | None = None) -> CascadeResult:
+            manual: Mapping[str, Mapping[str, int]] | None = None, actor: str = "") -> CascadeResult:
     """Split ``parent``'s targets for ``year`` over its children and write them (all or nothing).
 
     ``manual`` gives ``{child code: {indicator: value}}``; every child of the split must appear for
     every indicator, and the values must sum to the parent's, else :class:`PlanError` naming the
     indicator and the difference. Rules compute the same from a basis. Running it again with the
-    same inputs writes the same values (idempotent).
+    same inputs writes the same values (idempotent). The audit row (``actor``) keeps each child's
+    targets before and after.
     """
     if to not in CHILD_LEVELS:
         raise PlanError(f"unknown level {to!r} (expected offices, points or officers)")
@@ -256,10 +258,15 @@ def cascade(year: int, parent: Office, to: str, rule: str, indicators: Sequence[
             values[c.code][ind] = v
     if errors:
         raise PlanError("\n".join(errors))
+    level = CHILD_LEVELS[to]
     with transaction.atomic():
+        old = targets(year, level, [c.id for c in children] if level == Level.OFFICE else [parent.pk])
+        before = {c.code: {i: old[c.id][i] for i in wanted if i in old.get(c.id, {})} for c in children}
         for c in children:
             for ind, v in values[c.code].items():
                 _write(year, parent, c, ind, v)
+        audit.record("cascade_plan", actor, "office", parent.code, before=before, after=values,
+                     year=year, to=to, rule=rule, indicators=wanted)
     return CascadeResult(parent.code, to, rule, values)
 
 

@@ -187,6 +187,35 @@ def can_settle_suspense(user: Any) -> bool:
     return access(user).role in (Role.PROVINCE_MANAGER, Role.GRASSROOTS_MANAGER)
 
 
+def can_manage_plans(user: Any) -> bool:
+    """Upload plan files, cascade targets, make evaluations: managers. A grassroots manager only for the
+    children of their own office (its points and officers, or the offices under it); see
+    :func:`plan_managed_offices`."""
+    return access(user).role in (Role.PROVINCE_MANAGER, Role.GRASSROOTS_MANAGER)
+
+
+def plan_managed_offices(user: Any) -> frozenset[int] | None:
+    """The ids of the offices whose children the user may plan for (None: every office)."""
+    a = access(user)
+    return None if a.everything else (a.office_ids or frozenset())
+
+
+def can_work_leads(user: Any) -> bool:
+    """Add development leads and change their status: everyone but viewers, in the offices they see."""
+    return access(user).role in (Role.PROVINCE_MANAGER, Role.GRASSROOTS_MANAGER, Role.OFFICER)
+
+
+def can_decide_unit_status(user: Any) -> bool:
+    """Confirm or reject a unit status the tax list proposes: managers, for the units they see."""
+    return access(user).role in (Role.PROVINCE_MANAGER, Role.GRASSROOTS_MANAGER)
+
+
+def can_import_tax_list(user: Any) -> bool:
+    """Import the tax authority's list (the whole province's enterprises): the province manager only."""
+    a = access(user)
+    return a.role == Role.PROVINCE_MANAGER and a.everything
+
+
 def assignable_officers(user: Any) -> QuerySet[Any]:
     """Users a manager may put in charge of units: staff of the offices they see."""
     User = get_user_model()

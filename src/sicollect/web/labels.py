@@ -140,6 +140,14 @@ DATA_LABELS = (
     # notice delivery: channels and statuses
     gettext_noop("Bưu điện"), gettext_noop("Chờ gửi"), gettext_noop("Đã gửi"), gettext_noop("Gửi lỗi"),
     gettext_noop("Đã nhận"), gettext_noop("Bị trả lại"),
+    # coverage: development leads; exchange: the tax list's statuses and proposals
+    gettext_noop("Mới"), gettext_noop("Đã liên hệ"), gettext_noop("Đã tham gia"), gettext_noop("Từ chối"),
+    gettext_noop("Thẻ BHYT sắp hết hạn"), gettext_noop("Dừng đóng BHXH tự nguyện"),
+    gettext_noop("Hộ gia đình tham gia chưa đủ"), gettext_noop("Do cán bộ thêm"), gettext_noop("Chờ xác nhận"),
+    gettext_noop("Đã xác nhận"), gettext_noop("Không chấp nhận"), gettext_noop("Thay bằng danh sách mới hơn"),
+    gettext_noop("Tạm ngừng kinh doanh"), gettext_noop("Không hoạt động tại địa chỉ đăng ký"),
+    gettext_noop("Đang làm thủ tục giải thể"), gettext_noop("Đang làm thủ tục phá sản"),
+    gettext_noop("Đã giải thể / chấm dứt hiệu lực MST"), gettext_noop("Đã phá sản"),
 )
 
 EN_OF_DATA_LABELS = {
@@ -182,6 +190,14 @@ EN_OF_DATA_LABELS = {
     "Đã liên hệ được": "Reached", "Hứa đóng": "Promised to pay", "Không liên lạc được": "No answer",
     "Từ chối đóng": "Refused to pay", "Sai thông tin liên hệ": "Wrong contact details", "Đang chờ": "Pending",
     "Đã giữ lời hứa": "Kept", "Thất hứa": "Broken",
+    "Mới": "New", "Đã liên hệ": "Contacted", "Đã tham gia": "Enrolled", "Từ chối": "Refused",
+    "Thẻ BHYT sắp hết hạn": "HI card ending soon", "Dừng đóng BHXH tự nguyện": "Voluntary SI lapsed",
+    "Hộ gia đình tham gia chưa đủ": "Household partly covered", "Do cán bộ thêm": "Added by an officer",
+    "Chờ xác nhận": "Waiting", "Đã xác nhận": "Confirmed", "Không chấp nhận": "Rejected",
+    "Thay bằng danh sách mới hơn": "Superseded by a newer list", "Tạm ngừng kinh doanh": "Business suspended",
+    "Không hoạt động tại địa chỉ đăng ký": "Not at the registered address", "Đang làm thủ tục giải thể": "Dissolving",
+    "Đang làm thủ tục phá sản": "In bankruptcy", "Đã giải thể / chấm dứt hiệu lực MST": "Dissolved / tax code closed",
+    "Đã phá sản": "Bankrupt",
 }
 
 

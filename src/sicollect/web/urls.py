@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import arrears, audit_views, mywork, otp, plan_views, views
+from . import arrears, audit_views, coverage_views, mywork, otp, plan_actions, plan_views, taxsync_views, views
 
 app_name = "web"
 
@@ -52,7 +52,16 @@ urlpatterns = [
     path("plans/weekly/", plan_views.plan_weekly, name="plan_weekly"),
     path("plans/weekly.<str:fmt>", plan_views.plan_weekly, name="plan_weekly_export"),
     path("plans/forecast/", plan_views.plan_forecast, name="plan_forecast"),
+    path("plans/upload/", plan_actions.plan_upload, name="plan_upload"),
+    path("plans/cascade/", plan_actions.plan_cascade, name="plan_cascade"),
+    path("plans/evaluations/", plan_actions.plan_evaluations, name="plan_evaluations"),
     path("coverage/", plan_views.coverage_communes, name="coverage"),
+    path("coverage/leads/", coverage_views.leads_page, name="coverage_leads"),
+    path("coverage/leads/add/", coverage_views.lead_add, name="coverage_lead_add"),
+    path("coverage/leads/status/", coverage_views.lead_status, name="coverage_lead_status"),
+    path("taxsync/", taxsync_views.taxsync, name="taxsync"),
+    path("taxsync/upload/", taxsync_views.taxsync_upload, name="taxsync_upload"),
+    path("taxsync/<int:pk>/<str:verb>/", taxsync_views.taxsync_decide, name="taxsync_decide"),
     path("audit/", audit_views.audit, name="audit"),
     path("audit.<str:fmt>", audit_views.audit_export, name="audit_export"),
 ]

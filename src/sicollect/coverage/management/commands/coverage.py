@@ -35,6 +35,16 @@ class Command(BaseCommand):
         p.add_argument("--point", help="only this collection point's list")
         p.add_argument("--days", type=int, default=30, help="HI cards ending within this many days")
         p.add_argument("--format", choices=["text", "json"], default="text")
+        p = sub.add_parser("lead", help="work a lead: add (by hand) | status ID STATUS")
+        p.add_argument("verb", choices=["add", "status"])
+        p.add_argument("lead_args", nargs="*", metavar="ID STATUS", help="status: the lead's id and its new status")
+        p.add_argument("--office", help="add: the office")
+        p.add_argument("--name", default="", help="add: the person's full name")
+        p.add_argument("--point", help="add: the collection point")
+        p.add_argument("--si-code", default="")
+        p.add_argument("--detail", default="")
+        p.add_argument("--note", default="")
+        p.add_argument("--actor", default="", help="who works the lead (default: cli:<user>)")
         p = sub.add_parser("special", help="special-group lists: import FILE | status")
         p.add_argument("verb", choices=["import", "status"])
         p.add_argument("file", nargs="?")
@@ -48,6 +58,8 @@ class Command(BaseCommand):
             return self.special(o)
         if o["action"] == "leads":
             return self.leads(o)
+        if o["action"] == "lead":
+            return self.lead(o)
         ids = None
         if o["office"]:
             office = Office.objects.filter(code=o["office"]).first()
@@ -91,8 +103,32 @@ class Command(BaseCommand):
                 k for k in ("hi", "si_compulsory", "si_voluntary") if r[k]) or "none"
             self.stdout.write(f"{r['group']:<12} {r['commune']:<8} {r['national_id']:<14} {r['full_name']:<30} {flags}")
 
+    def lead(self, o: dict[str, Any]) -> None:
+        from sicollect.core import audit
+
+        from ...leads import LeadError, do_add_lead, do_set_lead_status
+        from ...models import Lead
+
+        actor = o["actor"] or audit.cli_actor()
+        try:
+            if o["verb"] == "add":
+                office = Office.objects.filter(code=o["office"] or "").first()
+                if office is None:
+                    raise CommandError(f"--office: unknown office {o['office']!r}", returncode=2)
+                lead = do_add_lead(office, o["name"], actor, point=o["point"], si_code=o["si_code"],
+                                   detail=o["detail"], note=o["note"])
+            else:
+                if len(o["lead_args"]) != 2 or not o["lead_args"][0].isdigit():
+                    raise CommandError("coverage lead status ID STATUS", returncode=2)
+                lead = do_set_lead_status(int(o["lead_args"][0]), o["lead_args"][1], actor, o["note"])
+        except LeadError as exc:
+            raise CommandError(str(exc), returncode=2) from None
+        except Lead.DoesNotExist:
+            raise CommandError(f"no lead #{o['args'][0]}", returncode=2) from None
+        self.stdout.write(f"lead #{lead.pk} {lead.full_name}: {lead.status}")
+
     def leads(self, o: dict[str, Any]) -> None:
-        from ...leads import leads
+        from ...leads import leads, with_status
 
         ids = None
         if o["office"]:
@@ -100,7 +136,7 @@ class Command(BaseCommand):
             if office is None:
                 raise CommandError(f"--office: unknown office {o['office']!r}")
             ids = [office.pk]
-        rows = leads(date_arg(o["as_of"], "--as-of"), ids, o["days"])
+        rows = with_status(leads(date_arg(o["as_of"], "--as-of"), ids, o["days"]), ids)
         if o["point"]:
             rows = [r for r in rows if r["point"] == o["point"]]
         if o["format"] == "json":
@@ -108,4 +144,4 @@ class Command(BaseCommand):
             return
         for r in rows:
             self.stdout.write(f"{r['point'] or '-':<10} {r['kind']:<18} {r['si_code']:<12} {r['full_name']:<30} "
-                              f"{r['detail']}")
+                              f"{r['status']:<10} {r['detail']}")

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from sicollect.core import audit
 from sicollect.core.args import date_arg
 from sicollect.exchange.rows import ImportErrors
 from sicollect.registry.args import office_arg
@@ -73,7 +74,7 @@ class Command(BaseCommand):
 
     def do_import(self, o: dict[str, Any]) -> None:
         try:
-            result = import_plans(Path(o["file"]))
+            result = import_plans(Path(o["file"]), audit.cli_actor())
         except ImportErrors as exc:
             for e in exc.errors:
                 self.stderr.write(str(e))
@@ -87,7 +88,7 @@ class Command(BaseCommand):
             raise CommandError("--rule manual needs --split FILE (child,indicator,value)")
         try:
             result = cascade(o["year"], parent, o["to"], o["rule"], o["indicator"],
-                             _manual(o["split"]) if o["split"] else None)
+                             _manual(o["split"]) if o["split"] else None, actor=audit.cli_actor())
         except PlanError as exc:
             for line in str(exc).splitlines():
                 self.stderr.write(line)
