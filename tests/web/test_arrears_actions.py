@@ -153,8 +153,12 @@ def test_only_managers_of_the_groups_office_change_it(qn: dict[str, Any]) -> Non
                                       ).status_code == 403
     # a unit of another office cannot be planned: 400 naming it
     assert "CP001" in text(c.post(f"/arrears/groups/{g.pk}/plan/", {"unit": "CP001", "planned_on": "2025-11-12"}), 400)
-    assert not WorkingGroupMember.objects.exists() and not Visit.objects.exists()
-    assert WorkingGroup.objects.get().dissolved_on is None
+    m = WorkingGroupMember.objects.create(group=g, name="Phạm Văn Bình", agency="Sở Nội vụ", added_on=OCT31)
+    assert cp.post(f"/arrears/groups/{g.pk}/members/{m.pk}/remove/").status_code == 404
+    assert as_user(qn, "hl_view").post(f"/arrears/groups/{g.pk}/members/{m.pk}/remove/").status_code == 403
+    assert list(WorkingGroupMember.objects.values_list("name", flat=True)) == ["Phạm Văn Bình"]
+    assert not Visit.objects.exists() and WorkingGroup.objects.get().dissolved_on is None
+    assert [a for a, _, _ in audit_actions()] == ["form_working_group"]
 
 
 # --------------------------------------------------------------------------- disclosure
