@@ -18,6 +18,7 @@ import pytest
 from sicollect.arrears import ladder
 from sicollect.arrears.models import CaseStep, Disclosure, LadderStep, Notice, Visit, WorkingGroup, WorkingGroupMember
 from sicollect.core.models import AuditEvent
+from sicollect.registry.models import Unit
 
 from .. import factories as f
 from .helpers import as_user, build
@@ -159,6 +160,21 @@ def test_only_managers_of_the_groups_office_change_it(qn: dict[str, Any]) -> Non
     assert list(WorkingGroupMember.objects.values_list("name", flat=True)) == ["Phạm Văn Bình"]
     assert not Visit.objects.exists() and WorkingGroup.objects.get().dissolved_on is None
     assert [a for a, _, _ in audit_actions()] == ["form_working_group"]
+
+
+def test_a_province_group_visiting_my_unit_is_shown_but_not_mine_to_change(qn: dict[str, Any]) -> None:
+    from sicollect.arrears import groups
+
+    g = groups.do_form_group("Đoàn liên ngành tỉnh", qn["offices"]["QN"], "Giám đốc BHXH tỉnh", ["Sở Nội vụ"],
+                             date(2025, 10, 1))
+    groups.do_plan_visit(g, Unit.objects.get(code="HL003"), date(2025, 11, 12))
+    page = text(as_user(qn, "hl_mgr").get(f"/arrears/groups/{g.pk}/"))
+    assert "HL003" in page and 'id="member-add-form"' not in page and "plan-form" not in page
+    assert 'id="group-dissolve-form"' not in page
+    assert as_user(qn, "hl_mgr").post(f"/arrears/groups/{g.pk}/dissolve/", {"dissolved_on": "2025-12-31"}
+                                      ).status_code == 404
+    assert as_user(qn, "cp_mgr").get(f"/arrears/groups/{g.pk}/").status_code == 404
+    assert 'id="member-add-form"' in text(as_user(qn, "prov").get(f"/arrears/groups/{g.pk}/"))
 
 
 # --------------------------------------------------------------------------- disclosure

@@ -381,8 +381,11 @@ def groups(request: HttpRequest) -> HttpResponse:
         Prefetch("visits", queryset=visits.order_by("planned_on", "id"), to_attr="shown_visits"))
     if not a.everything:
         qs = qs.filter(Q(office_id__in=a.office_ids or []) | Q(visits__unit__in=units)).distinct()
+    shown = list(qs.order_by("office__code", "formed_on", "id"))
+    for g in shown:  # a group of one's offices: plan its visits (another office's visits one's units)
+        g.own = (a.everything or g.office_id in (a.office_ids or ())) and g.dissolved_on is None
     return render(request, "web/arrears/groups.html", {
-        "groups": list(qs.order_by("office__code", "formed_on", "id")), "outcomes": Outcome.choices,
+        "groups": shown, "outcomes": Outcome.choices,
         "can_act": policy.can_confirm_steps(request.user), "can_apply": policy.can_assign(request.user),
         "can_manage": policy.can_assign(request.user), "agencies": PARTNER_AGENCIES,
         "offices": policy.visible_offices(request.user).order_by("code"), "today": timezone.localdate(),
@@ -462,15 +465,23 @@ def group_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def group_detail(request: HttpRequest, group_id: int) -> HttpResponse:
     """One group: its members, its units' visits (plan, record the outcome, apply a status), dissolve."""
-    group = _group_or_404(request.user, group_id)
-    group.shown_visits = list(Visit.objects.filter(group=group, unit__in=policy.visible_units(request.user))
+    a = policy.access(request.user)
+    units = policy.visible_units(request.user)
+    qs = WorkingGroup.objects.filter(pk=group_id).select_related("office")
+    if not a.everything:  # as on the list: a group of one's offices, or one that visits one's units
+        qs = qs.filter(Q(office_id__in=a.office_ids or []) | Q(visits__unit__in=units)).distinct()
+    group = qs.first()
+    if group is None:
+        raise Http404("no such group")
+    own = group.own = a.everything or group.office_id in (a.office_ids or ())
+    group.shown_visits = list(Visit.objects.filter(group=group, unit__in=units)
                               .select_related("unit", "case").order_by("planned_on", "id"))
     return render(request, "web/arrears/group.html", {
         "g": group, "members": list(group.members.order_by("id")), "outcomes": Outcome.choices,
         "member_agencies": [SI_AGENCY, *group.agencies],
         "can_act": policy.can_confirm_steps(request.user) and group.dissolved_on is None,
         "can_apply": policy.can_assign(request.user),
-        "can_manage": policy.can_assign(request.user) and group.dissolved_on is None,
+        "can_manage": policy.can_assign(request.user) and group.dissolved_on is None and own,
         "today": timezone.localdate(),
     })
 
