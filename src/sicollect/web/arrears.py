@@ -5,7 +5,10 @@ Thin views as in :mod:`views`: what a user sees comes from :mod:`sicollect.staff
 :mod:`sicollect.arrears.queries` (cases of the units they
 see; another office's case is a 404), every state change from an ``arrears`` action function —
 the same ones the command line runs (``ladder.do_confirm_steps``, ``cases.do_add_note``,
-``groups.do_plan_visit`` / ``do_record_visit``, ``disclosure.do_review`` / ``do_publish``).
+``groups.do_plan_visit`` / ``do_record_visit``, ``disclosure.do_review`` / ``do_publish``), and the
+manager's actions of issue 20 (``groups.do_create_group`` / ``do_add_member`` / ``do_remove_member`` /
+``do_dissolve_group``, ``disclosure.do_nominate_unit`` / ``nominate`` / ``do_delist``), each audited; a bad
+entry is a 400 page naming the field, nothing written.
 """
 from __future__ import annotations
 
