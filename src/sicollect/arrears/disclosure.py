@@ -16,7 +16,9 @@ from typing import Any
 
 from django.db import transaction
 
+from sicollect.core import audit, domain
 from sicollect.core.safe_export import SafeSheet
+from sicollect.registry.models import Unit
 
 from .models import Case, CaseEvent, Commitment, CommitmentStatus, Disclosure, DisclosureStatus
 
@@ -40,18 +42,92 @@ def default_threshold() -> int:
     return (step.min_months_late if step and step.min_months_late is not None else 6)
 
 
-def nominate(as_of: date, min_months: int | None = None) -> int:
-    """Candidates for every open case ``min_months`` or more late without a live entry (bulk)."""
+def nominate(as_of: date, min_months: int | None = None, office_ids: Any = None, actor: str = "",
+             source: str = "") -> int:
+    """Candidates for every open case ``min_months`` or more late without a live entry (bulk);
+    ``office_ids``: only the units of these offices (None: all); with an ``actor``, one audit row a unit."""
     threshold = default_threshold() if min_months is None else min_months
     with transaction.atomic():
         taken = set(Disclosure.objects.filter(status__in=LIVE).values_list("case_id", flat=True))
-        cases = [c for c in Case.objects.filter(closed_on__isnull=True, months_late__gte=threshold, as_of__lte=as_of)
-                 if c.pk not in taken]
-        Disclosure.objects.bulk_create([
+        qs = Case.objects.filter(closed_on__isnull=True, months_late__gte=threshold, as_of__lte=as_of)
+        if office_ids is not None:
+            qs = qs.filter(unit__office_id__in=list(office_ids))
+        cases = [c for c in qs.select_related("unit").order_by("unit__code") if c.pk not in taken]
+        made = Disclosure.objects.bulk_create([
             Disclosure(unit_id=c.unit_id, case=c, proposed_on=as_of, months_late=c.months_late,
                        late_amount=c.late_amount) for c in cases])
-        CaseEvent.objects.bulk_create([CaseEvent(case=c, on=as_of, kind="disclosure_candidate") for c in cases])
+        CaseEvent.objects.bulk_create([CaseEvent(case=c, on=as_of, kind="disclosure_candidate", actor=actor)
+                                       for c in cases])
+        if actor:
+            audit.record_many([audit.event("nominate_disclosure", actor, "disclosure", d.pk,
+                                           unit_code=c.unit.code, before=None, source=source,
+                                           after={"months_late": c.months_late, "late_amount": c.late_amount,
+                                                  "proposed_on": as_of.isoformat(), "threshold": threshold})
+                               for c, d in zip(cases, made)])
     return len(cases)
+
+
+class DisclosureError(ValueError):
+    """A disclosure action refused: ``reason`` is an English text with ``params`` (the web app translates
+    it); the message names the unit. Nothing was written."""
+
+    def __init__(self, reason: str, **params: Any):
+        self.reason, self.params = reason, params
+        super().__init__(reason % params)
+
+
+def do_nominate_unit(unit: Unit, as_of: date, actor: str, source: str = "",
+                     min_months: int | None = None) -> Disclosure:
+    """One unit onto the candidates: it needs an open case at least the legal months late (the
+    DISCLOSURE step's ``min_months_late``, 6 by default) and no live entry. Audited."""
+    threshold = default_threshold() if min_months is None else min_months
+    case = Case.objects.filter(unit=unit, closed_on__isnull=True).first()
+    if case is None:
+        raise DisclosureError("%(unit)s: no open arrears case, nothing to disclose", unit=unit.code)
+    if case.months_late < threshold:
+        raise DisclosureError("%(unit)s: %(months)d months late, fewer than the %(min)d months the law requires "
+                              "for disclosure", unit=unit.code, months=case.months_late, min=threshold)
+    live = Disclosure.objects.filter(case=case, status__in=LIVE).first()
+    if live is not None:
+        raise DisclosureError("%(unit)s: already on the list (%(status)s)", unit=unit.code,
+                              status=live.get_status_display())
+    with transaction.atomic():
+        d = Disclosure.objects.create(unit_id=case.unit_id, case=case, proposed_on=as_of, months_late=case.months_late,
+                                      late_amount=case.late_amount)
+        CaseEvent.objects.create(case=case, on=as_of, kind="disclosure_candidate", actor=actor)
+        audit.record("nominate_disclosure", actor, "disclosure", d.pk, unit_code=unit.code, before=None,
+                     source=source, after={"months_late": d.months_late, "late_amount": d.late_amount,
+                                           "proposed_on": as_of.isoformat(), "threshold": threshold})
+    return d
+
+
+def do_delist(entry: Disclosure, reason: str, removed_on: date | None, actor: str, source: str = "") -> Disclosure:
+    """Take a published unit off the public list, with the reason (required) and the day. Audited."""
+    code = entry.unit.code
+    if entry.status != DisclosureStatus.PUBLISHED:
+        raise DisclosureError("%(unit)s: not on the published list (%(status)s)", unit=code,
+                              status=entry.get_status_display())
+    try:
+        reason = domain.text(reason, max_length=200)
+    except domain.DomainError as exc:
+        if str(exc) == "required":
+            raise DisclosureError("%(unit)s: a reason is required to remove a published unit", unit=code) from None
+        raise DisclosureError("%(unit)s: reason: %(e)s", unit=code, e=str(exc)) from None
+    if removed_on is None:
+        raise DisclosureError("%(unit)s: a removal date YYYY-MM-DD is required", unit=code)
+    if entry.published_on and removed_on < entry.published_on:
+        raise DisclosureError("%(unit)s: cannot be removed before it was published (%(day)s)", unit=code,
+                              day=entry.published_on.strftime("%d/%m/%Y"))
+    with transaction.atomic():
+        before = {"status": entry.status, "published_on": entry.published_on.isoformat() if entry.published_on else None}
+        entry.status, entry.removed_on, entry.reason = DisclosureStatus.REMOVED, removed_on, reason
+        entry.save(update_fields=["status", "removed_on", "reason"])
+        CaseEvent.objects.create(case_id=entry.case_id, on=removed_on, kind="disclosure_removed", actor=actor,
+                                 text=reason)
+        audit.record("delist_disclosure", actor, "disclosure", entry.pk, unit_code=code, before=before,
+                     source=source, after={"status": entry.status, "removed_on": removed_on.isoformat(),
+                                           "reason": reason})
+    return entry
 
 
 def do_review(ids: list[int], manager: str, on: date) -> dict[str, int]:

@@ -13,11 +13,12 @@ from typing import Any
 
 from django.db import transaction
 
+from sicollect.core import audit, domain
 from sicollect.registry.models import Office, Unit, UnitStatus
 
 from .cases import open_case
 from .commitments import do_commit
-from .models import CaseEvent, Outcome, Visit, WorkingGroup
+from .models import CaseEvent, Outcome, Visit, WorkingGroup, WorkingGroupMember
 
 STATUS_OF_OUTCOME = {Outcome.NOT_FOUND: UnitStatus.MISSING}
 
@@ -30,6 +31,116 @@ def do_form_group(name: str, office: Office, chair: str, agencies: list[str], fo
         if units:
             g.units.add(*units)
     return g
+
+
+# the partner agencies a group is formed from (Decree 274/2025 and the provinces' coordination rules); the SI
+# office chairs and is always a member
+SI_AGENCY = "Bảo hiểm xã hội"
+PARTNER_AGENCIES = (
+    "Sở Nội vụ",
+    "Sở Lao động - Thương binh và Xã hội",
+    "Thuế tỉnh",
+    "Công an tỉnh",
+    "Liên đoàn Lao động tỉnh",
+    "Thanh tra tỉnh",
+    "Sở Tài chính",
+    "Sở Y tế",
+    "Ủy ban nhân dân cấp xã",
+)
+
+
+class GroupError(ValueError):
+    """Bad input to a working-group action: ``fields`` maps a field to (reason, its parameters); the reason
+    is an English text the web app translates. Nothing was written."""
+
+    def __init__(self, fields: dict[str, tuple[str, dict[str, Any]]]):
+        self.fields = fields
+        super().__init__("; ".join(f"{k}: {r % p}" for k, (r, p) in fields.items()))
+
+
+def _text(errors: dict[str, tuple[str, dict[str, Any]]], field: str, value: Any, required: bool = True) -> str:
+    try:
+        return domain.text(value, max_length=200, required=required)
+    except domain.DomainError as exc:
+        errors[field] = ("required", {}) if str(exc) == "required" else ("%(reason)s", {"reason": str(exc)})
+        return ""
+
+
+def do_create_group(name: str, office: Office, chair: str, agencies: list[str], formed_on: date | None,
+                    actor: str, source: str = "") -> WorkingGroup:
+    """A manager forms a group in the app or on the command line: a name, a chair, at least one partner
+    agency (:data:`PARTNER_AGENCIES`), the day it is formed. Checked whole, audited, all or nothing."""
+    errors: dict[str, tuple[str, dict[str, Any]]] = {}
+    name = _text(errors, "name", name)
+    chair = _text(errors, "chair", chair)
+    chosen = [a.strip() for a in agencies if a.strip()]
+    unknown = [a for a in chosen if a not in PARTNER_AGENCIES]
+    if unknown:
+        errors["agencies"] = ("unknown agency %(name)s", {"name": domain.safe_text(unknown[0])})
+    elif not chosen:
+        errors["agencies"] = ("at least one partner agency", {})
+    if formed_on is None:
+        errors["formed_on"] = ("a date YYYY-MM-DD is required", {})
+    if errors:
+        raise GroupError(errors)
+    assert formed_on is not None
+    with transaction.atomic():
+        g = do_form_group(name, office, chair, list(dict.fromkeys(chosen)), formed_on)
+        audit.record("form_working_group", actor, "working_group", g.pk, before=None, source=source,
+                     after={"name": g.name, "office": office.code, "chair": chair, "agencies": g.agencies,
+                            "formed_on": formed_on.isoformat()})
+    return g
+
+
+def _live(group: WorkingGroup) -> None:
+    if group.dissolved_on is not None:
+        raise GroupError({"group": ("the group was dissolved on %(day)s",
+                                    {"day": group.dissolved_on.strftime("%d/%m/%Y")})})
+
+
+def do_add_member(group: WorkingGroup, name: str, agency: str, position: str, on: date, actor: str,
+                  source: str = "") -> WorkingGroupMember:
+    """A person joins the group: from one of its agencies (or the SI office that chairs it)."""
+    errors: dict[str, tuple[str, dict[str, Any]]] = {}
+    _live(group)
+    name = _text(errors, "name", name)
+    position = _text(errors, "position", position, required=False)
+    agency = (agency or "").strip()
+    if agency not in [SI_AGENCY, *group.agencies]:
+        errors["agency"] = ("unknown agency %(name)s: not a member agency of this group",
+                            {"name": domain.safe_text(agency) or "—"})
+    if errors:
+        raise GroupError(errors)
+    with transaction.atomic():
+        m = WorkingGroupMember.objects.create(group=group, name=name, agency=agency, position=position, added_on=on)
+        audit.record("add_group_member", actor, "working_group", group.pk, before=None, source=source,
+                     after={"member": m.pk, "name": name, "agency": agency, "position": position})
+    return m
+
+
+def do_remove_member(member: WorkingGroupMember, actor: str, source: str = "") -> None:
+    with transaction.atomic():
+        before = {"member": member.pk, "name": member.name, "agency": member.agency, "position": member.position}
+        group_id = member.group_id
+        member.delete()
+        audit.record("remove_group_member", actor, "working_group", group_id, before=before, after=None,
+                     source=source)
+
+
+def do_dissolve_group(group: WorkingGroup, on: date | None, actor: str, source: str = "") -> WorkingGroup:
+    """The group ends on ``on`` (not before it was formed); its done visits stay, it plans no more."""
+    _live(group)
+    if on is None:
+        raise GroupError({"dissolved_on": ("a date YYYY-MM-DD is required", {})})
+    if on < group.formed_on:
+        raise GroupError({"dissolved_on": ("cannot be before the group was formed (%(day)s)",
+                                           {"day": group.formed_on.strftime("%d/%m/%Y")})})
+    with transaction.atomic():
+        group.dissolved_on = on
+        group.save(update_fields=["dissolved_on"])
+        audit.record("dissolve_working_group", actor, "working_group", group.pk, before={"dissolved_on": None},
+                     after={"dissolved_on": on.isoformat()}, source=source)
+    return group
 
 
 def do_plan_visit(group: WorkingGroup, unit: Unit, on: date, actor: str = "") -> Visit:

@@ -359,3 +359,20 @@ class NoticeDelivery(models.Model):
         from sicollect.core.privacy import mask_contact
 
         return mask_contact(self.address)
+
+
+class WorkingGroupMember(models.Model):
+    """A person on a working group: their name, the partner agency they come from, their position.
+    Added and removed by :func:`arrears.groups.do_add_member` / ``do_remove_member`` (audited)."""
+
+    group = models.ForeignKey(WorkingGroup, on_delete=models.PROTECT, related_name="members")
+    name = models.CharField(max_length=200)
+    agency = models.CharField(max_length=200)
+    position = models.CharField(max_length=200, blank=True)
+    added_on = models.DateField()
+
+    class Meta:
+        ordering = ["group_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.agency})"

@@ -5,7 +5,10 @@ Thin views as in :mod:`views`: what a user sees comes from :mod:`sicollect.staff
 :mod:`sicollect.arrears.queries` (cases of the units they
 see; another office's case is a 404), every state change from an ``arrears`` action function —
 the same ones the command line runs (``ladder.do_confirm_steps``, ``cases.do_add_note``,
-``groups.do_plan_visit`` / ``do_record_visit``, ``disclosure.do_review`` / ``do_publish``).
+``groups.do_plan_visit`` / ``do_record_visit``, ``disclosure.do_review`` / ``do_publish``), and the
+manager's actions of issue 20 (``groups.do_create_group`` / ``do_add_member`` / ``do_remove_member`` /
+``do_dissolve_group``, ``disclosure.do_nominate_unit`` / ``nominate`` / ``do_delist``), each audited; a bad
+entry is a 400 page naming the field, nothing written.
 """
 from __future__ import annotations
 
@@ -37,7 +40,18 @@ from sicollect.arrears import delivery
 from sicollect.arrears import disclosure as disc
 from sicollect.arrears.cases import do_add_note
 from sicollect.arrears.followups import Entry, FollowUpError, do_log_followup
-from sicollect.arrears.groups import do_apply_status, do_plan_visit, do_record_visit
+from sicollect.arrears.groups import (
+    PARTNER_AGENCIES,
+    SI_AGENCY,
+    GroupError,
+    do_add_member,
+    do_apply_status,
+    do_create_group,
+    do_dissolve_group,
+    do_plan_visit,
+    do_record_visit,
+    do_remove_member,
+)
 from sicollect.arrears.inspection import WEIGHTS, ranking
 from sicollect.arrears.ladder import cases_by_step, do_confirm_steps
 from sicollect.arrears.models import (
@@ -56,6 +70,7 @@ from sicollect.arrears.models import (
     StepStatus,
     Visit,
     WorkingGroup,
+    WorkingGroupMember,
 )
 from sicollect.arrears.notices import pdf_of
 from sicollect.arrears.numbers import enforcement_numbers
@@ -68,6 +83,7 @@ from sicollect.arrears.queries import (
     visible_cases,
 )
 from sicollect.core import domain
+from sicollect.core.money import format_vnd
 from sicollect.exchange.tabular import UnsafeWorkbook, safe_rows
 from sicollect.staff import policy
 
@@ -133,6 +149,9 @@ def cases(request: HttpRequest) -> HttpResponse:
         "officers": policy.officer_filter_choices(request.user),
         "can_confirm": policy.can_confirm_steps(request.user),
         "step_names": _step_names(), "channels": Channel.choices,
+        "batch_filters": [(k, v) for k, v in request.GET.items()
+                          if k in ("step", "proposed", "office", "officer", "min_months", "min_amount", "q") and v],
+        "today": timezone.localdate(),
     }
     template = "web/arrears/_cases_table.html" if request.headers.get("HX-Request") else "web/arrears/cases.html"
     return render(request, template, context)
@@ -200,6 +219,7 @@ def case_detail(request: HttpRequest, code: str) -> HttpResponse:
         "visits": list(Visit.objects.filter(Q(case=case) | Q(case__isnull=True, unit=case.unit))
                        .select_related("group").order_by("-planned_on", "-id")),
         "others": others, "can_act": policy.can_confirm_steps(request.user) and case.is_open,
+        "can_nominate": policy.can_assign(request.user) and case.is_open,
         **followup_context(request.user, case.unit), "step_names": _step_names(),
         "top": next((s.step for s in reversed(steps) if s.status == StepStatus.CONFIRMED), None),
         "channels": Channel.choices, "has_notices": bool(notices),
@@ -307,6 +327,31 @@ def notice_pdf(request: HttpRequest, notice_id: int) -> HttpResponse:
     return pdf_response(pdf_of([notice]), f"thong-bao-{notice.unit.code}-{notice.issued_on:%Y%m%d}-{notice.pk}.pdf")
 
 
+MAX_BATCH = 500
+
+
+@login_required
+def notice_batch(request: HttpRequest) -> HttpResponse:
+    """Every notice issued on a day (``issued_on``) to the cases the worklist's filters show, in the user's
+    offices, as one PDF (a page run per notice, in office and unit order)."""
+    on = _day(request.GET.get("issued_on"))
+    if on is None:
+        return _refused(request, [(_("Issued on"), _("expected a date YYYY-MM-DD"))], "/arrears/")
+    f = _case_filters(request)
+    qs = (Notice.objects.filter(issued_on=on).filter(policy.unit_filter(request.user, "unit__"))
+          .filter(case_step__case__in=filtered_cases(request.user, f).values("pk"))
+          .select_related("unit", "office").order_by("office__code", "unit__code", "id"))
+    n = qs.count()
+    if n == 0:
+        return _refused(request, [(_("Issued on"), _("no notice issued on %(day)s to the cases shown")
+                                   % {"day": on.strftime("%d/%m/%Y")})], "/arrears/", status=404)
+    if n > MAX_BATCH:
+        return _refused(request, [(_("Issued on"), _("%(n)d notices: at most %(max)d in one file, choose an office")
+                                   % {"n": n, "max": MAX_BATCH})], "/arrears/")
+    office = f"-{f.office.code}" if f.office is not None else ""
+    return pdf_response(pdf_of(list(qs)), f"thong-bao{office}-{on:%Y%m%d}.pdf")
+
+
 # --------------------------------------------------------------------------- the follow-up log
 
 
@@ -404,10 +449,157 @@ def groups(request: HttpRequest) -> HttpResponse:
         Prefetch("visits", queryset=visits.order_by("planned_on", "id"), to_attr="shown_visits"))
     if not a.everything:
         qs = qs.filter(Q(office_id__in=a.office_ids or []) | Q(visits__unit__in=units)).distinct()
+    shown = list(qs.order_by("office__code", "formed_on", "id"))
+    for g in shown:  # a group of one's offices: plan its visits (another office's visits one's units)
+        g.own = (a.everything or g.office_id in (a.office_ids or ())) and g.dissolved_on is None
     return render(request, "web/arrears/groups.html", {
-        "groups": list(qs.order_by("office__code", "formed_on", "id")), "outcomes": Outcome.choices,
+        "groups": shown, "outcomes": Outcome.choices,
         "can_act": policy.can_confirm_steps(request.user), "can_apply": policy.can_assign(request.user),
+        "can_manage": policy.can_assign(request.user), "agencies": PARTNER_AGENCIES,
+        "offices": policy.visible_offices(request.user).order_by("code"), "today": timezone.localdate(),
+        "own_office": policy.access(request.user).office,
     })
+
+
+# reasons arrears.groups and arrears.disclosure give, for this app's catalogue (the pages translate them)
+ACTION_REASONS = (
+    gettext_noop("required"),
+    gettext_noop("%(reason)s"),
+    gettext_noop("unknown agency %(name)s"),
+    gettext_noop("at least one partner agency"),
+    gettext_noop("unknown agency %(name)s: not a member agency of this group"),
+    gettext_noop("the group was dissolved on %(day)s"),
+    gettext_noop("cannot be before the group was formed (%(day)s)"),
+    gettext_noop("%(unit)s: no open arrears case, nothing to disclose"),
+    gettext_noop("%(unit)s: %(months)d months late, fewer than the %(min)d months the law requires for disclosure"),
+    gettext_noop("%(unit)s: already on the list (%(status)s)"),
+    gettext_noop("%(unit)s: not on the published list (%(status)s)"),
+    gettext_noop("%(unit)s: a reason is required to remove a published unit"),
+    gettext_noop("%(unit)s: reason: %(e)s"),
+    gettext_noop("%(unit)s: a removal date YYYY-MM-DD is required"),
+    gettext_noop("%(unit)s: cannot be removed before it was published (%(day)s)"),
+)
+
+GROUP_FIELDS = {"name": gettext_lazy("Name"), "chair": gettext_lazy("Chair"), "agencies": gettext_lazy("Member agencies"),
+                "formed_on": gettext_lazy("Formed on"), "office": gettext_lazy("Office"),
+                "agency": gettext_lazy("Agency"), "position": gettext_lazy("Position"),
+                "dissolved_on": gettext_lazy("Dissolved on"), "group": gettext_lazy("Working group"),
+                "unit": gettext_lazy("Unit")}
+
+
+def _refused(request: HttpRequest, errors: list[tuple[Any, str]], back: str, status: int = 400) -> HttpResponse:
+    """The form's errors, each naming its field; nothing was saved."""
+    return render(request, "web/form_errors.html", {"errors": errors, "back": back}, status=status)
+
+
+def _group_errors(exc: GroupError) -> list[tuple[Any, str]]:
+    return [(GROUP_FIELDS.get(k, k), _(r) % p) for k, (r, p) in exc.fields.items()]
+
+
+def _day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat((text or "").strip())
+    except ValueError:
+        return None
+
+
+def _can_manage(request: HttpRequest) -> HttpResponse | None:
+    if not policy.can_assign(request.user):
+        return HttpResponseForbidden(_("Only a manager forms, changes or dissolves a working group."))
+    return None
+
+
+@login_required
+@require_POST
+def group_create(request: HttpRequest) -> HttpResponse:
+    """A manager forms a working group of one of the offices they see (``groups.do_create_group``, audited)."""
+    if (denied := _can_manage(request)) is not None:
+        return denied
+    p = request.POST
+    back = "/arrears/groups/"
+    code = p.get("office", "").strip()
+    office = policy.visible_offices(request.user).filter(code=code).first() if code else policy.access(request.user).office
+    if office is None:
+        return _refused(request, [(GROUP_FIELDS["office"], _("unknown office %(code)s") % {"code": code or "—"})], back)
+    try:
+        g = do_create_group(p.get("name", ""), office, p.get("chair", ""), p.getlist("agencies"),
+                            _day(p.get("formed_on")), request.user.get_username(), f"web POST {request.path}")
+    except GroupError as exc:
+        return _refused(request, _group_errors(exc), back)
+    messages.success(request, _("Working group “%(name)s” formed.") % {"name": g.name})
+    return redirect("web:arrears_group", group_id=g.pk)
+
+
+@login_required
+def group_detail(request: HttpRequest, group_id: int) -> HttpResponse:
+    """One group: its members, its units' visits (plan, record the outcome, apply a status), dissolve."""
+    a = policy.access(request.user)
+    units = policy.visible_units(request.user)
+    qs = WorkingGroup.objects.filter(pk=group_id).select_related("office")
+    if not a.everything:  # as on the list: a group of one's offices, or one that visits one's units
+        qs = qs.filter(Q(office_id__in=a.office_ids or []) | Q(visits__unit__in=units)).distinct()
+    group = qs.first()
+    if group is None:
+        raise Http404("no such group")
+    own = group.own = a.everything or group.office_id in (a.office_ids or ())
+    group.shown_visits = list(Visit.objects.filter(group=group, unit__in=units)
+                              .select_related("unit", "case").order_by("planned_on", "id"))
+    return render(request, "web/arrears/group.html", {
+        "g": group, "members": list(group.members.order_by("id")), "outcomes": Outcome.choices,
+        "member_agencies": [SI_AGENCY, *group.agencies],
+        "can_act": policy.can_confirm_steps(request.user) and group.dissolved_on is None,
+        "can_apply": policy.can_assign(request.user),
+        "can_manage": policy.can_assign(request.user) and group.dissolved_on is None and own,
+        "today": timezone.localdate(),
+    })
+
+
+@login_required
+@require_POST
+def group_member_add(request: HttpRequest, group_id: int) -> HttpResponse:
+    if (denied := _can_manage(request)) is not None:
+        return denied
+    group = _group_or_404(request.user, group_id)
+    p = request.POST
+    back = f"/arrears/groups/{group.pk}/"
+    try:
+        m = do_add_member(group, p.get("name", ""), p.get("agency", ""), p.get("position", ""), timezone.localdate(),
+                          request.user.get_username(), f"web POST {request.path}")
+    except GroupError as exc:
+        return _refused(request, _group_errors(exc), back)
+    messages.success(request, _("%(name)s added to the group.") % {"name": m.name})
+    return redirect(back + "#members")
+
+
+@login_required
+@require_POST
+def group_member_remove(request: HttpRequest, group_id: int, member_id: int) -> HttpResponse:
+    if (denied := _can_manage(request)) is not None:
+        return denied
+    group = _group_or_404(request.user, group_id)
+    member = WorkingGroupMember.objects.filter(pk=member_id, group=group).first()
+    if member is None:
+        raise Http404("no such member")
+    name = member.name
+    do_remove_member(member, request.user.get_username(), f"web POST {request.path}")
+    messages.success(request, _("%(name)s removed from the group.") % {"name": name})
+    return redirect(f"/arrears/groups/{group.pk}/#members")
+
+
+@login_required
+@require_POST
+def group_dissolve(request: HttpRequest, group_id: int) -> HttpResponse:
+    if (denied := _can_manage(request)) is not None:
+        return denied
+    group = _group_or_404(request.user, group_id)
+    back = f"/arrears/groups/{group.pk}/"
+    try:
+        do_dissolve_group(group, _day(request.POST.get("dissolved_on")), request.user.get_username(),
+                          f"web POST {request.path}")
+    except GroupError as exc:
+        return _refused(request, _group_errors(exc), back)
+    messages.success(request, _("Working group “%(name)s” dissolved.") % {"name": group.name})
+    return redirect(back)
 
 
 def _group_or_404(user: Any, group_id: int) -> WorkingGroup:
@@ -430,14 +622,17 @@ def group_plan(request: HttpRequest, group_id: int) -> HttpResponse:
     code = request.POST.get("unit", "").strip()
     unit = policy.visible_units(request.user).filter(code=code).first()
     on = _date(request.POST.get("planned_on"), date.min)
+    back = _safe_next(request.POST.get("next", ""), "/arrears/groups/")
+    if group.dissolved_on is not None:  # a bad entry is a 400 naming it; nothing is planned
+        return _refused(request, [(GROUP_FIELDS["group"], _("the group was dissolved on %(day)s")
+                                   % {"day": group.dissolved_on.strftime("%d/%m/%Y")})], back)
     if unit is None:
-        messages.error(request, _("unknown unit %(code)s") % {"code": code})
-    elif on == date.min:
-        messages.error(request, _("planned_on: expected a date YYYY-MM-DD"))
-    else:
-        do_plan_visit(group, unit, on, request.user.get_username())
-        messages.success(request, _("Visit to %(code)s planned.") % {"code": unit.code})
-    return redirect("web:arrears_groups")
+        return _refused(request, [(GROUP_FIELDS["unit"], _("unknown unit %(code)s") % {"code": code})], back)
+    if on == date.min:
+        return _refused(request, [(_("Planned"), _("expected a date YYYY-MM-DD"))], back)
+    do_plan_visit(group, unit, on, request.user.get_username())
+    messages.success(request, _("Visit to %(code)s planned.") % {"code": unit.code})
+    return redirect(back)
 
 
 def parse_schedule(text: str) -> list[tuple[date, int]]:
@@ -483,7 +678,7 @@ def visit_record(request: HttpRequest, visit_id: int) -> HttpResponse:
         messages.success(request, _("Visit recorded."))
     except ValueError as exc:
         messages.error(request, str(exc))
-    return redirect("web:arrears_groups")
+    return redirect(_safe_next(p.get("next", ""), "/arrears/groups/"))
 
 
 @login_required
@@ -501,7 +696,7 @@ def visit_status(request: HttpRequest, visit_id: int) -> HttpResponse:
         messages.success(request, _("%(code)s is now %(status)s.") % {"code": unit.code, "status": unit.status})
     except ValueError as exc:
         messages.error(request, str(exc))
-    return redirect("web:arrears_groups")
+    return redirect(_safe_next(request.POST.get("next", ""), "/arrears/groups/"))
 
 
 # --------------------------------------------------------------------------- public disclosure
@@ -517,6 +712,7 @@ def disclosure(request: HttpRequest) -> HttpResponse:
         "candidates": groups_["candidate"], "approved": groups_["approved"], "published": groups_["published"],
         "closed": groups_["dropped"] + groups_["removed"], "as_of": as_of_param(request),
         "can_review": policy.can_review_disclosure(request.user),
+        "can_nominate": policy.can_assign(request.user), "threshold": disc.default_threshold(),
     })
 
 
@@ -538,6 +734,61 @@ def disclosure_publish(request: HttpRequest) -> HttpResponse:
         return HttpResponseForbidden(_("Only the province manager approves the public list."))
     n = disc.do_publish(_date(request.POST.get("on"), default_as_of()), request.user.get_username())
     messages.success(request, _("%(n)d units published.") % {"n": n})
+    return redirect("web:arrears_disclosure")
+
+
+def _can_nominate(request: HttpRequest) -> HttpResponse | None:
+    if not policy.can_assign(request.user):
+        return HttpResponseForbidden(_("Only a manager proposes units for public disclosure."))
+    return None
+
+
+@login_required
+@require_POST
+def disclosure_nominate(request: HttpRequest) -> HttpResponse:
+    """A manager proposes units for the public list: one unit (``unit``: its code), refused with the reason
+    when it is not late long enough, or every qualifying unit of the offices they see. The province
+    manager then reviews them."""
+    if (denied := _can_nominate(request)) is not None:
+        return denied
+    p = request.POST
+    on = _day(p.get("on")) or default_as_of()
+    back = _safe_next(p.get("next", ""), "/arrears/disclosure/")
+    actor, source = request.user.get_username(), f"web POST {request.path}"
+    code = p.get("unit", "").strip()
+    if "unit" in p:
+        unit = policy.visible_units(request.user).filter(code=code).first()
+        if unit is None:
+            return _refused(request, [(GROUP_FIELDS["unit"], _("unknown unit %(code)s") % {"code": code or "—"})],
+                            back)
+        try:
+            d = disc.do_nominate_unit(unit, on, actor, source)
+        except disc.DisclosureError as exc:
+            return _refused(request, [(GROUP_FIELDS["unit"], _(exc.reason) % exc.params)], back)
+        messages.success(request, _("%(code)s proposed for disclosure: %(months)d months late, %(amount)s late.")
+                         % {"code": unit.code, "months": d.months_late, "amount": format_vnd(d.late_amount)})
+        return redirect(back)
+    n = disc.nominate(on, office_ids=policy.access(request.user).office_ids, actor=actor, source=source)
+    messages.success(request, _("%(n)d units proposed for disclosure.") % {"n": n})
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def disclosure_delist(request: HttpRequest, entry_id: int) -> HttpResponse:
+    """Remove a published unit from the public list, with the reason and the day: the province manager."""
+    if not policy.can_review_disclosure(request.user):
+        return HttpResponseForbidden(_("Only the province manager approves the public list."))
+    entry = (Disclosure.objects.filter(pk=entry_id).filter(policy.unit_filter(request.user, "unit__"))
+             .select_related("unit").first())
+    if entry is None:
+        raise Http404("no such entry")
+    try:
+        disc.do_delist(entry, request.POST.get("reason", ""), _day(request.POST.get("removed_on")),
+                       request.user.get_username(), f"web POST {request.path}")
+    except disc.DisclosureError as exc:
+        return _refused(request, [(_("Remove from the list"), _(exc.reason) % exc.params)], "/arrears/disclosure/")
+    messages.success(request, _("%(code)s removed from the published list.") % {"code": entry.unit.code})
     return redirect("web:arrears_disclosure")
 
 

@@ -10,6 +10,9 @@
                                [--outbox DIR] [--template ID]   deliver the notices (arrears.delivery)
     sicollect arrears delivery-report FILE.csv   the provider's report: phone,notice_number,status
     sicollect arrears disclose nominate|review|publish|export …
+    sicollect arrears disclose nominate --unit CODE [--as-of DATE]        one unit (refused below the legal months)
+    sicollect arrears disclose nominate [--office CODE]                   every qualifying unit of an office
+    sicollect arrears disclose delist --unit CODE --reason TEXT [--as-of DATE]   off the published list
     sicollect arrears inspection [--as-of DATE] [--limit N] [--format text|json]   risk ranking
     sicollect arrears numbers  --from DATE --to DATE
     sicollect arrears run      --officer NAME [--as-of DATE] [-o DIR]   the bulk run: sync, propose,
@@ -83,8 +86,11 @@ class Command(BaseCommand):
         p.add_argument("file")
         p.add_argument("--actor")
         p = sub.add_parser("disclose")
-        p.add_argument("what", choices=["nominate", "review", "publish", "export"])
-        p.add_argument("--as-of")
+        p.add_argument("what", choices=["nominate", "review", "publish", "export", "delist"])
+        p.add_argument("--as-of", help="the day (nominate, review, publish; delist: the removal day)")
+        p.add_argument("--unit", help="nominate or delist this one unit")
+        p.add_argument("--office", help="nominate: only this office and those under it")
+        p.add_argument("--reason", help="delist: why the unit leaves the published list (required)")
         p.add_argument("--min-months", type=int)
         p.add_argument("--manager", help="the reviewing/publishing province manager")
         p.add_argument("--ids", help="candidates to review (default: all)")
@@ -232,10 +238,42 @@ class Command(BaseCommand):
         from sicollect.arrears import disclosure
         from sicollect.arrears.models import Disclosure, DisclosureStatus
 
+        from sicollect.core.audit import cli_actor
+        from sicollect.registry.models import Unit
+
         as_of = _date(o["as_of"])
         what = o["what"]
-        if what == "nominate":
-            self.stdout.write(f"{disclosure.nominate(as_of, o['min_months'])} candidate(s) added")
+        source = f"cli: sicollect arrears disclose {what}"
+        unit = None
+        if o["unit"]:
+            unit = Unit.objects.filter(code=o["unit"]).first()
+            if unit is None:
+                raise CommandError(f"--unit: no unit {o['unit']!r}", returncode=2)
+        if what == "nominate" and unit is not None:
+            try:
+                d = disclosure.do_nominate_unit(unit, as_of, cli_actor(), source, min_months=o["min_months"])
+            except disclosure.DisclosureError as exc:
+                raise CommandError(str(exc), returncode=2) from exc
+            self.stdout.write(f"{unit.code}: candidate {d.pk}, {d.months_late} months late, "
+                              f"{format_vnd(d.late_amount)} late")
+        elif what == "nominate":
+            from sicollect.staff.policy import scope_office_ids
+
+            office = self._office(o["office"])
+            ids = scope_office_ids(None, office) if office is not None else None
+            n = disclosure.nominate(as_of, o["min_months"], office_ids=ids, actor=cli_actor(), source=source)
+            self.stdout.write(f"{n} candidate(s) added")
+        elif what == "delist":
+            if unit is None:
+                raise CommandError("--unit: the published unit to remove", returncode=2)
+            entry = Disclosure.objects.filter(unit=unit, status=DisclosureStatus.PUBLISHED).select_related("unit").first()
+            if entry is None:
+                raise CommandError(f"{unit.code}: not on the published list", returncode=2)
+            try:
+                disclosure.do_delist(entry, o["reason"] or "", as_of, cli_actor(), source)
+            except disclosure.DisclosureError as exc:
+                raise CommandError(str(exc), returncode=2) from exc
+            self.stdout.write(f"{unit.code}: removed from the published list on {as_of.isoformat()}")
         elif what in ("review", "publish"):
             if not o["manager"]:
                 raise CommandError("--manager: the province manager who approves", returncode=2)
