@@ -2,7 +2,7 @@
 that needs a reason. Scope: :func:`policy.audit_events` and :func:`policy.visible_persons`."""
 from __future__ import annotations
 
-import json
+import re
 from typing import Any
 
 from django.contrib import messages
@@ -14,11 +14,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from sicollect.arrears.models import ContactKind, ContactOutcome, PromiseStatus, StepStatus
 from sicollect.contributions.models import EntryKind
 from sicollect.core import exports
 from sicollect.staff import policy
 
-from .labels import tr
+from .labels import MONEY_FIELDS, field_label, tr
+from .templatetags.sicollect import dmy, local, num, vnd
 
 PAGE_SIZE = 50
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8",
@@ -53,22 +55,51 @@ def shown(e: Any) -> dict[str, Any]:
 
 
 def _fields(value: Any) -> list[tuple[str, str]]:
+    """``{"closed_through": "2025-10", "entries": 1234}`` → ``[("đã khóa sổ đến", "10/2025"), ("bút toán", "1.234")]``:
+    each key labelled in the user's language, each value in the Vietnamese format."""
     if value in (None, {}, ""):
         return []
     if not isinstance(value, dict):
-        return [("", str(value))]
-    return [(str(k), v if isinstance(v, str) else json.dumps(_words(v), ensure_ascii=False, default=str))
-            for k, v in value.items() if v not in (None, "", [], {})]
+        return [("", _value("", value))]
+    return [(field_label(k), _value(str(k), v)) for k, v in value.items() if v not in (None, "", [], {})]
 
 
-def _words(value: Any) -> Any:
-    """Ledger kinds used as keys (a close's ``amounts``: due, interest, payment …) in the user's language."""
-    if isinstance(value, dict):
-        return {tr(KINDS[k]) if k in KINDS else k: _words(v) for k, v in value.items()}
-    return value
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def _value(key: str, v: Any) -> str:
+    """One value as people read it: đồng with dots for money fields, counts grouped with dots, ISO dates
+    ``dd/mm/yyyy``, moments in Vietnam's time, months ``mm/yyyy``, codes of choices in words."""
+    if isinstance(v, bool):
+        return _("yes") if v else _("no")
+    if isinstance(v, int | float):
+        return vnd(v) if key in MONEY_FIELDS or key.endswith("_amount") else num(v)
+    if isinstance(v, dict):
+        return "; ".join(f"{tr(KINDS[k]) if k in KINDS else field_label(k)}: {_value(key, x)}"
+                         for k, x in v.items() if x not in (None, "", [], {}))
+    if isinstance(v, list | tuple):
+        return ", ".join(_value(key, x) for x in v)
+    text = str(v)
+    try:
+        if _MOMENT.match(text):
+            return local(text)
+        if _DATE.match(text):
+            return dmy(text)
+    except ValueError:
+        return text
+    month = _MONTH.match(text)
+    if month:
+        return f"{month.group(2)}/{month.group(1)}"
+    if key in CHOICES and text in CHOICES[key]:
+        return tr(CHOICES[key][text])
+    return text
 
 
 KINDS = dict(EntryKind.choices)
+CHOICES = {"status": dict(StepStatus.choices), "kind": dict(ContactKind.choices),
+           "outcome": dict(ContactOutcome.choices), "promise_status": dict(PromiseStatus.choices)}
 
 
 @login_required
