@@ -23,7 +23,7 @@ def fields(page: str, event_id: str) -> list[tuple[str, str]]:
 
 def test_the_close_event_reads_in_vietnamese(qn: dict[str, Any]) -> None:
     page = as_user(qn, "prov").get("/audit/").content.decode()
-    close = fields(page, "close 2025-07…2025-10")  # helpers.build closes Jul–Oct 2025
+    close = fields(page, "khóa sổ 2025-07…2025-10")  # helpers.build closes Jul–Oct 2025
     assert close == [
         ("đã khóa sổ đến", "10/2025"),
         # due: HL001 4 × 450,000 (Jul–Oct) + CP001 3 × 450,000 (Aug–Oct) + HL002 32 % of 10,000,000 (Oct)
@@ -40,7 +40,7 @@ def test_values_take_the_vietnamese_format_and_unknown_keys_are_prettified(qn: d
                         "checked_at": datetime(2025, 11, 3, 17, 30, tzinfo=UTC).isoformat(), "debt_state_changes": 12345,
                         "ok": True})
     c = as_user(qn, "prov")
-    got = dict(fields(c.get("/audit/?unit=HL001").content.decode(), "followup 7"))
+    got = dict(fields(c.get("/audit/?unit=HL001").content.decode(), "lần liên hệ 7"))
     assert got == {
         "hình thức liên hệ": "Gọi điện", "kết quả": "Hứa đóng", "ngày liên hệ": "03/11/2025",
         "số tiền hứa đóng": "9.000.000 đ", "hẹn đóng trước ngày": "05/11/2025", "lời hứa": "Đang chờ",
@@ -48,5 +48,16 @@ def test_values_take_the_vietnamese_format_and_unknown_keys_are_prettified(qn: d
         "debt state changes": "12.345", "thành công": "có",
     }
     c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    got = dict(fields(c.get("/audit/?unit=HL001").content.decode(), "followup 7"))
+    got = dict(fields(c.get("/audit/?unit=HL001").content.decode(), "contact 7"))
     assert got["contact by"] == "Call" and got["amount promised"] == "9.000.000 đ" and got["succeeded"] == "yes"
+
+
+def test_a_confirmed_step_names_the_step_and_the_object_in_words(qn: dict[str, Any]) -> None:
+    audit.record("confirm_case_step", "hl_off", "case_step", 5, before={"status": "proposed"},
+                 after={"status": "confirmed", "confirmed_on": "2025-11-03"}, case=1, unit="HL001", step="NOTICE",
+                 notice="HL/2025/000001")
+    page = as_user(qn, "prov").get("/audit/?user=hl_off").content.decode()
+    assert "<td>bước hồ sơ 5</td>" in page and "case_step" not in page
+    got = fields(page, "bước hồ sơ 5")
+    assert got == [("trạng thái", "Đề xuất"), ("trạng thái", "Đã duyệt"), ("ngày duyệt", "03/11/2025"), ("hồ sơ", "1"),
+                   ("đơn vị", "HL001"), ("bước", "Thông báo kết quả đóng, nhắc nợ"), ("số thông báo", "HL/2025/000001")]

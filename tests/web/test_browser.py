@@ -212,6 +212,14 @@ def test_the_officers_journey(live_server: Any, browser_page: Any, width: int) -
     page.click("form.inline button:has-text('Thông báo kết quả đóng, nhắc nợ')")
     page.wait_for_url("**/arrears/?q=HL001")
     page.goto(f"{base}/arrears/cases/HL001/")
+    # confirmed today, Vietnam's day (not the close's 31/10/2025), and the notice's deadline 15 days on
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    steps = page.inner_text("#case-steps")
+    assert f"{today:%d/%m/%Y} hl_off" in steps and f"hạn nộp {today + timedelta(days=15):%d/%m/%Y}" in steps
     link = page.locator("#case-steps a[href*='/arrears/notices/']")
     assert link.count() == 1
     with page.expect_download() as info:

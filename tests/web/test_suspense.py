@@ -64,7 +64,18 @@ def test_a_tie_of_four_lists_them_and_fills_nothing(qn: dict[str, Any]) -> None:
     # a grassroots manager sees the four of Hạ Long, not Cẩm Phả's CP001, and the tie still fills nothing
     row = box(as_user(qn, "hl_mgr").get("/suspense/").content.decode(), item)
     assert re.findall(r'name="pick" value="(\w+)"', row) == ["HL101", "HL102", "HL103", "HL104"]
-    assert " checked" not in row and "CP001" not in row
+    assert " checked" not in row and "CP001" not in row and "cơ quan khác" not in row
+    # Cẩm Phả's manager sees CP001 alone, not ticked: it scored under the four, and a tie of two of
+    # Hạ Long's units with one of theirs is said, the other office's units unnamed
+    row = box(as_user(qn, "cp_mgr").get("/suspense/").content.decode(), item)
+    assert re.findall(r'name="pick" value="(\w+)"', row) == ["CP001"] and " checked" not in row
+    assert "cơ quan khác" not in row
+    tie = suspense_item(12, [{"unit": "HL101", "score": 95, "via": "account"}, {"unit": "CP001", "score": 95, "via": "account"},
+                             {"unit": "HL102", "score": 95, "via": "account"}])
+    row = box(as_user(qn, "cp_mgr").get("/suspense/").content.decode(), tie)
+    assert re.findall(r'name="pick" value="(\w+)"', row) == ["CP001"] and " checked" not in row
+    assert "cùng điểm: 2 đơn vị của cơ quan khác" in row and "HL10" not in row
+    assert "tài khoản ngân hàng đã biết" in row
 
 
 def test_choosing_a_tied_candidate_or_typing_a_searched_code_assigns_it(qn: dict[str, Any]) -> None:

@@ -14,12 +14,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from sicollect.arrears.models import ContactKind, ContactOutcome, PromiseStatus, StepStatus
+from sicollect.arrears.models import ContactKind, ContactOutcome, LadderStep, PromiseStatus, StepStatus
 from sicollect.contributions.models import EntryKind
 from sicollect.core import exports
 from sicollect.staff import policy
 
-from .labels import MONEY_FIELDS, field_label, tr
+from .labels import MONEY_FIELDS, field_label, label, tr
 from .templatetags.sicollect import dmy, local, num, vnd
 
 PAGE_SIZE = 50
@@ -41,27 +41,30 @@ def audit(request: HttpRequest) -> HttpResponse:
     unit, actor = request.GET.get("unit", "").strip(), request.GET.get("user", "").strip()
     events = policy.audit_events(request.user, unit, actor)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    steps = dict(LadderStep.objects.values_list("code", "name"))  # a confirmed step's code in words (a few rows)
     return render(request, "web/audit.html", {"page": page, "unit": unit, "actor": actor,
-                                              "rows": [shown(e) for e in page.object_list]})
+                                              "rows": [shown(e, steps) for e in page.object_list]})
 
 
-def shown(e: Any) -> dict[str, Any]:
+def shown(e: Any, steps: dict[str, str] | None = None) -> dict[str, Any]:
     """An audit row for people: Vietnam's time, the action in words, before/after/detail as fields."""
     d = dict(e.detail or {})
     before, after, source = d.pop("before", None), d.pop("after", None), d.pop("source", "")
-    return {"at": e.created_at, "actor": e.actor, "action": e.action, "object": f"{e.object_type} {e.object_id}",
-            "unit": e.unit_code, "source": source, "before": _fields(before), "after": _fields(after),
-            "detail": _fields(d)}
+    steps = steps or {}
+    return {"at": e.created_at, "actor": e.actor, "action": e.action,
+            "object": f"{label(e.object_type, 'object')} {e.object_id}", "unit": e.unit_code, "source": source,
+            "before": _fields(before, steps), "after": _fields(after, steps), "detail": _fields(d, steps)}
 
 
-def _fields(value: Any) -> list[tuple[str, str]]:
+def _fields(value: Any, steps: dict[str, str] | None = None) -> list[tuple[str, str]]:
     """``{"closed_through": "2025-10", "entries": 1234}`` → ``[("đã khóa sổ đến", "10/2025"), ("bút toán", "1.234")]``:
     each key labelled in the user's language, each value in the Vietnamese format."""
     if value in (None, {}, ""):
         return []
     if not isinstance(value, dict):
         return [("", _value("", value))]
-    return [(field_label(k), _value(str(k), v)) for k, v in value.items() if v not in (None, "", [], {})]
+    return [(field_label(k), tr(steps[v]) if k == "step" and steps and v in steps else _value(str(k), v))
+            for k, v in value.items() if v not in (None, "", [], {})]
 
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -155,7 +155,24 @@ def field_label(key: Any) -> str:
     return str(found) if found is not None else str(key).replace("_", " ").strip()
 
 
-TABLES = {"event": EVENT, "audit": AUDIT, "fund": FUND, "reason": REASON, "via": VIA}
+OBJECT = {  # what an audit event is about (``AuditEvent.object_type``)
+    "close": gettext_lazy("close of"),
+    "case_step": gettext_lazy("case step"),
+    "followup": gettext_lazy("contact"),
+    "unit": gettext_lazy("unit"),
+    "suspense_item": gettext_lazy("suspense item"),
+    "import_batch": gettext_lazy("import batch"),
+    "import": gettext_lazy("import"),
+    "payment": gettext_lazy("payment"),
+    "person_list": gettext_lazy("person list"),
+    "saved_filter": gettext_lazy("saved filter"),
+    "user": gettext_lazy("user"),
+    "job": gettext_lazy("job"),
+    "backup": gettext_lazy("backup"),
+    "api_token": gettext_lazy("API token"),
+}
+
+TABLES = {"event": EVENT, "audit": AUDIT, "fund": FUND, "reason": REASON, "via": VIA, "object": OBJECT}
 
 
 def label(code: Any, table: str) -> str:

@@ -374,6 +374,7 @@ def suspense(request: HttpRequest) -> HttpResponse:
         item.ranked = [c for c in ranked if c["unit"] in seen]
         item.prefill = clear if clear in seen else ""
         item.tied = sum(1 for c in item.ranked if c["tied"])
+        item.tied_elsewhere = sum(1 for c in ranked if c["tied"] and c["unit"] not in seen) if item.tied else 0
         names.update((c["unit"], "") for c in item.ranked)
     names.update(Unit.objects.filter(code__in=list(names)).values_list("code", "name"))
     for item in items:
