@@ -27,7 +27,7 @@ def test_the_close_event_reads_in_vietnamese(qn: dict[str, Any]) -> None:
     assert close == [
         ("đã khóa sổ đến", "10/2025"),
         # due: HL001 4 × 450,000 (Jul–Oct) + CP001 3 × 450,000 (Aug–Oct) + HL002 32 % of 10,000,000 (Oct)
-        ("số tiền đã ghi sổ", "Số tiền thừa: 0 đ; Phải đóng: 6.350.000 đ; Lãi chậm đóng: 16.605 đ; Đã đóng: -3.200.000 đ"),
+        ("số tiền đã ghi sổ", "Phải đóng: 6.350.000 đ; Lãi chậm đóng: 16.605 đ; Đã đóng: -3.200.000 đ; Số tiền thừa: 0 đ"),
         ("số bút toán", "22"),
     ]
     assert "closed_through" not in page and "entries" not in page and "amounts" not in page

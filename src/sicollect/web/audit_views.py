@@ -19,7 +19,7 @@ from sicollect.contributions.models import EntryKind
 from sicollect.core import exports
 from sicollect.staff import policy
 
-from .labels import MONEY_FIELDS, field_label, label, tr
+from .labels import AUDIT_FIELD, MONEY_FIELDS, field_label, label, tr
 from .templatetags.sicollect import dmy, local, num, vnd
 
 PAGE_SIZE = 50
@@ -64,7 +64,13 @@ def _fields(value: Any, steps: dict[str, str] | None = None) -> list[tuple[str, 
     if not isinstance(value, dict):
         return [("", _value("", value))]
     return [(field_label(k), tr(steps[v]) if k == "step" and steps and v in steps else _value(str(k), v))
-            for k, v in value.items() if v not in (None, "", [], {})]
+            for k, v in _ordered(value, FIELD_ORDER) if v not in (None, "", [], {})]
+
+
+def _ordered(d: dict[str, Any], order: dict[str, int]) -> list[tuple[str, Any]]:
+    """``d``'s items in a fixed order (the known keys as listed, then the others by name): PostgreSQL's
+    jsonb keeps keys in an order of its own, and the page reads the same on either database."""
+    return sorted(d.items(), key=lambda kv: (order.get(str(kv[0]), len(order)), str(kv[0])))
 
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -81,7 +87,7 @@ def _value(key: str, v: Any) -> str:
         return vnd(v) if key in MONEY_FIELDS or key.endswith("_amount") else num(v)
     if isinstance(v, dict):
         return "; ".join(f"{tr(KINDS[k]) if k in KINDS else field_label(k)}: {_value(key, x)}"
-                         for k, x in v.items() if x not in (None, "", [], {}))
+                         for k, x in _ordered(v, KIND_ORDER) if x not in (None, "", [], {}))
     if isinstance(v, list | tuple):
         return ", ".join(_value(key, x) for x in v)
     text = str(v)
@@ -101,6 +107,8 @@ def _value(key: str, v: Any) -> str:
 
 
 KINDS = dict(EntryKind.choices)
+KIND_ORDER = {k: i for i, k in enumerate(KINDS)}
+FIELD_ORDER = {k: i for i, k in enumerate(AUDIT_FIELD)}
 CHOICES = {"status": dict(StepStatus.choices), "kind": dict(ContactKind.choices),
            "outcome": dict(ContactOutcome.choices), "promise_status": dict(PromiseStatus.choices)}
 
