@@ -144,10 +144,9 @@ def overflow(page: Any) -> int:
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_no_page_scrolls_sideways_at_390_and_1440_px_and_the_call_journey(live_server: Any, browser_page: Any) -> None:
+def test_no_page_scrolls_sideways_at_390_and_1440_px(live_server: Any, browser_page: Any) -> None:
     """As the province manager, every main page at a phone's 390 px and a desk's 1440 px: no sideways
-    scroll (tables scroll in their own box, the menu folds). Then, as an officer on 390 px: my work →
-    the unit → log a call with a promise → the promise is on my work."""
+    scroll (tables scroll in their own box, the menu folds)."""
     from django.db import connections
 
     # on PostgreSQL the previous browser test's teardown ends every other session of the test database,
@@ -172,7 +171,29 @@ def test_no_page_scrolls_sideways_at_390_and_1440_px_and_the_call_journey(live_s
     assert not page.is_visible("#main-nav") and page.is_visible("label.nav-button")
     page.click("label.nav-button")
     assert page.is_visible("#main-nav >> text=Việc của tôi")
-    page.context.clear_cookies()
+
+
+def pdf_text(data: bytes) -> str:
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    return "\n".join(p.extract_text() or "" for p in PdfReader(BytesIO(data)).pages)
+
+
+@pytest.mark.parametrize("width", [390, 1440])
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_officers_journey(live_server: Any, browser_page: Any, width: int) -> None:
+    """The officer of HL001 on a phone and at a desk (issue 20): log in → my work → the unit's case → log a
+    call with a promise → confirm the proposed notice and print it (a PDF naming the unit) → the promise
+    is on my work. Screenshots ``case-<width>.png``, ``notice-<width>.pdf`` and ``my-work-<width>.png``."""
+    from django.db import connections
+
+    connections.close_all()  # see above: a fresh session
+    build()
+    page, base = browser_page, live_server.url
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": width, "height": 900})
 
     log_in(page, base, "hl_off", "/work/")
     page.click("#work-units >> text=HL001")
@@ -186,7 +207,32 @@ def test_no_page_scrolls_sideways_at_390_and_1440_px_and_the_call_journey(live_s
     page.click("form.followup-form button[type=submit]")
     page.wait_for_url("**/arrears/cases/HL001/**")
     assert "900.000 đ · 05/11/2025" in page.inner_text("#followup-log")
-    page.screenshot(path=str(ARTIFACTS / "case-390.png"), full_page=True)
+    assert overflow(page) <= 0
+
+    # print the notice: the proposed reminder is confirmed, the notice it issues opens as a PDF from the case page
+    page.click("form.inline button:has-text('Thông báo kết quả đóng, nhắc nợ')")
+    page.wait_for_url("**/arrears/?q=HL001")
+    page.goto(f"{base}/arrears/cases/HL001/")
+    # confirmed today, Vietnam's day (not the close's 31/10/2025), and the notice's deadline 15 days on
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    steps = page.inner_text("#case-steps")
+    assert f"{today:%d/%m/%Y} hl_off" in steps and f"hạn nộp {today + timedelta(days=15):%d/%m/%Y}" in steps
+    link = page.locator("#case-steps a[href*='/arrears/notices/']")
+    assert link.count() == 1
+    with page.expect_download() as info:
+        link.click()
+    pdf = Path(info.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF") and info.value.suggested_filename.startswith("thong-bao-HL001-")
+    words = " ".join(pdf_text(pdf).split())
+    # the notice names the unit, its code and what it owes: 4 months × 450,000 and the interest (test_arrears_pages)
+    assert "HL001" in words and "Công ty HL001" in words and "1.812.420" in words
+    (ARTIFACTS / f"notice-{width}.pdf").write_bytes(pdf)
+    page.screenshot(path=str(ARTIFACTS / f"case-{width}.png"), full_page=True)
+
     page.goto(f"{base}/work/?today=2025-11-03")
     assert "900.000 đ" in page.inner_text("#work-promises-table") and overflow(page) <= 0
-    page.screenshot(path=str(ARTIFACTS / "my-work-390.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"my-work-{width}.png"), full_page=True)

@@ -24,7 +24,9 @@ notice notices step steps proposed confirmed cancelled opened closed payment pay
 filter export next previous page officer officers late debt plan plans forecast coverage audit logout open
 none yes no active missing dissolving suspended call visit letter promised refused reached outcome contact
 region monthly quarterly revenue target targets progress weekly compulsory voluntary household point points
-january february march april may june july august september october november december""".split()
+january february march april may june july august september october november december
+closed_through amounts entries contacted_on contact_name promise_amount promise_date promise_status
+next_action next_action_on confirmed_on notice_number""".split()
 WORD = re.compile(r"\b(" + "|".join(ENGLISH) + r")\b", re.IGNORECASE)
 
 

@@ -493,6 +493,27 @@ def suspense_items(status: str | None = SuspenseStatus.OPEN) -> Any:
     return qs.filter(status=status) if status else qs
 
 
+def ranked_candidates(candidates: list[dict[str, Any]] | None) -> tuple[list[dict[str, Any]], str]:
+    """An item's candidates, best first and one line per unit (its best score and every way it was
+    found), and the unit to offer: the leader's code when it alone has the top score, else ``""``
+    (several units tied: the officer chooses, nothing is chosen for them)."""
+    by_unit: dict[str, dict[str, Any]] = {}
+    for c in candidates or []:
+        code = str(c.get("unit", ""))
+        if not code:
+            continue
+        seen = by_unit.setdefault(code, {"unit": code, "score": int(c.get("score") or 0), "via": []})
+        seen["score"] = max(seen["score"], int(c.get("score") or 0))
+        if c.get("via") and c["via"] not in seen["via"]:
+            seen["via"].append(c["via"])
+    ranked = sorted(by_unit.values(), key=lambda c: (-c["score"], c["unit"]))
+    top = ranked[0]["score"] if ranked else 0
+    for c in ranked:
+        c["tied"] = c["score"] == top and sum(1 for o in ranked if o["score"] == top) > 1
+    clear = ranked[0]["unit"] if ranked and not ranked[0]["tied"] else ""
+    return ranked, clear
+
+
 class SuspenseError(ValueError):
     """An officer's decision on a suspense item that cannot be carried out (the message says why)."""
 

@@ -81,7 +81,100 @@ REASON = {
     "overdue_action": gettext_lazy("next action overdue"),
 }
 
-TABLES = {"event": EVENT, "audit": AUDIT, "fund": FUND, "reason": REASON}
+VIA = {  # how the bank matcher found a suspense candidate (exchange.bank.Matcher)
+    "message": gettext_lazy("unit code in the message"),
+    "account": gettext_lazy("known bank account"),
+    "tax_code": gettext_lazy("tax code in the message"),
+    "name": gettext_lazy("payer name"),
+}
+
+#: the field names of audit events' before/after/detail (``core.audit.record``'s keywords), as the audit page labels them
+AUDIT_FIELD = {
+    "closed_through": gettext_lazy("closed through"),
+    "amounts": gettext_lazy("amounts posted"),
+    "entries": gettext_lazy("entries"),
+    "officer": gettext_lazy("officer"),
+    "query": gettext_lazy("filter"),
+    "name": gettext_lazy("name"),
+    "status": gettext_lazy("status"),
+    "confirmed_on": gettext_lazy("confirmed on"),
+    "case": gettext_lazy("case"),
+    "unit": gettext_lazy("unit"),
+    "step": gettext_lazy("step"),
+    "notice": gettext_lazy("notice number"),
+    "id": gettext_lazy("number"),
+    "kind": gettext_lazy("contact by"),
+    "contacted_on": gettext_lazy("contacted on"),
+    "contact_name": gettext_lazy("person contacted"),
+    "outcome": gettext_lazy("outcome"),
+    "note": gettext_lazy("note"),
+    "promise_amount": gettext_lazy("amount promised"),
+    "promise_date": gettext_lazy("promised by"),
+    "promise_status": gettext_lazy("promise"),
+    "promise_paid": gettext_lazy("paid against the promise"),
+    "promise_checked_on": gettext_lazy("promise checked on"),
+    "next_action": gettext_lazy("next action"),
+    "next_action_on": gettext_lazy("next action due"),
+    "action_closed_on": gettext_lazy("action done on"),
+    "file": gettext_lazy("file"),
+    "format": gettext_lazy("format"),
+    "matched": gettext_lazy("matched"),
+    "suspense": gettext_lazy("to suspense"),
+    "reversals": gettext_lazy("reversals"),
+    "already": gettext_lazy("already imported"),
+    "duplicates": gettext_lazy("duplicates"),
+    "entry": gettext_lazy("bank entry"),
+    "amount": gettext_lazy("amount"),
+    "payment": gettext_lazy("payment"),
+    "payment_id": gettext_lazy("payment"),
+    "paid_on": gettext_lazy("paid on"),
+    "reverses": gettext_lazy("reverses payment"),
+    "batch": gettext_lazy("import batch"),
+    "declared_on": gettext_lazy("declared on"),
+    "lines": gettext_lazy("lines"),
+    "units": gettext_lazy("units"),
+    "proposal": gettext_lazy("proposal"),
+    "tax_status": gettext_lazy("tax status"),
+    "status_date": gettext_lazy("status since"),
+    "tax_list": gettext_lazy("tax list"),
+    "reason": gettext_lazy("reason"),
+    "persons": gettext_lazy("persons"),
+    "national_ids": gettext_lazy("national IDs"),
+    "created": gettext_lazy("created"),
+    "ok": gettext_lazy("succeeded"),
+    "result": gettext_lazy("result"),
+    "seconds": gettext_lazy("seconds"),
+}
+
+#: the keys whose numbers are đồng
+MONEY_FIELDS = frozenset({"amount", "amounts", "promise_amount", "promise_paid"})
+
+
+def field_label(key: Any) -> str:
+    """An audit field's label; an unknown key as it is, its underscores spaces (``debt_state_changes``
+    → ``debt state changes``)."""
+    found = AUDIT_FIELD.get(str(key))
+    return str(found) if found is not None else str(key).replace("_", " ").strip()
+
+
+OBJECT = {  # what an audit event is about (``AuditEvent.object_type``)
+    "close": gettext_lazy("close of"),
+    "case_step": gettext_lazy("case step"),
+    "followup": gettext_lazy("contact"),
+    "unit": gettext_lazy("unit"),
+    "suspense_item": gettext_lazy("suspense item"),
+    "import_batch": gettext_lazy("import batch"),
+    "import": gettext_lazy("import"),
+    "payment": gettext_lazy("payment"),
+    "person_list": gettext_lazy("person list"),
+    "saved_filter": gettext_lazy("saved filter"),
+    "user": gettext_lazy("user"),
+    "job": gettext_lazy("job"),
+    "backup": gettext_lazy("backup"),
+    "api_token": gettext_lazy("API token"),
+}
+
+TABLES = {"event": EVENT, "audit": AUDIT, "fund": FUND, "reason": REASON, "via": VIA, "object": OBJECT}
 
 
 def label(code: Any, table: str) -> str:

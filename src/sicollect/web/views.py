@@ -28,6 +28,7 @@ from sicollect.exchange.bank import (
     SuspenseError,
     do_assign_suspense,
     do_dismiss_suspense,
+    ranked_candidates,
     suspense_items,
 )
 from sicollect.registry.models import Participation, Unit
@@ -354,13 +355,40 @@ def person_detail(request: HttpRequest, si_code: str) -> HttpResponse:
 # --------------------------------------------------------------------------- suspense queue
 
 
+SUSPENSE_STATUSES = ("open", "assigned", "dismissed", "all")
+UNIT_SEARCH_LIMIT = 20
+
+
 @login_required
 def suspense(request: HttpRequest) -> HttpResponse:
-    status = request.GET.get("status", "open")
+    """The queue. Each item lists its candidates best first with score and how each was found; the
+    assign box is filled only when one candidate leads alone (tied ones are listed to choose from).
+    ``?q=`` searches the user's own units by code or name for a payer no candidate names."""
+    status = choice_param(request, "status", SUSPENSE_STATUSES, "open")
+    q = request.GET.get("q", "").strip()[:100]
     items = policy.visible_suspense_items(request.user, suspense_items(status if status != "all" else None))
+    names: dict[str, str] = {}
+    for item in items:
+        seen = {c.get("unit") for c in item.visible_candidates or []}
+        ranked, clear = ranked_candidates(item.candidates)
+        item.ranked = [c for c in ranked if c["unit"] in seen]
+        item.prefill = clear if clear in seen else ""
+        item.tied = sum(1 for c in item.ranked if c["tied"])
+        item.tied_elsewhere = sum(1 for c in ranked if c["tied"] and c["unit"] not in seen) if item.tied else 0
+        names.update((c["unit"], "") for c in item.ranked)
+    names.update(Unit.objects.filter(code__in=list(names)).values_list("code", "name"))
+    for item in items:
+        for c in item.ranked:
+            c["name"] = names.get(c["unit"], "")
+    found = None
+    if q:
+        found = list(policy.visible_units(request.user).filter(Q(code__icontains=q) | Q(name__icontains=q))
+                     .select_related("office").order_by("code")[:UNIT_SEARCH_LIMIT + 1])
     return render(request, "web/suspense.html", {
         "items": items, "status": status, "can_settle": policy.can_settle_suspense(request.user),
         "statuses": [("open", _("Waiting")), ("assigned", _("Assigned")), ("dismissed", _("Dismissed")), ("all", _("All"))],
+        "q": q, "found": found[:UNIT_SEARCH_LIMIT] if found is not None else None,
+        "found_more": found is not None and len(found) > UNIT_SEARCH_LIMIT,
     })
 
 
@@ -381,7 +409,8 @@ def suspense_decide(request: HttpRequest, item_id: int, verb: str) -> HttpRespon
         except domain.DomainError as exc:
             raise SuspenseError(f"note: {exc}") from None
         if verb == "assign":
-            code = request.POST.get("unit", "").strip()
+            # the box (a searched or typed code) wins over a ticked candidate
+            code = request.POST.get("unit", "").strip() or request.POST.get("pick", "").strip()
             if not policy.visible_units(request.user).filter(code=code).exists():
                 raise SuspenseError(_("unknown unit %(code)s") % {"code": code})
             do_assign_suspense(item_id, code, actor, note=note, reverses=reverses)
