@@ -51,7 +51,7 @@ def _prepare(scale: str, users: int, out: Path) -> Path:
 
     from sicollect.close.models import UnitDebtState
     from sicollect.registry.models import Office, Unit
-    from sicollect.web.models import Role, StaffProfile
+    from sicollect.staff.models import Role, StaffProfile
 
     if connection.vendor != "postgresql":
         sys.exit("bench-web: set DATABASE_URL=postgres://… (the load test is for the production engine)")

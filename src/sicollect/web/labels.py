@@ -15,6 +15,8 @@ from typing import Any
 
 from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
+from sicollect.arrears.models import ContactOutcome
+
 EVENT = {
     "opened": gettext_lazy("case opened"),
     "closed_paid": gettext_lazy("closed: paid"),
@@ -35,6 +37,7 @@ EVENT = {
     "promise_kept": gettext_lazy("promise kept"),
     "promise_broken": gettext_lazy("promise broken"),
     "notice_delivery": gettext_lazy("notice sent"),
+    "disclosure_removed": gettext_lazy("removed from the public list"),
 }
 
 AUDIT = {
@@ -65,6 +68,21 @@ AUDIT = {
     "admin_add": gettext_lazy("added in the admin"),
     "admin_change": gettext_lazy("changed in the admin"),
     "admin_delete": gettext_lazy("deleted in the admin"),
+    "form_working_group": gettext_lazy("working group formed"),
+    "add_group_member": gettext_lazy("group member added"),
+    "remove_group_member": gettext_lazy("group member removed"),
+    "dissolve_working_group": gettext_lazy("working group dissolved"),
+    "nominate_disclosure": gettext_lazy("proposed for public disclosure"),
+    "delist_disclosure": gettext_lazy("removed from the public list"),
+    "import_plans": gettext_lazy("plan imported"),
+    "cascade_plan": gettext_lazy("plan cascaded"),
+    "evaluate_plan": gettext_lazy("plan evaluated"),
+    "add_lead": gettext_lazy("development lead added"),
+    "track_lead": gettext_lazy("development lead tracked"),
+    "set_lead_status": gettext_lazy("development lead status changed"),
+    "save_filter": gettext_lazy("saved filter stored"),
+    "delete_filter": gettext_lazy("saved filter deleted"),
+    "job": gettext_lazy("scheduled job"),
 }
 
 FUND = {
@@ -174,7 +192,11 @@ OBJECT = {  # what an audit event is about (``AuditEvent.object_type``)
     "api_token": gettext_lazy("API token"),
 }
 
-TABLES = {"event": EVENT, "audit": AUDIT, "fund": FUND, "reason": REASON, "via": VIA, "object": OBJECT}
+#: a contact's outcome (``arrears.ContactOutcome``): its Vietnamese label, in the user's language by ``tr``
+OUTCOME = {c.value: c.label for c in ContactOutcome}
+
+TABLES = {"event": EVENT, "audit": AUDIT, "fund": FUND, "reason": REASON, "via": VIA, "object": OBJECT,
+          "outcome": OUTCOME}
 
 
 def label(code: Any, table: str) -> str:
@@ -182,7 +204,9 @@ def label(code: Any, table: str) -> str:
     if code in (None, ""):
         return ""
     found = TABLES.get(table, {}).get(str(code))
-    return str(found) if found is not None else str(code)
+    if found is None:
+        return str(code)
+    return tr(found) if table == "outcome" else str(found)
 
 
 def tr(text: Any) -> str:
