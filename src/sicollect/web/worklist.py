@@ -20,14 +20,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sicollect.arrears.models import ContactKind
-from sicollect.arrears.workplace import with_facts
+from sicollect.arrears.workplace import interest_owed_many, with_facts
 from sicollect.close.aging import bucket_of, class_of, load_bands
 from sicollect.contributions.debts import Scope
 from sicollect.core.safe_export import SafeSheet
 from sicollect.registry.models import Office, Unit
 from sicollect.staff import policy
 
-from .dashboard import KnownScope, last_close, unit_debts_at
+from .dashboard import KnownScope, cached, last_close, unit_debts_at
 from .labels import tr
 
 
@@ -144,6 +144,16 @@ class Worklist:
     classes: list[Any] = field(default_factory=list)
 
 
+def interest_owed(unit_ids: list[int], as_of: date, closed: Any) -> dict[int, int]:
+    """Each unit's late interest not yet paid at ``as_of`` (``arrears.workplace.interest_owed_many``). Final
+    for days inside the closed months (the ledger of a closed month is never written again), so kept in
+    the cache per close run, as the debts are (``dashboard.unit_debts_at``)."""
+    if closed is None or as_of > closed.month.last_day:
+        return interest_owed_many(unit_ids, as_of)
+    key = (closed.pk, closed.closed_at.isoformat(), as_of.isoformat(), tuple(unit_ids))
+    return cached("interest", key, lambda: interest_owed_many(unit_ids, as_of))
+
+
 def debtors(user: Any, as_of: date, f: Filters) -> Worklist:
     """The visible units with late debt at ``as_of`` that pass the filters, sorted."""
     buckets, classes = load_bands()
@@ -154,7 +164,8 @@ def debtors(user: Any, as_of: date, f: Filters) -> Worklist:
         scope: Scope = Scope(f.office)
     else:
         scope = KnownScope(None, None if a.office_ids is None else tuple(sorted(a.office_ids)))
-    debts = [d for d in unit_debts_at(scope, as_of, last_close()) if d.late > 0]
+    closed = last_close()
+    debts = [d for d in unit_debts_at(scope, as_of, closed) if d.late > 0]
     units = policy.visible_units(user).filter(pk__in=[d.unit_id for d in debts])
     if f.officer == "none":
         units = units.filter(officer__isnull=True)
@@ -162,14 +173,15 @@ def debtors(user: Any, as_of: date, f: Filters) -> Worklist:
         units = units.filter(officer_id=f.officer)
     if f.q:
         units = units.filter(code__icontains=f.q) | units.filter(name__icontains=f.q)
-    by_id = {u.pk: u for u in with_facts(units.select_related("office", "officer"), as_of)}
+    by_id = {u.pk: u for u in with_facts(units.select_related("office", "officer"), as_of, interest=False)}
+    owed = interest_owed(sorted(by_id), as_of, closed)
     rows = []
     for d in debts:
         unit = by_id.get(d.unit_id)
         if unit is None:
             continue
         row = DebtorRow(unit, d.outstanding, d.late, d.months_late, bucket_of(d.months_late, buckets),
-                        class_of(d.months_late, d.status, classes), unit.interest_owed or 0,
+                        class_of(d.months_late, d.status, classes), owed.get(unit.pk, 0),
                         unit.last_paid_on, unit.last_paid_amount, unit.last_contact_on, unit.last_contact_kind or "",
                         unit.step_name or "", unit.step_order, unit.promise_amount, unit.promise_date)
         if f.bucket and row.bucket != f.bucket:
