@@ -8,17 +8,14 @@ its employee 2202000003 or its office gets a 404 or does not find them in a list
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from sicollect.api.models import ApiToken
 
-from .helpers import build
 
 PUBLIC = "public"
 # name: (method, URL asking for CP's things, how HL's manager is kept out of them)
@@ -185,19 +182,10 @@ def test_every_route_has_an_access_rule() -> None:
             assert any(n.startswith(name) for n in dir(__import__(module, fromlist=["x"]))), ref
 
 
-@pytest.fixture(scope="module")
-def province(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
-    """The hand-built province, built once for the module (about 190 cases, 2.5 s a build) inside a
-    transaction rolled back at the end; each test runs in a savepoint of it (pytest-django's ``db``), so
-    what one test writes is gone before the next."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            yield build()
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+@pytest.fixture
+def province(_qn_once: dict[str, Any]) -> dict[str, Any]:
+    """The hand-built province, built once for the module (about 190 cases): ``conftest._qn_once``."""
+    return _qn_once
 
 
 def _call(client: Client, method: str, url: str) -> Any:
