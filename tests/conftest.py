@@ -41,6 +41,18 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             reporter.write_line(_engine_line())
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Any:
+    """Each test starts and ends with an empty cache (the process's, ``CACHES["default"]``): cached figures
+    (``core.cache.cached``) belong to the data that made them, and two tests' data can share a fingerprint
+    (ids are reused after a rollback)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 # What the generated-case runs did (schemathesis against the API, hypothesis on the importers): each
 # adds a line here, printed at the end of the run even under -q, so CI logs show how many cases ran.
 CASES_RAN: dict[str, str] = {}

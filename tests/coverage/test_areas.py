@@ -191,3 +191,28 @@ def test_development_leads_per_collection_point() -> None:
     out = io.StringIO()
     call_command("coverage", "leads", "--as-of", "2025-10-15", "--point", "P1", stdout=out)
     assert out.getvalue().count("P1") == 3
+
+
+def test_one_offices_counts_come_from_the_cached_counts_by_office_and_follow_new_rows() -> None:
+    """two_communes(): office CP at 15 Oct 2025 counts A and B through CP001, C and E on household lists,
+    D voluntary: SI compulsory 1, voluntary 1, total 2, HI 4, persons 5; HL counts A once. The counts of one
+    office (the KPI report's) are its row of the counts by office, kept in the cache, and equal the query
+    run for that office alone. A new household member is a new row: the next count has it."""
+    from sicollect.coverage.counts import counts_by, participant_counts, query_counts
+
+    data = two_communes()
+    cp, people = data["cp"], data["people"]
+    hl = Office.objects.get(code="HL")
+    alone = query_counts("province", AS_OF, [cp.pk])[0]
+    assert {k: alone[k] for k in ("si_compulsory", "si_voluntary", "si_total", "hi", "persons")} == {
+        "si_compulsory": 1, "si_voluntary": 1, "si_total": 2, "hi": 4, "persons": 5}
+    assert participant_counts([cp.pk], AS_OF) == alone
+    assert participant_counts([hl.pk], AS_OF) == query_counts("province", AS_OF, [hl.pk])[0]
+    assert participant_counts([hl.pk], AS_OF)["persons"] == 1
+    assert counts_by("office", AS_OF, [cp.pk]) == {cp.pk: alone}
+    # two offices together stay one query (a person in both counts once)
+    assert participant_counts([cp.pk, hl.pk], AS_OF)["persons"] == 5
+    HouseholdMember.objects.create(household=Household.objects.get(code="H2"), person=people["D"],
+                                   from_month=Month(2025, 1))
+    assert participant_counts([cp.pk], AS_OF)["hi"] == 5
+    assert participant_counts(None, AS_OF)["hi"] == 5

@@ -1,4 +1,4 @@
-"""Each web test starts with an empty cache: cached figures belong to the data that made them."""
+"""The web tests' province, built once per module (the empty cache each test starts with: tests/conftest.py)."""
 from __future__ import annotations
 
 import copy
@@ -6,17 +6,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.db import transaction
 
 from .helpers import build
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture(scope="module")

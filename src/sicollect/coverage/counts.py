@@ -25,6 +25,7 @@ from typing import Any
 
 from django.db import connection
 
+from sicollect.core.cache import cached, table_fingerprint
 from sicollect.core.months import Month
 
 SCHEMES = ("si_compulsory", "si_voluntary", "si_total", "ui", "hi", "oadi", "persons")
@@ -94,12 +95,48 @@ def counts_by(by: str, as_of: date, office_ids: Iterable[int] | None = None) -> 
     """``{key: {scheme: persons}}`` covered in the month of ``as_of``, grouped ``by`` ``province``
     (key 0), ``office`` (office id), ``officer`` (user id), ``commune`` (commune id) or ``point``
     (collection agent id); ``office_ids`` keeps the rows of those offices only. One query: each
-    person's flags per key (a person in two units of one office counts once there), then summed."""
+    person's flags per key (a person in two units of one office counts once there), then summed.
+
+    The counts of every office, and of the whole province, are kept in the cache while the data holds
+    (:func:`cached_counts`): the KPI report of one office and the plans' progress by office read them
+    from there (one office's counts are its row of the counts by office: each person once in the
+    office, as the query with that office alone counts them)."""
+    ids = list(office_ids) if office_ids is not None else None
+    if ids is not None and not ids:
+        return {}
+    if by == "office" or (by == "province" and ids is not None and len(ids) == 1):
+        every = cached_counts("office", as_of)
+        if by == "province":
+            return {0: every[ids[0]]} if ids is not None and ids[0] in every else {}
+        return {k: v for k, v in every.items() if ids is None or k in ids}
+    if by == "province" and ids is None:
+        return cached_counts("province", as_of)
+    return query_counts(by, as_of, ids)
+
+
+def coverage_fingerprint() -> tuple[Any, ...]:
+    """What the counts read, as :func:`sicollect.core.cache.table_fingerprint` sees it, and which office
+    and officer each unit belongs to: one query."""
+    from sicollect.registry.models import Participation
+
+    from .models import Household, HouseholdMember, VoluntaryEnrolment
+
+    return table_fingerprint(Participation, VoluntaryEnrolment, Household, HouseholdMember, extra=(
+        "SELECT SUM(office_id) FROM registry_unit", "SELECT SUM(officer_id) FROM registry_unit",
+        "SELECT COUNT(*) FROM registry_unit"))
+
+
+def cached_counts(by: str, as_of: date) -> dict[Any, dict[str, int]]:
+    """:func:`query_counts` of every office (``by`` province or office), kept while the data holds."""
+    return cached(f"counts:{by}:{as_of.isoformat()}", coverage_fingerprint(), lambda: query_counts(by, as_of, None))
+
+
+def query_counts(by: str, as_of: date, ids: list[int] | None) -> dict[Any, dict[str, int]]:
+    """The one query of :func:`counts_by`, run now."""
     key, cond = KEYS[by]
     params: dict[str, Any] = {"m": Month.of(as_of).first_day.isoformat(), "d": as_of.isoformat()}
     where = [cond] if cond else []
-    if office_ids is not None:
-        ids = list(office_ids)
+    if ids is not None:
         if not ids:
             return {}
         names = []

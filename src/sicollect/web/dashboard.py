@@ -6,11 +6,9 @@ point of every series equals the figure in the report.
 """
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Sum
@@ -19,6 +17,7 @@ from sicollect.close.aging import load_bands
 from sicollect.close.debts import debts_at
 from sicollect.contributions.debts import Scope, UnitDebt
 from sicollect.contributions.models import ClosedMonth, LedgerEntry, Payment
+from sicollect.core.cache import SECONDS, cached
 from sicollect.core.money import pct
 from sicollect.core.months import Month
 from sicollect.plans.models import PlanTarget
@@ -40,8 +39,6 @@ def known_scope(office: Office | None) -> KnownScope:
     ids = Scope(office).office_ids()
     return KnownScope(office, tuple(ids) if ids is not None else None)
 
-
-T = TypeVar("T")
 
 MONTH_LABELS = [f"{m:02d}" for m in range(1, 13)]
 
@@ -118,7 +115,7 @@ def debt_ratio_trend(scope: Scope, as_of: date) -> list[float | None]:
     return [pct(v, plan) for v in late]
 
 
-KPI_CACHE_SECONDS = 600
+KPI_CACHE_SECONDS = SECONDS
 
 
 def data_fingerprint() -> tuple[Any, ...]:
@@ -136,22 +133,6 @@ def data_fingerprint() -> tuple[Any, ...]:
         tuple(PlanTarget.objects.aggregate(m=Max("id"), n=Count("id"), s=Sum("value")).values()),
         tuple(sorted(Unit.objects.values_list("status").annotate(n=Count("id")))),
     )
-
-
-def cached(name: str, fingerprint: tuple[Any, ...], compute: Callable[[], T]) -> T:
-    """``compute()``, kept for ten minutes while the data it reads is unchanged.
-
-    The province's KPI report takes seconds on SQLite (its debt figures scan the ledger);
-    officers open the dashboard all day. Any new ledger row, payment, declaration, plan or unit
-    status makes a new key, and ten minutes bound what an edit the fingerprint cannot see (a
-    corrected wage on an existing row) may leave on screen.
-    """
-    key = f"web:{name}:{hashlib.sha256(repr(fingerprint).encode()).hexdigest()}"  # stable across processes
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, timeout=KPI_CACHE_SECONDS)
-    return value
 
 
 def cached_kpi(as_of: date, office: Office | None, fingerprint: tuple[Any, ...] | None = None) -> dict[str, Any]:
