@@ -17,7 +17,7 @@ from sicollect.core.optional import MissingOptional, require
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Never in the runtime set: tests, scale engines, record linkage.
-NOT_RUNTIME = {"duckdb", "splink", "pyspark", "py4j", "pyarrow", "sqlglot", "pytest", "pytest-django", "hypothesis",
+NOT_RUNTIME = {"duckdb", "numpy", "splink", "pyspark", "py4j", "pyarrow", "sqlglot", "pytest", "pytest-django", "hypothesis",
                "schemathesis", "playwright"}
 
 

@@ -14,7 +14,7 @@ import importlib
 from types import ModuleType
 
 #: package → the requirements file (extra) that installs it
-EXTRA_OF = {"duckdb": "scale", "pyarrow": "scale", "pyspark": "scale", "splink": "discovery"}
+EXTRA_OF = {"duckdb": "scale", "numpy": "scale", "pyarrow": "scale", "pyspark": "scale", "splink": "discovery"}
 
 
 class MissingOptional(ImportError):

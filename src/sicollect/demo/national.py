@@ -35,16 +35,20 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
-
 from sicollect.core.months import Month
+from sicollect.core.optional import require
 from sicollect.rules.book import RuleBook
 from sicollect.rules.funds import Fund
 
 from . import generator as g
+
+try:  # the scale set (requirements-scale.txt): the app imports this module without it; write_national needs it
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+except ModuleNotFoundError:  # pragma: no cover - exercised by tests/demo/test_first_run.py in a subprocess
+    np = pa = pc = pacsv = None  # type: ignore[assignment]
 
 FIRST = Month(2025, 1)
 LAST = Month(2025, 12)
@@ -196,7 +200,7 @@ class ProvinceData:
 OWNERS = tuple(o for o, _ in g.OWNERSHIP_SHARES)
 STATUSES = tuple(s for s, _ in g.STATUS_SHARES)
 BEHAVIOURS = g.BEHAVIOURS
-CYCLE_VALUES = np.array([c for c, _ in g.AGRI_CYCLES], dtype=np.int32)
+CYCLE_VALUES = [c for c, _ in g.AGRI_CYCLES]
 
 
 def generate_province(seed: int, index: int, rules: Rules, communes: list[g.CommuneRec], units: int = UNITS,
@@ -217,7 +221,7 @@ def generate_province(seed: int, index: int, rules: Rules, communes: list[g.Comm
     owner_closing = np.array(closing)[_pick(rng, [w for _, w in g.CLOSING_OWNERSHIP], n)]
     owner = np.where(active, owner_active, owner_closing).astype(np.int32)
     agri = rng.random(n) < np.array([g.AGRI_SHARE.get(o, 0.0) for o in OWNERS])[owner]
-    cycle = np.where(agri, CYCLE_VALUES[_pick(rng, [w for _, w in g.AGRI_CYCLES], n)], 1).astype(np.int32)
+    cycle = np.where(agri, np.array(CYCLE_VALUES, dtype=np.int32)[_pick(rng, [w for _, w in g.AGRI_CYCLES], n)], 1).astype(np.int32)
     region = np.zeros(n, dtype=np.int32)
     draw = rng.random(n)
     for k, o in enumerate(g.OFFICES):
@@ -745,6 +749,8 @@ def write_national(seed: int, book: RuleBook, provinces: int = PROVINCES, units:
                    on_progress: ProgressCallback | None = None, bulk: bool = True) -> dict[str, Any]:
     """Generate and COPY ``provinces`` provinces (codes P01…), each in its own transaction; return the counts
     and figures. PostgreSQL only."""
+    for package in ("numpy", "pyarrow"):
+        require(package, "sicollect demo --scale national")
     from django.db import connection, transaction
 
     from sicollect.contributions.models import Payment

@@ -86,8 +86,11 @@ class Unit(models.Model):
     oadi_low_risk = models.BooleanField(default=False, help_text="approved reduced OADI rate")
     bank_account = models.CharField(max_length=40, blank=True, help_text="the account the unit pays from")
     # contacts for notices (arrears.delivery), checked by core.domain.email / vn_mobile at every door
-    email = models.CharField(max_length=254, blank=True, help_text="e-mail for notices")
-    phone = models.CharField(max_length=10, blank=True, help_text="mobile for SMS and Zalo, 10 digits 0xxxxxxxxx")
+    # db_default: rows written without them (COPY of the national demo, historical models in migration tests,
+    # SQL of other tools) get '' rather than a NOT NULL error
+    email = models.CharField(max_length=254, blank=True, db_default="", help_text="e-mail for notices")
+    phone = models.CharField(max_length=10, blank=True, db_default="",
+                             help_text="mobile for SMS and Zalo, 10 digits 0xxxxxxxxx")
     officer = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_units",
         help_text="the collection officer in charge of the unit",
