@@ -53,6 +53,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "sicollect.web.middleware.RefuseNulMiddleware",  # NUL in path, query or body: 400 before any view
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files from the app server, DEBUG or not
     "django.contrib.sessions.middleware.SessionMiddleware",
     "sicollect.web.middleware.VietnameseFirstMiddleware",  # the browser's language does not override vi
