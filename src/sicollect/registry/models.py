@@ -88,8 +88,8 @@ class Unit(models.Model):
     # contacts for notices (arrears.delivery), checked by core.domain.email / vn_mobile at every door
     # db_default: rows written without them (COPY of the national demo, historical models in migration tests,
     # SQL of other tools) get '' rather than a NOT NULL error
-    email = models.CharField(max_length=254, blank=True, db_default="", help_text="e-mail for notices")
-    phone = models.CharField(max_length=10, blank=True, db_default="",
+    email = models.CharField(max_length=254, blank=True, default="", db_default="", help_text="e-mail for notices")
+    phone = models.CharField(max_length=10, blank=True, default="", db_default="",
                              help_text="mobile for SMS and Zalo, 10 digits 0xxxxxxxxx")
     officer = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_units",
