@@ -14,6 +14,7 @@ from django.shortcuts import render
 
 from sicollect.contributions.debts import Scope
 from sicollect.coverage.areas import by_commune, by_office, special_status, special_summary
+from sicollect.coverage.counts import coverage_fingerprint
 from sicollect.coverage.leads import leads
 from sicollect.plans.forecast import forecast as forecast_data
 from sicollect.plans.models import Evaluation, Level
@@ -36,19 +37,10 @@ def _scope(request: HttpRequest) -> tuple[Any, list[int] | None]:
 
 
 def progress_fingerprint() -> tuple[Any, ...]:
-    """What the progress figures read beyond the KPI report's data (``dashboard.data_fingerprint``): the
-    voluntary and household enrolments counted as participants, and which officer manages which unit."""
-    from django.db.models import Count, Max, Sum
-
-    from sicollect.coverage.models import HouseholdMember, VoluntaryEnrolment
-    from sicollect.registry.models import Unit
-
-    return (
-        data_fingerprint(),
-        tuple(VoluntaryEnrolment.objects.aggregate(m=Max("id"), n=Count("id")).values()),
-        tuple(HouseholdMember.objects.aggregate(m=Max("id"), n=Count("id")).values()),
-        tuple(Unit.objects.aggregate(s=Sum("officer_id"), n=Count("officer_id")).values()),
-    )
+    """What the progress figures read: the KPI report's data (``dashboard.data_fingerprint``) and what the
+    participant counts read (``coverage.counts.coverage_fingerprint``: enrolments, households, units' offices
+    and officers)."""
+    return data_fingerprint(), coverage_fingerprint()
 
 
 @login_required
