@@ -8,7 +8,7 @@
 #   make install   the venv with the runtime set alone (quick no-op when nothing changed)
 #   make bench     the close on the province demo (the bench set: requirements-bench.txt)
 #   make bench-web the staff app under load: gunicorn + PostgreSQL (DATABASE_URL=postgres://…), locust, figures
-#   make bench-scale  the close at region scale on PostgreSQL and Spark (DATABASE_URL=postgres://…, SCALE=bench)
+#   make bench-scale  the close at region scale on PostgreSQL, DuckDB and Spark (SCALE=bench|region|national; DATABASE_URL=postgres://…)
 #   make clean     remove .venv, var/ (the dev database) and caches
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
 export PYTHON

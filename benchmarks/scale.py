@@ -2,7 +2,8 @@
 
     make bench-scale                                 # region scale: 100,000 units, 4,000,000 persons
     make bench-scale SCALE=bench                     # 2 provinces × 1,000 units (a quick run)
-    make bench-scale SCALE=national                  # 50 × 10,000 units, 20,000,000 persons, 2025 (column-wise)
+    make bench-scale SCALE=national                  # 50 × 10,000 units, 20,000,000 persons, 2025, closed month by
+                                                     # month (benchmarks/national.py); --single-pass: one close
     scripts/bench-scale.sh --scale national --provinces 3 --no-spark --no-duckdb   # 1,200,000 persons
     .venv/bin/python benchmarks/scale.py --scale bench [--no-spark] [--no-duckdb] [--through 2024-02]
 
@@ -37,7 +38,17 @@ def main() -> None:
     parser.add_argument("--spark-memory", default="4g")
     parser.add_argument("--provinces", type=int, help="national: the number of provinces (default 50)")
     parser.add_argument("--units", type=int, help="national: units per province (default 10,000)")
+    parser.add_argument("--single-pass", action="store_true",
+                        help="national: one close of all months (as the other scales), not month by month")
     args = parser.parse_args()
+    if args.scale == "national" and not args.single_pass:  # month by month, as a national office runs it
+        import national
+
+        sys.argv = [national.__file__, *(["--provinces", str(args.provinces)] if args.provinces else []),
+                    *(["--units", str(args.units)] if args.units else []), *(["--no-spark"] if args.no_spark else []),
+                    "--spark-memory", args.spark_memory]
+        national.main()
+        return
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit("set DATABASE_URL=postgres://… (or run scripts/bench-scale.sh, which starts a cluster)")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sicollect.settings")
