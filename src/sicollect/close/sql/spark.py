@@ -461,10 +461,13 @@ def read_state(out_dir: str | Path, work: str, columns: str, batch: int = EXPORT
 def save_state(out_dir: str | Path, through: Month, book: RuleBook | None = None) -> None:
     """The state the Spark close left in ``out_dir/state`` into the database (``close_state_*`` and
     its ``CloseState``, as the SQL close saves it): the next close, on any engine, starts from there."""
-    from .duck import store_state
+    from .duck import _copy_into, store_state
+
+    def fill(cur: Any, work: str, state: str, columns: str) -> None:
+        _copy_into(cur, state, len(columns.split(",")), read_state(out_dir, work, columns), columns)
 
     seq = int((Path(out_dir) / "state" / "seq").read_text())
-    store_state(lambda work, columns: read_state(out_dir, work, columns), through, book or load_rulebook(), seq)
+    store_state(fill, through, book or load_rulebook(), seq)
 
 
 def write_back(out_dir: str | Path, through: Month, closed_through: Month | None = None,
