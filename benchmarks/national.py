@@ -83,8 +83,9 @@ def generate(provinces: int | None, units: int | None) -> None:
     print(json.dumps({"done": True}))
 
 
-def spark_month(data_dir: str, out_dir: str, month: str, memory: str) -> None:
-    """(child) The month on Spark (local) from the exported inputs and state; entries left in out_dir."""
+def spark_month(data_dir: str, out_dir: str, month: str, memory: str, state_month: str, seq: str) -> None:
+    """(child) The month on Spark (local) from the exported inputs and the state exported with them (saved
+    at the end of ``state_month``, id counter ``seq``); entries left in out_dir."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sicollect.settings")
     import django
 
@@ -93,8 +94,8 @@ def spark_month(data_dir: str, out_dir: str, month: str, memory: str) -> None:
     from sicollect.close.sql.spark import run_spark, spark_session
     from sicollect.core.months import Month
 
-    state = CloseState.objects.get()
-    session = spark_session(memory=memory)
+    state = CloseState(month=Month.parse(state_month).first_day, seq=int(seq))  # what the export holds
+    session = spark_session(memory=memory, conf={"spark.ui.showConsoleProgress": "false"})
     t = time.perf_counter()
     ran = run_spark(data_dir, out_dir, Month.parse(month), spark=session, resume=state)
     seconds = {**ran.seconds, "spark total": time.perf_counter() - t}
@@ -140,6 +141,8 @@ def main() -> None:
     parser.add_argument("--no-spark", action="store_true")
     parser.add_argument("--no-postgresql", action="store_true", help="no PostgreSQL month (and no copy)")
     parser.add_argument("--spark-memory", default="8g")
+    parser.add_argument("--last", help="YYYY-MM: the month closed three ways (default: the demo's last, 2025-12); "
+                                       "the months before it are closed on DuckDB")
     parser.add_argument("--one", nargs="+", help=argparse.SUPPRESS)  # internal: a child's work
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
@@ -158,7 +161,7 @@ def main() -> None:
     django.setup()
     from django.db import connection
 
-    from sicollect.close.models import ClosedMonth
+    from sicollect.contributions.models import ClosedMonth
     from sicollect.demo import national
     from sicollect.registry.models import Unit
 
@@ -168,7 +171,8 @@ def main() -> None:
     report: list[str] = []
     if not Unit.objects.exists():
         connection.close()
-        _, wall, peak = _child(["--one", "generate"])
+        _, wall, peak = _child(["--one", "generate", *(["--provinces", str(args.provinces)] if args.provinces else []),
+                                *(["--units", str(args.units)] if args.units else [])])
         with connection.cursor() as cur:
             cur.execute("SELECT COUNT(*) FROM registry_person")
             persons = cur.fetchone()[0]
@@ -187,7 +191,9 @@ def main() -> None:
                                                              month.last_day])
             return cur.fetchone()[0]
 
-    last = national.LAST
+    from sicollect.core.months import Month
+
+    last = Month.parse(args.last) if args.last else national.LAST
     months = []
     done = ClosedMonth.last()
     m = national.FIRST if done is None else done + 1
@@ -209,6 +215,9 @@ def main() -> None:
             t = time.perf_counter()
             with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as admin:
                 admin.execute(f"DROP DATABASE IF EXISTS {copy}")
+                # a template must have no other session (a reader left connected would make it fail)
+                admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND "
+                              "pid <> pg_backend_pid()", [parts.path.lstrip("/")])
                 admin.execute(f'CREATE DATABASE {copy} TEMPLATE "{parts.path.lstrip("/")}"')
             report.append(f"copy for the PostgreSQL month {time.perf_counter() - t:8.1f} s")
             copy_url = urlunsplit(parts._replace(path="/" + copy))
@@ -219,6 +228,9 @@ def main() -> None:
             if why:
                 report.append(f"Spark: not run ({why})")
             else:
+                from sicollect.close.models import CloseState
+
+                exported = CloseState.objects.get()
                 t = time.perf_counter()
                 export_tables(tmp / "data")
                 export_tables(tmp / "data", tables=state_exports())
@@ -235,7 +247,7 @@ def main() -> None:
                           + ("equal (count and hash of every row)" if a == b else "DIFFERENT"))
         if (tmp / "data").exists():
             out, wall, peak = _child(["--one", "spark", str(tmp / "data"), str(tmp / "out"), str(last),
-                                      args.spark_memory])
+                                      args.spark_memory, str(Month.of(exported.month)), str(exported.seq)])
             months.append((str(last), "Spark local", {"seconds": out["seconds"], "entries": None}, wall, peak, rows, ""))
             duck, _, _ = _child(["--one", "compare", str(tmp / "out"), str(last)])
             report.append(f"Spark vs DuckDB ({last}): {duck['differ']:,} ledger rows differ (0: equal to the đồng)")
