@@ -24,6 +24,7 @@ from datetime import date
 from typing import Any
 
 from django.db import connection
+from django.db.models import Q
 
 from sicollect.core.cache import cached, table_fingerprint
 from sicollect.core.months import Month
@@ -97,13 +98,18 @@ def counts_by(by: str, as_of: date, office_ids: Iterable[int] | None = None) -> 
     (collection agent id); ``office_ids`` keeps the rows of those offices only. One query: each
     person's flags per key (a person in two units of one office counts once there), then summed.
 
-    The counts of every office, and of the whole province, are kept in the cache while the data holds
-    (:func:`cached_counts`): the KPI report of one office and the plans' progress by office read them
+    At a closed month end the close kept the counts (:class:`~sicollect.coverage.models.CoverageCount`,
+    :func:`stored_counts`): one small query. Elsewhere the counts of every office, and of the whole
+    province, are kept in the cache while the data holds (:func:`cached_counts`): the KPI report of one office and the plans' progress by office read them
     from there (one office's counts are its row of the counts by office: each person once in the
     office, as the query with that office alone counts them)."""
     ids = list(office_ids) if office_ids is not None else None
     if ids is not None and not ids:
         return {}
+    if by in ("office", "province"):
+        kept = stored_counts(by, as_of, ids)
+        if kept is not None:
+            return kept
     if by == "office" or (by == "province" and ids is not None and len(ids) == 1):
         every = cached_counts("office", as_of)
         if by == "province":
@@ -173,3 +179,107 @@ def zero() -> dict[str, int]:
 def participant_counts(office_ids: Iterable[int] | None, as_of: date) -> dict[str, int]:
     """The counts of the whole province (``office_ids`` None) or of those offices together."""
     return counts_by("province", as_of, office_ids).get(0, zero())
+
+
+# --------------------------------------------------------------------------- kept by the close
+
+#: Each office and every office above it (``key_id``), itself included.
+UP_SQL = """up(office_id, key_id) AS (
+  SELECT id, id FROM registry_office
+  UNION ALL
+  SELECT up.office_id, o.parent_id FROM up JOIN registry_office o ON o.id = up.key_id WHERE o.parent_id IS NOT NULL
+)"""
+
+#: The counts of :func:`query_counts` by office (``own``), by office and the offices under it (``tree``,
+#: offices with offices under them) and for all (``all``), written for one day in one INSERT … SELECT.
+WRITE_SQL = """
+INSERT INTO coverage_coveragecount (as_of, office_id, scope, si_compulsory, si_voluntary, si_total, ui, hi, oadi, persons)
+WITH RECURSIVE {up}, {flags}, keyed AS (
+  SELECT c.office_id AS k, 'own' AS scope, c.person_id, c.sc, c.sv, c.ui, c.hi, c.oadi FROM flags c
+  UNION ALL
+  SELECT up.key_id, 'tree', c.person_id, c.sc, c.sv, c.ui, c.hi, c.oadi
+  FROM flags c JOIN up ON up.office_id = c.office_id
+  WHERE up.key_id IN (SELECT parent_id FROM registry_office WHERE parent_id IS NOT NULL)
+  UNION ALL
+  SELECT CAST(NULL AS BIGINT), 'all', c.person_id, c.sc, c.sv, c.ui, c.hi, c.oadi FROM flags c
+)
+SELECT %(d)s, k, scope, SUM(sc), SUM(sv), SUM(CASE WHEN sc + sv > 0 THEN 1 ELSE 0 END), SUM(ui), SUM(hi),
+       SUM(oadi), COUNT(*)
+FROM (
+  SELECT k, scope, person_id, MAX(sc) AS sc, MAX(sv) AS sv, MAX(ui) AS ui, MAX(hi) AS hi, MAX(oadi) AS oadi
+  FROM keyed GROUP BY k, scope, person_id
+) x
+GROUP BY k, scope"""
+
+
+def write_counts(days: list[date]) -> int:
+    """Keep the counts at each of ``days`` (closed month ends): the day's rows replaced, one INSERT … SELECT
+    a day. Returns the rows written."""
+    from .models import CoverageCount
+
+    flags = FLAGS_SQL.strip()
+    assert flags.startswith("WITH ")
+    sql = WRITE_SQL.format(up=UP_SQL, flags=flags[len("WITH "):])
+    written = 0
+    for day in days:
+        CoverageCount.objects.filter(as_of=day).delete()
+        with connection.cursor() as cur:
+            cur.execute(sql, {"m": Month.of(day).first_day.isoformat(), "d": day.isoformat()})
+            written += max(cur.rowcount, 0)
+    return written
+
+
+def close_step(closed: Any) -> int:
+    """After a close (registered in ``CoverageConfig.ready``): the counts at each closed month end."""
+    return write_counts([m.last_day for m in closed.months])
+
+
+def stored_counts(by: str, as_of: date, ids: list[int] | None) -> dict[Any, dict[str, int]] | None:
+    """:func:`counts_by` ``office`` or ``province`` from the counts the close kept at ``as_of``; None when it
+    kept none that day (not a closed month end). One query."""
+    from .models import CoverageCount
+
+    qs = CoverageCount.objects.filter(as_of=as_of)
+    if by == "office":
+        qs = qs.filter(scope__in=("own", "all"))
+    elif ids is None:
+        qs = qs.filter(scope="all")
+    elif len(ids) == 1:
+        qs = qs.filter(Q(scope="all") | Q(scope="own", office_id=ids[0]))
+    else:  # an office and every office under it (Scope.office_ids): its ``tree`` row; other sets are counted
+        root = _root_of(ids)
+        if root is None:
+            return None
+        qs = qs.filter(Q(scope="all") | Q(scope="tree", office_id=root))
+    rows = list(qs.values_list("scope", "office_id", *SCHEMES))
+    if not rows:
+        return None
+    out: dict[Any, dict[str, int]] = {}
+    for scope, office_id, *values in rows:
+        if scope == "all":
+            if by == "province" and ids is None:
+                out[0] = dict(zip(SCHEMES, values, strict=True))
+            continue
+        if by == "office":
+            if ids is None or office_id in ids:
+                out[office_id] = dict(zip(SCHEMES, values, strict=True))
+        else:
+            out[0] = dict(zip(SCHEMES, values, strict=True))
+    return out
+
+
+def _root_of(ids: list[int]) -> int | None:
+    """The office whose subtree ``ids`` is exactly (itself and every office under it), else None. One query."""
+    from sicollect.registry.models import Office
+
+    parent = dict(Office.objects.values_list("pk", "parent_id"))
+    wanted = set(ids)
+    roots = [i for i in wanted if parent.get(i) not in wanted]
+    if len(roots) != 1:
+        return None
+    below = {roots[0]}
+    frontier = {roots[0]}
+    while frontier:
+        frontier = {o for o, p in parent.items() if p in frontier} - below
+        below |= frontier
+    return roots[0] if below == wanted else None
