@@ -214,7 +214,8 @@ GROUP BY k, scope"""
 
 def write_counts(days: list[date]) -> int:
     """Keep the counts at each of ``days`` (closed month ends): the day's rows replaced, one INSERT … SELECT
-    a day. Returns the rows written."""
+    a day (and a row of zeros for all when nobody is covered: the ``all`` row says the day is kept).
+    Returns the rows written."""
     from .models import CoverageCount
 
     flags = FLAGS_SQL.strip()
@@ -226,6 +227,9 @@ def write_counts(days: list[date]) -> int:
         with connection.cursor() as cur:
             cur.execute(sql, {"m": Month.of(day).first_day.isoformat(), "d": day.isoformat()})
             written += max(cur.rowcount, 0)
+        if not CoverageCount.objects.filter(as_of=day, scope="all").exists():  # nobody covered: kept as 0 all the same
+            CoverageCount.objects.create(as_of=day, scope="all", **zero())
+            written += 1
     return written
 
 
@@ -257,7 +261,7 @@ def stored_counts(by: str, as_of: date, ids: list[int] | None) -> dict[Any, dict
     out: dict[Any, dict[str, int]] = {}
     for scope, office_id, *values in rows:
         if scope == "all":
-            if by == "province" and ids is None:
+            if by == "province" and ids is None and any(values):  # as the query: no row when nobody is covered
                 out[0] = dict(zip(SCHEMES, values, strict=True))
             continue
         if by == "office":

@@ -117,6 +117,7 @@ def rebuild() -> dict[str, int]:
     OfficeRevenue.objects.all().delete()
     out = write(days)
     out["count_rows"] = write_counts(days)
+    out["months"] = len(days)
     return out
 
 
