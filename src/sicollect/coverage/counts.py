@@ -234,8 +234,15 @@ def write_counts(days: list[date]) -> int:
 
 
 def close_step(closed: Any) -> int:
-    """After a close (registered in ``CoverageConfig.ready``): the counts at each closed month end."""
-    return write_counts([m.last_day for m in closed.months])
+    """After a close (registered in ``CoverageConfig.ready``): the counts at each closed month end, and at the
+    end of the year before each one's (the KPI report's "change since the previous year end") when not kept
+    yet, as on the first close, whose months start in the year."""
+    from .models import CoverageCount
+
+    days = [m.last_day for m in closed.months]
+    year_ends = {date(m.year - 1, 12, 31) for m in closed.months} - set(days)
+    year_ends -= set(CoverageCount.objects.filter(as_of__in=year_ends, scope="all").values_list("as_of", flat=True))
+    return write_counts(sorted(year_ends) + days)
 
 
 def stored_counts(by: str, as_of: date, ids: list[int] | None) -> dict[Any, dict[str, int]] | None:

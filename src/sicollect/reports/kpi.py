@@ -32,6 +32,7 @@ kept (``reports.summary``, ``coverage.CoverageCount``): a closed month's figures
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -51,6 +52,32 @@ from sicollect.registry.models import Office, Unit
 
 from . import summary
 from .summary import DebtGroup
+
+
+@dataclass(frozen=True)
+class KnownScope(Scope):
+    """A :class:`Scope` whose office ids are already known: no query to find them again."""
+
+    ids: tuple[int, ...] | None = None
+
+    def office_ids(self) -> list[int] | None:
+        return list(self.ids) if self.ids is not None else None
+
+
+def known_scope(office: Office | None) -> KnownScope:
+    ids = Scope(office).office_ids()
+    return KnownScope(office, tuple(ids) if ids is not None else None)
+
+
+def plans_of(scope: Scope, years: list[int]) -> dict[tuple[int, str], int]:
+    """{(year, indicator): value} of the office's plan (for the whole province, of the offices without a
+    parent), as :func:`plan_value` gives each, in one query."""
+    qs = PlanTarget.objects.filter(year__in=years)
+    qs = qs.filter(office=scope.office) if scope.office else qs.filter(office__parent__isnull=True)
+    out: dict[tuple[int, str], int] = {}
+    for year, indicator, value in qs.values_list("year", "indicator", "value"):
+        out[(year, indicator)] = out.get((year, indicator), 0) + value
+    return out
 
 
 def _one_year_earlier(d: date) -> date:
@@ -85,15 +112,17 @@ def plan_value(scope: Scope, year: int, indicator: str) -> int | None:
     return sum(values) if values else None
 
 
-def debt_figures(scope: Scope, as_of: date, debts: list[UnitDebt] | list[DebtGroup] | None = None) -> dict[str, Any]:
+def debt_figures(scope: Scope, as_of: date, debts: list[UnitDebt] | list[DebtGroup] | None = None,
+                 plans: dict[tuple[int, str], int] | None = None, bands: Any = None) -> dict[str, Any]:
     """The ``debt`` section from the units' debts at ``as_of`` (read from the ledger unless given), one by one
-    (:class:`UnitDebt`) or grouped by status and months late as the close kept them (:class:`DebtGroup`)."""
-    buckets, classes = load_bands()
+    (:class:`UnitDebt`) or grouped by status and months late as the close kept them (:class:`DebtGroup`);
+    ``plans`` (:func:`plans_of`) and ``bands`` (``close.aging.load_bands``) when the caller has them."""
+    buckets, classes = bands or load_bands()
     if debts is None:
         debts = unit_debts(scope, as_of)
     groups = [d if isinstance(d, DebtGroup) else
               DebtGroup(d.status, d.months_late, 1 if d.late > 0 else 0, d.outstanding, d.late) for d in debts]
-    plan = plan_value(scope, as_of.year, "revenue")
+    plan = plans.get((as_of.year, "revenue")) if plans is not None else plan_value(scope, as_of.year, "revenue")
     total = sum(g.outstanding for g in groups)
     late = sum(g.late for g in groups)
     by_bucket = {b.code: {"units": 0, "amount": 0} for b in buckets}
@@ -144,10 +173,12 @@ def enforcement_figures(scope: Scope, first: date, last: date) -> dict[str, int]
             "working_groups_province": g["province"], "working_groups_grassroots": g["total"] - g["province"]}
 
 
-def kpi(as_of: date, office: Office | None = None) -> dict[str, Any]:
-    """The KPI report as a plain dict (the JSON shape)."""
-    scope = Scope(office)
+def kpi(as_of: date, office: Office | None = None, scope: Scope | None = None) -> dict[str, Any]:
+    """The KPI report as a plain dict (the JSON shape); ``scope``: the office's, when the caller has it."""
+    scope = scope or known_scope(office)
     year = as_of.year
+    plans = plans_of(scope, [year - 1, year])
+    bands = load_bands()
     jan1 = date(year, 1, 1)
     last_year_as_of = _one_year_earlier(as_of)
     prev_month_end = Month.of(as_of).first_day - timedelta(days=1)
@@ -160,14 +191,17 @@ def kpi(as_of: date, office: Office | None = None) -> dict[str, Any]:
         ytd, last_year, prev = summary.received(ids, ranges)
     else:
         ytd, last_year, prev = collected_many(scope, ranges)
-    revenue_plan = plan_value(scope, year, "revenue")
+    revenue_plan = plans.get((year, "revenue"))
 
     debts: dict[date, Any] = summary.debt_groups(ids, sorted(kept))
+    if kept:  # a day before the first closed month owes nothing (summary.first_closed_day)
+        first = summary.first_closed_day()
+        debts.update({d: [] for d in (last_year_as_of, as_of) if d not in debts and first and d < first})
     missing = [d for d in (last_year_as_of, as_of) if d not in debts]
     if missing:
         debts.update(debts_at(scope, missing))
-    debt = debt_figures(scope, as_of, debts[as_of])
-    earlier = debt_figures(scope, last_year_as_of, debts[last_year_as_of])
+    debt = debt_figures(scope, as_of, debts[as_of], plans, bands)
+    earlier = debt_figures(scope, last_year_as_of, debts[last_year_as_of], plans, bands)
     debt["one_year_earlier"] = {
         k: earlier[k] for k in ("outstanding_total", "outstanding_pct_of_plan", "interest_bearing",
                                 "interest_bearing_pct_of_plan")
@@ -179,16 +213,16 @@ def kpi(as_of: date, office: Office | None = None) -> dict[str, Any]:
     participants: dict[str, Any] = {}
     for key in ("si_compulsory", "si_voluntary", "si_total", "ui", "hi"):
         if key == "si_total":
-            parts = [plan_value(scope, year, "si_compulsory"), plan_value(scope, year, "si_voluntary")]
+            parts = [plans.get((year, "si_compulsory")), plans.get((year, "si_voluntary"))]
             plan = sum(p for p in parts if p) if any(parts) else None
         else:
-            plan = plan_value(scope, year, plan_names[key])
+            plan = plans.get((year, plan_names[key]))
         participants[key] = {
             "count": counts[key], "plan": plan, "pct_of_plan": pct(counts[key], plan),
             "change_vs_previous_year_end": counts[key] - year_end[key],
         }
-    population = plan_value(scope, year, "population")
-    labour = plan_value(scope, year, "labour_force")
+    population = plans.get((year, "population"))
+    labour = plans.get((year, "labour_force"))
     return {
         "as_of": as_of.isoformat(),
         "office": office.code if office else None,

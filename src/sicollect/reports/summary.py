@@ -103,8 +103,20 @@ def write(days: list[date]) -> dict[str, int]:
 
 
 def close_step(closed: Any) -> dict[str, int]:
-    """After a close (registered in ``ReportsConfig.ready``): the figures of each closed month end."""
-    return write([m.last_day for m in closed.months])
+    """After a close (registered in ``ReportsConfig.ready``): the figures of each closed month end, and of the
+    months closed before without them (a database closed before they were kept): a kept month end stands for
+    every closed month before it."""
+    days = {m.last_day for m in closed.months}
+    kept = set(SummaryDay.objects.values_list("as_of", flat=True))
+    days |= {m.last_day for m in ClosedMonth.objects.values_list("month", flat=True)} - kept
+    return write(sorted(days))
+
+
+def first_closed_day() -> date | None:
+    """The first day of the first closed month. Before it nothing is owed: the first close starts at the
+    earliest participation or payment, and what arrives later for earlier months is posted in the open month."""
+    first = ClosedMonth.objects.order_by("month").values_list("month", flat=True).first()
+    return first.first_day if first else None
 
 
 def rebuild() -> dict[str, int]:

@@ -6,7 +6,6 @@ point of every series equals the figure in the report.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -23,22 +22,9 @@ from sicollect.core.months import Month
 from sicollect.plans.models import PlanTarget
 from sicollect.registry.models import Office, Participation, Unit
 from sicollect.reports import summary
-from sicollect.reports.kpi import kpi, plan_value, ranking
+from sicollect.reports.kpi import KnownScope, known_scope, kpi, plan_value, ranking
 
 
-@dataclass(frozen=True)
-class KnownScope(Scope):
-    """A :class:`Scope` whose office ids are already known: no query to find them again."""
-
-    ids: tuple[int, ...] | None = None
-
-    def office_ids(self) -> list[int] | None:
-        return list(self.ids) if self.ids is not None else None
-
-
-def known_scope(office: Office | None) -> KnownScope:
-    ids = Scope(office).office_ids()
-    return KnownScope(office, tuple(ids) if ids is not None else None)
 
 
 MONTH_LABELS = [f"{m:02d}" for m in range(1, 13)]
@@ -113,7 +99,9 @@ def debt_ratio_trend(scope: Scope, as_of: date) -> list[float | None]:
     days = [min(Month(as_of.year, m).last_day, as_of) for m in range(1, as_of.month + 1)]
     if summary.kept_days([as_of]):  # every month end through a kept one: the close's sums by office
         found = summary.late_by_day(scope.office_ids(), days)
-        rest = [d for d in days if d not in summary.kept_days(days)]
+        first = summary.first_closed_day()  # before it nothing is owed
+        kept = summary.kept_days(days)
+        rest = [d for d in days if d not in kept and not (first and d < first)]
         found.update(zip(rest, late_debt_on_days(scope, rest), strict=True))
         return [pct(found.get(d, 0), plan) for d in days]
     closed = last_close()
@@ -168,7 +156,7 @@ def dashboard(as_of: date, office: Office | None, with_ranking: bool) -> dict[st
     kept = bool(summary.kept_days([as_of]))
     if kept:
         fp: tuple[Any, ...] = ()
-        figures = kpi(as_of, office)
+        figures = kpi(as_of, office, scope)
         revenue = revenue_by_month(scope, year, as_of.month, kept=True)
     else:
         fp = data_fingerprint()
