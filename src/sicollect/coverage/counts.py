@@ -183,33 +183,47 @@ def participant_counts(office_ids: Iterable[int] | None, as_of: date) -> dict[st
 
 # --------------------------------------------------------------------------- kept by the close
 
-#: Each office and every office above it (``key_id``), itself included.
-UP_SQL = """up(office_id, key_id) AS (
+#: Each office's top office (``root_id``: the one without a parent above it, itself for a top office).
+ROOTS_SQL = """up(office_id, key_id) AS (
   SELECT id, id FROM registry_office
   UNION ALL
   SELECT up.office_id, o.parent_id FROM up JOIN registry_office o ON o.id = up.key_id WHERE o.parent_id IS NOT NULL
+), roots AS (
+  SELECT up.office_id, up.key_id AS root_id FROM up JOIN registry_office o ON o.id = up.key_id
+  WHERE o.parent_id IS NULL
 )"""
 
-#: The counts of :func:`query_counts` by office (``own``), by office and the offices under it (``tree``,
-#: offices with offices under them) and for all (``all``), written for one day in one INSERT … SELECT.
-WRITE_SQL = """
+_OUTER = """SELECT %(d)s, k, scope, SUM(sc), SUM(sv), SUM(CASE WHEN sc + sv > 0 THEN 1 ELSE 0 END), SUM(ui), SUM(hi),
+       SUM(oadi), COUNT(*)
+FROM ({inner}) x
+GROUP BY k, scope"""
+
+#: The counts of :func:`query_counts` by office (``own``), by top office and every office under it (``tree``)
+#: and for all (``all``), written for one day in one INSERT … SELECT. PostgreSQL groups each person's flags
+#: the three ways in one pass over them (grouping sets); SQLite, which has none, groups them three times.
+WRITE_SQL = {
+    "postgresql": """
 INSERT INTO coverage_coveragecount (as_of, office_id, scope, si_compulsory, si_voluntary, si_total, ui, hi, oadi, persons)
-WITH RECURSIVE {up}, {flags}, keyed AS (
+WITH RECURSIVE {roots}, {flags}
+""" + _OUTER.format(inner="""
+  SELECT CASE WHEN GROUPING(c.office_id) = 0 THEN c.office_id WHEN GROUPING(r.root_id) = 0 THEN r.root_id END AS k,
+         CASE WHEN GROUPING(c.office_id) = 0 THEN 'own' WHEN GROUPING(r.root_id) = 0 THEN 'tree' ELSE 'all' END AS scope,
+         c.person_id, MAX(c.sc) AS sc, MAX(c.sv) AS sv, MAX(c.ui) AS ui, MAX(c.hi) AS hi, MAX(c.oadi) AS oadi
+  FROM flags c JOIN roots r ON r.office_id = c.office_id
+  GROUP BY GROUPING SETS ((c.office_id, c.person_id), (r.root_id, c.person_id), (c.person_id))"""),
+    "other": """
+INSERT INTO coverage_coveragecount (as_of, office_id, scope, si_compulsory, si_voluntary, si_total, ui, hi, oadi, persons)
+WITH RECURSIVE {roots}, {flags}, keyed AS (
   SELECT c.office_id AS k, 'own' AS scope, c.person_id, c.sc, c.sv, c.ui, c.hi, c.oadi FROM flags c
   UNION ALL
-  SELECT up.key_id, 'tree', c.person_id, c.sc, c.sv, c.ui, c.hi, c.oadi
-  FROM flags c JOIN up ON up.office_id = c.office_id
-  WHERE up.key_id IN (SELECT parent_id FROM registry_office WHERE parent_id IS NOT NULL)
+  SELECT r.root_id, 'tree', c.person_id, c.sc, c.sv, c.ui, c.hi, c.oadi FROM flags c JOIN roots r ON r.office_id = c.office_id
   UNION ALL
   SELECT CAST(NULL AS BIGINT), 'all', c.person_id, c.sc, c.sv, c.ui, c.hi, c.oadi FROM flags c
 )
-SELECT %(d)s, k, scope, SUM(sc), SUM(sv), SUM(CASE WHEN sc + sv > 0 THEN 1 ELSE 0 END), SUM(ui), SUM(hi),
-       SUM(oadi), COUNT(*)
-FROM (
+""" + _OUTER.format(inner="""
   SELECT k, scope, person_id, MAX(sc) AS sc, MAX(sv) AS sv, MAX(ui) AS ui, MAX(hi) AS hi, MAX(oadi) AS oadi
-  FROM keyed GROUP BY k, scope, person_id
-) x
-GROUP BY k, scope"""
+  FROM keyed GROUP BY k, scope, person_id"""),
+}
 
 
 def write_counts(days: list[date]) -> int:
@@ -220,7 +234,7 @@ def write_counts(days: list[date]) -> int:
 
     flags = FLAGS_SQL.strip()
     assert flags.startswith("WITH ")
-    sql = WRITE_SQL.format(up=UP_SQL, flags=flags[len("WITH "):])
+    sql = WRITE_SQL.get(connection.vendor, WRITE_SQL["other"]).format(roots=ROOTS_SQL, flags=flags[len("WITH "):])
     written = 0
     for day in days:
         CoverageCount.objects.filter(as_of=day).delete()
@@ -257,7 +271,7 @@ def stored_counts(by: str, as_of: date, ids: list[int] | None) -> dict[Any, dict
         qs = qs.filter(scope="all")
     elif len(ids) == 1:
         qs = qs.filter(Q(scope="all") | Q(scope="own", office_id=ids[0]))
-    else:  # an office and every office under it (Scope.office_ids): its ``tree`` row; other sets are counted
+    else:  # a top office and every office under it (Scope.office_ids): its ``tree`` row; other sets are counted
         root = _root_of(ids)
         if root is None:
             return None
@@ -280,13 +294,14 @@ def stored_counts(by: str, as_of: date, ids: list[int] | None) -> dict[Any, dict
 
 
 def _root_of(ids: list[int]) -> int | None:
-    """The office whose subtree ``ids`` is exactly (itself and every office under it), else None. One query."""
+    """The top office (no parent) whose subtree ``ids`` is exactly (itself and every office under it), else
+    None. One query."""
     from sicollect.registry.models import Office
 
     parent = dict(Office.objects.values_list("pk", "parent_id"))
     wanted = set(ids)
     roots = [i for i in wanted if parent.get(i) not in wanted]
-    if len(roots) != 1:
+    if len(roots) != 1 or parent.get(roots[0]) is not None:
         return None
     below = {roots[0]}
     frontier = {roots[0]}

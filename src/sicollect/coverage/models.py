@@ -257,9 +257,8 @@ class CoverageCount(models.Model):
     (``coverage.counts.close_step``) the way :func:`sicollect.coverage.counts.query_counts` counts them.
 
     ``scope``: ``own`` — the office's own units, enrolments and household lists (``counts_by("office")``);
-    ``tree`` — the office and every office under it, each person once (written for offices that have
-    offices under them); ``all`` — every office, each person once (``office`` empty). A closed month's
-    figures are final (docs/domain.md, "Figures of closed months"): the KPI report, the dashboard and the
+    ``tree`` — a top office (no parent) and every office under it, each person once; ``all`` — every
+    office, each person once (``office`` empty). A closed month's figures are final (docs/domain.md, "Figures of closed months"): the KPI report, the dashboard and the
     plans read these rows at closed month ends instead of counting every participation again.
     """
 

@@ -22,7 +22,7 @@ from sicollect.core.months import Month
 from sicollect.plans.models import PlanTarget
 from sicollect.registry.models import Office, Participation, Unit
 from sicollect.reports import summary
-from sicollect.reports.kpi import KnownScope, known_scope, kpi, plan_value, ranking
+from sicollect.reports.kpi import KnownScope, known_scope, kpi, plan_value, ranking  # noqa: F401  (KnownScope: web.worklist)
 
 
 
@@ -200,4 +200,5 @@ def dashboard(as_of: date, office: Office | None, with_ranking: bool) -> dict[st
             "debt": [r["interest_bearing_pct_of_plan"] for r in rows],
             "plan": [r["pct_of_plan"] for r in rows],
         }
-    return {"kpi": figures, "charts": charts, "ranking": rows, "ceiling_pct": charts["debt_ratio"]["target"]}
+    return {"kpi": figures, "charts": charts, "ranking": rows, "ceiling_pct": charts["debt_ratio"]["target"],
+            "kept": kept}
