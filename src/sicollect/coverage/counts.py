@@ -183,16 +183,6 @@ def participant_counts(office_ids: Iterable[int] | None, as_of: date) -> dict[st
 
 # --------------------------------------------------------------------------- kept by the close
 
-#: Each office's top office (``root_id``: the one without a parent above it, itself for a top office).
-ROOTS_SQL = """up(office_id, key_id) AS (
-  SELECT id, id FROM registry_office
-  UNION ALL
-  SELECT up.office_id, o.parent_id FROM up JOIN registry_office o ON o.id = up.key_id WHERE o.parent_id IS NOT NULL
-), roots AS (
-  SELECT up.office_id, up.key_id AS root_id FROM up JOIN registry_office o ON o.id = up.key_id
-  WHERE o.parent_id IS NULL
-)"""
-
 _OUTER = """SELECT %(d)s, k, scope, SUM(sc), SUM(sv), SUM(CASE WHEN sc + sv > 0 THEN 1 ELSE 0 END), SUM(ui), SUM(hi),
        SUM(oadi), COUNT(*)
 FROM ({inner}) x
@@ -200,11 +190,12 @@ GROUP BY k, scope"""
 
 #: The counts of :func:`query_counts` by office (``own``), by top office and every office under it (``tree``)
 #: and for all (``all``), written for one day in one INSERT … SELECT. PostgreSQL groups each person's flags
-#: the three ways in one pass over them (grouping sets); SQLite, which has none, groups them three times.
+#: the three ways in one pass over them (grouping sets); SQLite, which has none, groups them by office and
+#: person once (``op``, materialized) and that three ways.
 WRITE_SQL = {
     "postgresql": """
 INSERT INTO coverage_coveragecount (as_of, office_id, scope, si_compulsory, si_voluntary, si_total, ui, hi, oadi, persons)
-WITH RECURSIVE {roots}, {flags}
+WITH {roots}, {flags}
 """ + _OUTER.format(inner="""
   SELECT CASE WHEN GROUPING(c.office_id) = 0 THEN c.office_id WHEN GROUPING(r.root_id) = 0 THEN r.root_id END AS k,
          CASE WHEN GROUPING(c.office_id) = 0 THEN 'own' WHEN GROUPING(r.root_id) = 0 THEN 'tree' ELSE 'all' END AS scope,
@@ -213,12 +204,16 @@ WITH RECURSIVE {roots}, {flags}
   GROUP BY GROUPING SETS ((c.office_id, c.person_id), (r.root_id, c.person_id), (c.person_id))"""),
     "other": """
 INSERT INTO coverage_coveragecount (as_of, office_id, scope, si_compulsory, si_voluntary, si_total, ui, hi, oadi, persons)
-WITH RECURSIVE {roots}, {flags}, keyed AS (
-  SELECT c.office_id AS k, 'own' AS scope, c.person_id, c.sc, c.sv, c.ui, c.hi, c.oadi FROM flags c
+WITH {roots}, {flags}, op AS MATERIALIZED (
+  SELECT c.office_id, c.person_id, MAX(c.sc) AS sc, MAX(c.sv) AS sv, MAX(c.ui) AS ui, MAX(c.hi) AS hi,
+         MAX(c.oadi) AS oadi
+  FROM flags c GROUP BY c.office_id, c.person_id
+), keyed AS (
+  SELECT c.office_id AS k, 'own' AS scope, c.person_id, c.sc, c.sv, c.ui, c.hi, c.oadi FROM op c
   UNION ALL
-  SELECT r.root_id, 'tree', c.person_id, c.sc, c.sv, c.ui, c.hi, c.oadi FROM flags c JOIN roots r ON r.office_id = c.office_id
+  SELECT r.root_id, 'tree', c.person_id, c.sc, c.sv, c.ui, c.hi, c.oadi FROM op c JOIN roots r ON r.office_id = c.office_id
   UNION ALL
-  SELECT CAST(NULL AS BIGINT), 'all', c.person_id, c.sc, c.sv, c.ui, c.hi, c.oadi FROM flags c
+  SELECT CAST(NULL AS BIGINT), 'all', c.person_id, c.sc, c.sv, c.ui, c.hi, c.oadi FROM op c
 )
 """ + _OUTER.format(inner="""
   SELECT k, scope, person_id, MAX(sc) AS sc, MAX(sv) AS sv, MAX(ui) AS ui, MAX(hi) AS hi, MAX(oadi) AS oadi
@@ -234,9 +229,15 @@ def write_counts(days: list[date]) -> int:
 
     flags = FLAGS_SQL.strip()
     assert flags.startswith("WITH ")
-    sql = WRITE_SQL.get(connection.vendor, WRITE_SQL["other"]).format(roots=ROOTS_SQL, flags=flags[len("WITH "):])
     written = 0
     for day in days:
+        roots = _roots()
+        if not roots:
+            return written
+        values = ", ".join(f"({int(o)}, {int(r)})" for o, r in roots.items())  # ids from the database
+        # each office's top office (``root_id``: the one without a parent above it, itself for a top office)
+        sql = WRITE_SQL.get(connection.vendor, WRITE_SQL["other"]).format(
+            roots=f"roots(office_id, root_id) AS (VALUES {values})", flags=flags[len("WITH "):])
         CoverageCount.objects.filter(as_of=day).delete()
         with connection.cursor() as cur:
             cur.execute(sql, {"m": Month.of(day).first_day.isoformat(), "d": day.isoformat()})
@@ -309,3 +310,18 @@ def _root_of(ids: list[int]) -> int | None:
         frontier = {o for o, p in parent.items() if p in frontier} - below
         below |= frontier
     return roots[0] if below == wanted else None
+
+
+def _roots() -> dict[int, int]:
+    """{office id: its top office's id}. One query."""
+    from sicollect.registry.models import Office
+
+    parent = dict(Office.objects.values_list("pk", "parent_id"))
+    out = {}
+    for office in parent:
+        top, seen = office, set()
+        while parent.get(top) is not None and top not in seen:
+            seen.add(top)
+            top = parent[top]
+        out[office] = top
+    return out
