@@ -159,8 +159,8 @@ def received(ids: list[int] | None, ranges: list[tuple[date, date]]) -> list[int
     where, params = _office_filter(ids)
     sums = ", ".join("SUM(CASE WHEN as_of >= %s AND as_of <= %s THEN received ELSE 0 END)" for _ in ranges)
     with connection.cursor() as cur:
-        cur.execute(f"SELECT {sums} FROM reports_officerevenue WHERE 1 = 1{where}",
-                    [*(d for r in ranges for d in r), *params])
+        cur.execute(f"SELECT {sums} FROM reports_officerevenue WHERE as_of >= %s AND as_of <= %s{where}",
+                    [*(d for r in ranges for d in r), min(a for a, _ in ranges), max(b for _, b in ranges), *params])
         row = cur.fetchone()
     return [int(x or 0) for x in row] if row else [0] * len(ranges)
 
