@@ -249,15 +249,21 @@ def write_counts(days: list[date]) -> int:
 
 
 def close_step(closed: Any) -> int:
-    """After a close (registered in ``CoverageConfig.ready``): the counts at each closed month end, and at the
-    end of the year before each one's (the KPI report's "change since the previous year end") when not kept
-    yet, as on the first close, whose months start in the year."""
+    """After a close (registered in ``CoverageConfig.ready``): the counts at the last month end closed, at each
+    December end closed, and at the end of the year before the last one's (the KPI report's "change since the
+    previous year end") when not kept yet.
+
+    A close of one month (the routine) counts that month. A close of many months at once (the first one)
+    counts only those days: each count reads every participation (a minute on the national database), and
+    the other months' reports count afresh when asked; ``sicollect kpi_summaries`` counts every closed month."""
     from .models import CoverageCount
 
-    days = [m.last_day for m in closed.months]
-    year_ends = {date(m.year - 1, 12, 31) for m in closed.months} - set(days)
-    year_ends -= set(CoverageCount.objects.filter(as_of__in=year_ends, scope="all").values_list("as_of", flat=True))
-    return write_counts(sorted(year_ends) + days)
+    last = closed.months[-1]
+    days = {last.last_day} | {m.last_day for m in closed.months if m.month == 12}
+    before = date(last.year - 1, 12, 31)
+    if not CoverageCount.objects.filter(as_of=before, scope="all").exists():
+        days.add(before)
+    return write_counts(sorted(days))
 
 
 def stored_counts(by: str, as_of: date, ids: list[int] | None) -> dict[Any, dict[str, int]] | None:
