@@ -94,6 +94,9 @@ def test_after_a_close_the_kept_figures_equal_the_rows() -> None:
         (date(2025, 10, 31), "HL"): 1_000_000}
     rows = {(r.status, r.months_late, r.units, r.late) for r in OfficeDebt.objects.filter(as_of=oct31, office=cp)}
     assert ("active", 2, 1, 6_400_000) in rows and ("missing", 9, 1, 9_600_000) in rows
+    for scope, office in (("tree", qn), ("all", None)):  # the same sums for the province, read in one row each
+        assert {(r.status, r.months_late, r.units, r.late) for r in OfficeDebt.objects.filter(
+            as_of=oct31, scope=scope, office=office, late__gt=0)} == {("active", 2, 1, 6_400_000), ("missing", 9, 1, 9_600_000)}
     # a close of many months counts the last one and each December (and the year end before the last)
     assert sorted(set(CoverageCount.objects.values_list("as_of", flat=True))) == [date(2024, 12, 31), oct31]
     own = {r.office.code if r.office else None: (r.scope, r.si_compulsory)
@@ -136,14 +139,14 @@ def test_a_later_close_takes_in_payments_recorded_late_for_a_closed_month() -> N
 def test_rebuild_writes_what_the_closes_wrote() -> None:
     build_province()
     service.close(Month(2025, 10))
-    before = sorted(OfficeDebt.objects.values_list("as_of", "office_id", "status", "months_late", "units", "late",
-                                                   "outstanding"))
+    before = sorted(OfficeDebt.objects.values_list("as_of", "office_id", "scope", "status", "months_late", "units",
+                                                   "late", "outstanding"), key=str)
     counted = sorted(CoverageCount.objects.values_list("as_of", "scope", "office__code", "hi", "persons"), key=str)
     out = StringIO()
     call_command("kpi_summaries", stdout=out)
     assert "months" in out.getvalue()
-    assert sorted(OfficeDebt.objects.values_list("as_of", "office_id", "status", "months_late", "units", "late",
-                                                 "outstanding")) == before
+    assert sorted(OfficeDebt.objects.values_list("as_of", "office_id", "scope", "status", "months_late", "units",
+                                                 "late", "outstanding"), key=str) == before
     close_days = {row[0] for row in counted}
     assert sorted(CoverageCount.objects.filter(as_of__in=close_days)
                   .values_list("as_of", "scope", "office__code", "hi", "persons"), key=str) == counted

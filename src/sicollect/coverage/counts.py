@@ -231,7 +231,7 @@ def write_counts(days: list[date]) -> int:
     assert flags.startswith("WITH ")
     written = 0
     for day in days:
-        roots = _roots()
+        roots = top_offices()
         if not roots:
             return written
         values = ", ".join(f"({int(o)}, {int(r)})" for o, r in roots.items())  # ids from the database
@@ -279,7 +279,7 @@ def stored_counts(by: str, as_of: date, ids: list[int] | None) -> dict[Any, dict
     elif len(ids) == 1:
         qs = qs.filter(Q(scope="all") | Q(scope="own", office_id=ids[0]))
     else:  # a top office and every office under it (Scope.office_ids): its ``tree`` row; other sets are counted
-        root = _root_of(ids)
+        root = subtree_root(ids)
         if root is None:
             return None
         qs = qs.filter(Q(scope="all") | Q(scope="tree", office_id=root))
@@ -300,7 +300,7 @@ def stored_counts(by: str, as_of: date, ids: list[int] | None) -> dict[Any, dict
     return out
 
 
-def _root_of(ids: list[int]) -> int | None:
+def subtree_root(ids: list[int]) -> int | None:
     """The top office (no parent) whose subtree ``ids`` is exactly (itself and every office under it), else
     None. One query."""
     from sicollect.registry.models import Office
@@ -318,7 +318,7 @@ def _root_of(ids: list[int]) -> int | None:
     return roots[0] if below == wanted else None
 
 
-def _roots() -> dict[int, int]:
+def top_offices() -> dict[int, int]:
     """{office id: its top office's id}. One query."""
     from sicollect.registry.models import Office
 

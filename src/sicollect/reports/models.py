@@ -34,10 +34,13 @@ class OfficeRevenue(models.Model):
 class OfficeDebt(models.Model):
     """The units' debts at ``as_of`` (``close.MonthEndDebt``) grouped by office, unit status and months late:
     ``units`` with late debt, their ``outstanding`` and ``late`` sums (the outstanding of units without late
-    debt in the row with status "" and 0 months)."""
+    debt in the row with status "" and 0 months). ``scope``: ``own`` — the office's units; ``tree`` — a top
+    office's and every office's under it; ``all`` — every unit (``office`` empty): the same sums, so a
+    report of the whole reads a few dozen rows, not every office's."""
 
     as_of = models.DateField()
-    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
+    office = models.ForeignKey(Office, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    scope = models.CharField(max_length=4, default="own")
     status = models.CharField(max_length=20, blank=True)
     months_late = models.IntegerField()
     units = models.IntegerField()
@@ -45,4 +48,4 @@ class OfficeDebt(models.Model):
     late = models.BigIntegerField()
 
     class Meta:
-        indexes = [models.Index(fields=["as_of", "office"], name="office_debt_day")]
+        indexes = [models.Index(fields=["as_of", "scope", "office"], name="office_debt_day")]

@@ -26,6 +26,7 @@ from django.db.models import Max
 from sicollect.close.models import MonthEndDebt
 from sicollect.contributions.models import ClosedMonth, Payment
 from sicollect.core.months import Month
+from sicollect.coverage.counts import subtree_root, top_offices
 
 from .models import OfficeDebt, OfficeRevenue, SummaryDay
 
@@ -67,19 +68,31 @@ def write_revenue(days: list[date]) -> int:
 
 
 def write_debts(days: list[date]) -> int:
-    """``close.MonthEndDebt`` at each of ``days`` grouped by office, status and months late (one INSERT … SELECT)."""
+    """``close.MonthEndDebt`` at each of ``days`` grouped by office, status and months late, and the same sums by
+    top office and for all (one INSERT … SELECT)."""
     if not days:
         return 0
     OfficeDebt.objects.filter(as_of__in=days).delete()
+    roots = top_offices()
+    if not roots:
+        return 0
+    values = ", ".join(f"({int(o)}, {int(r)})" for o, r in roots.items())  # ids from the database
+    sums = "SUM(g.units), SUM(g.outstanding), SUM(g.late)"
     with connection.cursor() as cur:
         cur.execute(
-            "INSERT INTO reports_officedebt (as_of, office_id, status, months_late, units, outstanding, late) "
-            "SELECT d.as_of, d.office_id, COALESCE(u.status, ''), d.months_late, "
-            "       SUM(CASE WHEN d.unit_id IS NOT NULL AND d.late > 0 THEN 1 ELSE 0 END), SUM(d.outstanding), "
-            "       SUM(d.late) "
-            f"FROM {MonthEndDebt._meta.db_table} d LEFT JOIN registry_unit u ON u.id = d.unit_id "
-            f"WHERE d.as_of IN ({_in(days)}) "
-            "GROUP BY d.as_of, d.office_id, COALESCE(u.status, ''), d.months_late",
+            "INSERT INTO reports_officedebt (as_of, office_id, scope, status, months_late, units, outstanding, late) "
+            f"WITH roots(office_id, root_id) AS (VALUES {values}), g AS ("
+            "  SELECT d.as_of, d.office_id, COALESCE(u.status, '') AS status, d.months_late, "
+            "         SUM(CASE WHEN d.unit_id IS NOT NULL AND d.late > 0 THEN 1 ELSE 0 END) AS units, "
+            "         SUM(d.outstanding) AS outstanding, SUM(d.late) AS late "
+            f"  FROM {MonthEndDebt._meta.db_table} d LEFT JOIN registry_unit u ON u.id = d.unit_id "
+            f"  WHERE d.as_of IN ({_in(days)}) "
+            "  GROUP BY d.as_of, d.office_id, COALESCE(u.status, ''), d.months_late) "
+            "SELECT g.as_of, g.office_id, 'own', g.status, g.months_late, g.units, g.outstanding, g.late FROM g "
+            f"UNION ALL SELECT g.as_of, r.root_id, 'tree', g.status, g.months_late, {sums} "
+            "FROM g JOIN roots r ON r.office_id = g.office_id GROUP BY g.as_of, r.root_id, g.status, g.months_late "
+            f"UNION ALL SELECT g.as_of, NULL, 'all', g.status, g.months_late, {sums} "
+            "FROM g GROUP BY g.as_of, g.status, g.months_late",
             list(days))
         return max(cur.rowcount, 0)
 
@@ -179,11 +192,24 @@ def _day(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
+def _debt_filter(ids: list[int] | None) -> tuple[str, list[Any]]:
+    """The kept debt rows of the offices ``ids`` (None: all): the ``all`` rows, a top office's ``tree`` rows,
+    else the offices' own rows."""
+    if ids is None:
+        return " AND scope = 'all'", []
+    root = subtree_root(ids) if len(ids) > 1 else None
+    if root is not None:
+        return " AND scope = 'tree' AND office_id = %s", [root]
+    where, params = _office_filter(ids)
+    return " AND scope = 'own'" + where, params
+
+
 def debt_groups(ids: list[int] | None, days: list[date]) -> dict[date, list[DebtGroup]]:
-    """The kept debts at those of ``days`` the close kept, grouped by status and months late. One query."""
+    """The kept debts at those of ``days`` the close kept, grouped by status and months late. One query (two
+    for a top office)."""
     if not days:
         return {}
-    where, params = _office_filter(ids)
+    where, params = _debt_filter(ids)
     out: dict[date, list[DebtGroup]] = {d: [] for d in days}
     with connection.cursor() as cur:
         cur.execute("SELECT as_of, status, months_late, SUM(units), SUM(outstanding), SUM(late) FROM reports_officedebt "
@@ -195,10 +221,10 @@ def debt_groups(ids: list[int] | None, days: list[date]) -> dict[date, list[Debt
 
 
 def late_by_day(ids: list[int] | None, days: list[date]) -> dict[date, int]:
-    """Σ late debt at each kept day of ``days``. One query."""
+    """Σ late debt at each kept day of ``days``. One query (two for a top office)."""
     if not days:
         return {}
-    where, params = _office_filter(ids)
+    where, params = _debt_filter(ids)
     with connection.cursor() as cur:
         cur.execute(f"SELECT as_of, SUM(late) FROM reports_officedebt WHERE as_of IN ({_in(days)}){where} "
                     "GROUP BY as_of", [*days, *params])
@@ -207,7 +233,7 @@ def late_by_day(ids: list[int] | None, days: list[date]) -> dict[date, int]:
 
 def by_office(as_of: date) -> tuple[dict[int, int], dict[int, int]]:
     """(late debt at ``as_of``, Σ received 1 Jan … ``as_of``) of each office's own units. Two queries."""
-    late = dict(OfficeDebt.objects.filter(as_of=as_of).values_list("office_id").annotate(t=_sum("late"))
+    late = dict(OfficeDebt.objects.filter(as_of=as_of, scope="own").values_list("office_id").annotate(t=_sum("late"))
                 .values_list("office_id", "t"))
     got = dict(OfficeRevenue.objects.filter(as_of__gte=date(as_of.year, 1, 1), as_of__lte=as_of)
                .values_list("office_id").annotate(t=_sum("received")).values_list("office_id", "t"))
