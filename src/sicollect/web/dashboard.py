@@ -201,4 +201,4 @@ def dashboard(as_of: date, office: Office | None, with_ranking: bool) -> dict[st
             "plan": [r["pct_of_plan"] for r in rows],
         }
     return {"kpi": figures, "charts": charts, "ranking": rows, "ceiling_pct": charts["debt_ratio"]["target"],
-            "kept": kept}
+            "kept": kept, "as_of_iso": as_of.isoformat()}  # for the links of every ranking row: no date filter each
