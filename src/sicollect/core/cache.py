@@ -5,8 +5,13 @@ second on the province) and officers open the pages that show them all day. :fun
 figure under a key made of a name and a *fingerprint* of the data it reads: a few cheap aggregates
 (the highest id and the row count of each table read) that change with any new or deleted row, so the
 next request computes afresh. Ten minutes bound what a fingerprint cannot see (a value corrected in
-place on an existing row). The cache is the database cache shared by every server process
-(``settings.CACHES``).
+place on an existing row).
+
+The cache is Django's default one, per server process (``settings.CACHES``: LocMem), on purpose: reading
+never writes to the database, and a shared cache (the ``shared`` database cache, or files) would make every
+read that fills it a write. It is not needed for the pages opened all day: at a closed month end (their
+default day) the KPI report and the dashboard read the figures the close kept (docs/domain.md, "Figures
+of closed months"); only other days (provisional figures) are computed and kept here.
 """
 from __future__ import annotations
 

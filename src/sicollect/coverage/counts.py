@@ -24,6 +24,7 @@ from datetime import date
 from typing import Any
 
 from django.db import connection
+from django.db.models import Q
 
 from sicollect.core.cache import cached, table_fingerprint
 from sicollect.core.months import Month
@@ -97,13 +98,18 @@ def counts_by(by: str, as_of: date, office_ids: Iterable[int] | None = None) -> 
     (collection agent id); ``office_ids`` keeps the rows of those offices only. One query: each
     person's flags per key (a person in two units of one office counts once there), then summed.
 
-    The counts of every office, and of the whole province, are kept in the cache while the data holds
-    (:func:`cached_counts`): the KPI report of one office and the plans' progress by office read them
+    At a closed month end the close kept the counts (:class:`~sicollect.coverage.models.CoverageCount`,
+    :func:`stored_counts`): one small query. Elsewhere the counts of every office, and of the whole
+    province, are kept in the cache while the data holds (:func:`cached_counts`): the KPI report of one office and the plans' progress by office read them
     from there (one office's counts are its row of the counts by office: each person once in the
     office, as the query with that office alone counts them)."""
     ids = list(office_ids) if office_ids is not None else None
     if ids is not None and not ids:
         return {}
+    if by in ("office", "province"):
+        kept = stored_counts(by, as_of, ids)
+        if kept is not None:
+            return kept
     if by == "office" or (by == "province" and ids is not None and len(ids) == 1):
         every = cached_counts("office", as_of)
         if by == "province":
@@ -173,3 +179,155 @@ def zero() -> dict[str, int]:
 def participant_counts(office_ids: Iterable[int] | None, as_of: date) -> dict[str, int]:
     """The counts of the whole province (``office_ids`` None) or of those offices together."""
     return counts_by("province", as_of, office_ids).get(0, zero())
+
+
+# --------------------------------------------------------------------------- kept by the close
+
+_OUTER = """SELECT %(d)s, k, scope, SUM(sc), SUM(sv), SUM(CASE WHEN sc + sv > 0 THEN 1 ELSE 0 END), SUM(ui), SUM(hi),
+       SUM(oadi), COUNT(*)
+FROM ({inner}) x
+GROUP BY k, scope"""
+
+#: The counts of :func:`query_counts` by office (``own``), by top office and every office under it (``tree``)
+#: and for all (``all``), written for one day in one INSERT … SELECT. PostgreSQL groups each person's flags
+#: the three ways in one pass over them (grouping sets); SQLite, which has none, groups them by office and
+#: person once (``op``, materialized) and that three ways.
+WRITE_SQL = {
+    "postgresql": """
+INSERT INTO coverage_coveragecount (as_of, office_id, scope, si_compulsory, si_voluntary, si_total, ui, hi, oadi, persons)
+WITH {roots}, {flags}
+""" + _OUTER.format(inner="""
+  SELECT CASE WHEN GROUPING(c.office_id) = 0 THEN c.office_id WHEN GROUPING(r.root_id) = 0 THEN r.root_id END AS k,
+         CASE WHEN GROUPING(c.office_id) = 0 THEN 'own' WHEN GROUPING(r.root_id) = 0 THEN 'tree' ELSE 'all' END AS scope,
+         c.person_id, MAX(c.sc) AS sc, MAX(c.sv) AS sv, MAX(c.ui) AS ui, MAX(c.hi) AS hi, MAX(c.oadi) AS oadi
+  FROM flags c JOIN roots r ON r.office_id = c.office_id
+  GROUP BY GROUPING SETS ((c.office_id, c.person_id), (r.root_id, c.person_id), (c.person_id))"""),
+    "other": """
+INSERT INTO coverage_coveragecount (as_of, office_id, scope, si_compulsory, si_voluntary, si_total, ui, hi, oadi, persons)
+WITH {roots}, {flags}, op AS MATERIALIZED (
+  SELECT c.office_id, c.person_id, MAX(c.sc) AS sc, MAX(c.sv) AS sv, MAX(c.ui) AS ui, MAX(c.hi) AS hi,
+         MAX(c.oadi) AS oadi
+  FROM flags c GROUP BY c.office_id, c.person_id
+), keyed AS (
+  SELECT c.office_id AS k, 'own' AS scope, c.person_id, c.sc, c.sv, c.ui, c.hi, c.oadi FROM op c
+  UNION ALL
+  SELECT r.root_id, 'tree', c.person_id, c.sc, c.sv, c.ui, c.hi, c.oadi FROM op c JOIN roots r ON r.office_id = c.office_id
+  UNION ALL
+  SELECT CAST(NULL AS BIGINT), 'all', c.person_id, c.sc, c.sv, c.ui, c.hi, c.oadi FROM op c
+)
+""" + _OUTER.format(inner="""
+  SELECT k, scope, person_id, MAX(sc) AS sc, MAX(sv) AS sv, MAX(ui) AS ui, MAX(hi) AS hi, MAX(oadi) AS oadi
+  FROM keyed GROUP BY k, scope, person_id"""),
+}
+
+
+def write_counts(days: list[date]) -> int:
+    """Keep the counts at each of ``days`` (closed month ends): the day's rows replaced, one INSERT … SELECT
+    a day (and a row of zeros for all when nobody is covered: the ``all`` row says the day is kept).
+    Returns the rows written."""
+    from .models import CoverageCount
+
+    flags = FLAGS_SQL.strip()
+    assert flags.startswith("WITH ")
+    written = 0
+    for day in days:
+        roots = top_offices()
+        if not roots:
+            return written
+        values = ", ".join(f"({int(o)}, {int(r)})" for o, r in roots.items())  # ids from the database
+        # each office's top office (``root_id``: the one without a parent above it, itself for a top office)
+        sql = WRITE_SQL.get(connection.vendor, WRITE_SQL["other"]).format(
+            roots=f"roots(office_id, root_id) AS (VALUES {values})", flags=flags[len("WITH "):])
+        CoverageCount.objects.filter(as_of=day).delete()
+        with connection.cursor() as cur:
+            cur.execute(sql, {"m": Month.of(day).first_day.isoformat(), "d": day.isoformat()})
+            written += max(cur.rowcount, 0)
+        if not CoverageCount.objects.filter(as_of=day, scope="all").exists():  # nobody covered: kept as 0 all the same
+            CoverageCount.objects.create(as_of=day, scope="all", **zero())
+            written += 1
+    return written
+
+
+def close_step(closed: Any) -> int:
+    """After a close (registered in ``CoverageConfig.ready``): the counts at the last month end closed, at each
+    December end closed, and at the end of the year before the last one's (the KPI report's "change since the
+    previous year end") when not kept yet.
+
+    A close of one month (the routine) counts that month. A close of many months at once (the first one)
+    counts only those days: each count reads every participation (a minute on the national database), and
+    the other months' reports count afresh when asked; ``sicollect kpi_summaries`` counts every closed month."""
+    from .models import CoverageCount
+
+    last = closed.months[-1]
+    days = {last.last_day} | {m.last_day for m in closed.months if m.month == 12}
+    before = date(last.year - 1, 12, 31)
+    if not CoverageCount.objects.filter(as_of=before, scope="all").exists():
+        days.add(before)
+    return write_counts(sorted(days))
+
+
+def stored_counts(by: str, as_of: date, ids: list[int] | None) -> dict[Any, dict[str, int]] | None:
+    """:func:`counts_by` ``office`` or ``province`` from the counts the close kept at ``as_of``; None when it
+    kept none that day (not a closed month end). One query."""
+    from .models import CoverageCount
+
+    qs = CoverageCount.objects.filter(as_of=as_of)
+    if by == "office":
+        qs = qs.filter(scope__in=("own", "all"))
+    elif ids is None:
+        qs = qs.filter(scope="all")
+    elif len(ids) == 1:
+        qs = qs.filter(Q(scope="all") | Q(scope="own", office_id=ids[0]))
+    else:  # a top office and every office under it (Scope.office_ids): its ``tree`` row; other sets are counted
+        root = subtree_root(ids)
+        if root is None:
+            return None
+        qs = qs.filter(Q(scope="all") | Q(scope="tree", office_id=root))
+    rows = list(qs.values_list("scope", "office_id", *SCHEMES))
+    if not rows:
+        return None
+    out: dict[Any, dict[str, int]] = {}
+    for scope, office_id, *values in rows:
+        if scope == "all":
+            if by == "province" and ids is None and any(values):  # as the query: no row when nobody is covered
+                out[0] = dict(zip(SCHEMES, values, strict=True))
+            continue
+        if by == "office":
+            if ids is None or office_id in ids:
+                out[office_id] = dict(zip(SCHEMES, values, strict=True))
+        else:
+            out[0] = dict(zip(SCHEMES, values, strict=True))
+    return out
+
+
+def subtree_root(ids: list[int]) -> int | None:
+    """The top office (no parent) whose subtree ``ids`` is exactly (itself and every office under it), else
+    None. One query."""
+    from sicollect.registry.models import Office
+
+    parent = dict(Office.objects.values_list("pk", "parent_id"))
+    wanted = set(ids)
+    roots = [i for i in wanted if parent.get(i) not in wanted]
+    if len(roots) != 1 or parent.get(roots[0]) is not None:
+        return None
+    below = {roots[0]}
+    frontier = {roots[0]}
+    while frontier:
+        frontier = {o for o, p in parent.items() if p in frontier} - below
+        below |= frontier
+    return roots[0] if below == wanted else None
+
+
+def top_offices() -> dict[int, int]:
+    """{office id: its top office's id}. One query."""
+    from sicollect.registry.models import Office
+
+    parent = dict(Office.objects.values_list("pk", "parent_id"))
+    out = {}
+    for office in parent:
+        top, seen = office, set()
+        while parent.get(top) is not None and top not in seen:
+            seen.add(top)
+            top = parent[top]
+        out[office] = top
+    return out

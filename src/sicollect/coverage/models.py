@@ -250,3 +250,28 @@ class Lead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.si_code or self.full_name} ({self.status})"
+
+
+class CoverageCount(models.Model):
+    """Persons covered at the end of a closed month, by scheme, counted by the close
+    (``coverage.counts.close_step``) the way :func:`sicollect.coverage.counts.query_counts` counts them.
+
+    ``scope``: ``own`` — the office's own units, enrolments and household lists (``counts_by("office")``);
+    ``tree`` — a top office (no parent) and every office under it, each person once; ``all`` — every
+    office, each person once (``office`` empty). A closed month's figures are final (docs/domain.md, "Figures of closed months"): the KPI report, the dashboard and the
+    plans read these rows at closed month ends instead of counting every participation again.
+    """
+
+    as_of = models.DateField()
+    office = models.ForeignKey(Office, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    scope = models.CharField(max_length=4)
+    si_compulsory = models.IntegerField()
+    si_voluntary = models.IntegerField()
+    si_total = models.IntegerField()
+    ui = models.IntegerField()
+    hi = models.IntegerField()
+    oadi = models.IntegerField()
+    persons = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["as_of", "scope", "office"], name="coverage_count_day")]

@@ -25,9 +25,14 @@ Definitions (RULES.md §7, §9):
   groups in force in that time, at the province office and at grassroots offices.
 
 The ledger must be posted through the as-of month (``sicollect post`` or the close).
+
+At a closed month end the revenue, the debts and the participant counts come from the figures the close
+kept (``reports.summary``, ``coverage.CoverageCount``): a closed month's figures are final (docs/domain.md,
+"Figures of closed months"), and tests hold them equal to the computation from the rows.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -44,6 +49,35 @@ from sicollect.core.months import Month
 from sicollect.coverage import counts as coverage_counts
 from sicollect.plans.models import PlanTarget
 from sicollect.registry.models import Office, Unit
+
+from . import summary
+from .summary import DebtGroup
+
+
+@dataclass(frozen=True)
+class KnownScope(Scope):
+    """A :class:`Scope` whose office ids are already known: no query to find them again."""
+
+    ids: tuple[int, ...] | None = None
+
+    def office_ids(self) -> list[int] | None:
+        return list(self.ids) if self.ids is not None else None
+
+
+def known_scope(office: Office | None) -> KnownScope:
+    ids = Scope(office).office_ids()
+    return KnownScope(office, tuple(ids) if ids is not None else None)
+
+
+def plans_of(scope: Scope, years: list[int]) -> dict[tuple[int, str], int]:
+    """{(year, indicator): value} of the office's plan (for the whole province, of the offices without a
+    parent), as :func:`plan_value` gives each, in one query."""
+    qs = PlanTarget.objects.filter(year__in=years)
+    qs = qs.filter(office=scope.office) if scope.office else qs.filter(office__parent__isnull=True)
+    out: dict[tuple[int, str], int] = {}
+    for year, indicator, value in qs.values_list("year", "indicator", "value"):
+        out[(year, indicator)] = out.get((year, indicator), 0) + value
+    return out
 
 
 def _one_year_earlier(d: date) -> date:
@@ -78,32 +112,37 @@ def plan_value(scope: Scope, year: int, indicator: str) -> int | None:
     return sum(values) if values else None
 
 
-def debt_figures(scope: Scope, as_of: date, debts: list[UnitDebt] | None = None) -> dict[str, Any]:
-    """The ``debt`` section from the units' debts at ``as_of`` (read from the ledger unless given)."""
-    buckets, classes = load_bands()
+def debt_figures(scope: Scope, as_of: date, debts: list[UnitDebt] | list[DebtGroup] | None = None,
+                 plans: dict[tuple[int, str], int] | None = None, bands: Any = None) -> dict[str, Any]:
+    """The ``debt`` section from the units' debts at ``as_of`` (read from the ledger unless given), one by one
+    (:class:`UnitDebt`) or grouped by status and months late as the close kept them (:class:`DebtGroup`);
+    ``plans`` (:func:`plans_of`) and ``bands`` (``close.aging.load_bands``) when the caller has them."""
+    buckets, classes = bands or load_bands()
     if debts is None:
         debts = unit_debts(scope, as_of)
-    plan = plan_value(scope, as_of.year, "revenue")
-    total = sum(d.outstanding for d in debts)
-    late = sum(d.late for d in debts)
+    groups = [d if isinstance(d, DebtGroup) else
+              DebtGroup(d.status, d.months_late, 1 if d.late > 0 else 0, d.outstanding, d.late) for d in debts]
+    plan = plans.get((as_of.year, "revenue")) if plans is not None else plan_value(scope, as_of.year, "revenue")
+    total = sum(g.outstanding for g in groups)
+    late = sum(g.late for g in groups)
     by_bucket = {b.code: {"units": 0, "amount": 0} for b in buckets}
     by_class = {c.code: {"units": 0, "amount": 0} for c in classes}
-    for d in debts:
-        if d.late <= 0:
+    for g in groups:
+        if g.late <= 0:
             continue
-        b = bucket_of(d.months_late, buckets)
-        c = class_of(d.months_late, d.status, classes)
+        b = bucket_of(g.months_late, buckets)
+        c = class_of(g.months_late, g.status, classes)
         for table, code in ((by_bucket, b), (by_class, c)):
             if code:
-                table[code]["units"] += 1
-                table[code]["amount"] += d.late
+                table[code]["units"] += g.units
+                table[code]["amount"] += g.late
     return {
         "outstanding_total": total,
         "outstanding_pct_of_plan": pct(total, plan),
         "interest_bearing": late,
         "interest_bearing_pct_of_plan": pct(late, plan),
-        "units_late": sum(1 for d in debts if d.late > 0),
-        "units_late_2_months_or_more": sum(1 for d in debts if d.late > 0 and d.months_late >= 2),
+        "units_late": sum(g.units for g in groups if g.late > 0),
+        "units_late_2_months_or_more": sum(g.units for g in groups if g.late > 0 and g.months_late >= 2),
         "by_bucket": by_bucket,
         "by_class": by_class,
     }
@@ -134,21 +173,35 @@ def enforcement_figures(scope: Scope, first: date, last: date) -> dict[str, int]
             "working_groups_province": g["province"], "working_groups_grassroots": g["total"] - g["province"]}
 
 
-def kpi(as_of: date, office: Office | None = None) -> dict[str, Any]:
-    """The KPI report as a plain dict (the JSON shape)."""
-    scope = Scope(office)
+def kpi(as_of: date, office: Office | None = None, scope: Scope | None = None) -> dict[str, Any]:
+    """The KPI report as a plain dict (the JSON shape); ``scope``: the office's, when the caller has it."""
+    scope = scope or known_scope(office)
     year = as_of.year
+    plans = plans_of(scope, [year - 1, year])
+    bands = load_bands()
     jan1 = date(year, 1, 1)
     last_year_as_of = _one_year_earlier(as_of)
     prev_month_end = Month.of(as_of).first_day - timedelta(days=1)
     # this year to date, the same days a year earlier, this year to the previous month end (none in January)
-    ytd, last_year, prev = collected_many(scope, [(jan1, as_of), (date(year - 1, 1, 1), last_year_as_of),
-                                                  (jan1, prev_month_end)])
-    revenue_plan = plan_value(scope, year, "revenue")
+    ranges = [(jan1, as_of), (date(year - 1, 1, 1), last_year_as_of), (jan1, prev_month_end)]
+    kept = summary.kept_days([as_of, last_year_as_of])
+    ids = scope.office_ids()
+    if as_of in kept and last_year_as_of == Month.of(last_year_as_of).last_day:
+        # a closed month end: the months the close kept (reports.summary), not every payment of two years
+        ytd, last_year, prev = summary.received(ids, ranges)
+    else:
+        ytd, last_year, prev = collected_many(scope, ranges)
+    revenue_plan = plans.get((year, "revenue"))
 
-    debts = debts_at(scope, [last_year_as_of, as_of])
-    debt = debt_figures(scope, as_of, debts[as_of])
-    earlier = debt_figures(scope, last_year_as_of, debts[last_year_as_of])
+    debts: dict[date, Any] = summary.debt_groups(ids, sorted(kept))
+    if kept:  # a day before the first closed month owes nothing (summary.first_closed_day)
+        first = summary.first_closed_day()
+        debts.update({d: [] for d in (last_year_as_of, as_of) if d not in debts and first and d < first})
+    missing = [d for d in (last_year_as_of, as_of) if d not in debts]
+    if missing:
+        debts.update(debts_at(scope, missing))
+    debt = debt_figures(scope, as_of, debts[as_of], plans, bands)
+    earlier = debt_figures(scope, last_year_as_of, debts[last_year_as_of], plans, bands)
     debt["one_year_earlier"] = {
         k: earlier[k] for k in ("outstanding_total", "outstanding_pct_of_plan", "interest_bearing",
                                 "interest_bearing_pct_of_plan")
@@ -160,16 +213,16 @@ def kpi(as_of: date, office: Office | None = None) -> dict[str, Any]:
     participants: dict[str, Any] = {}
     for key in ("si_compulsory", "si_voluntary", "si_total", "ui", "hi"):
         if key == "si_total":
-            parts = [plan_value(scope, year, "si_compulsory"), plan_value(scope, year, "si_voluntary")]
+            parts = [plans.get((year, "si_compulsory")), plans.get((year, "si_voluntary"))]
             plan = sum(p for p in parts if p) if any(parts) else None
         else:
-            plan = plan_value(scope, year, plan_names[key])
+            plan = plans.get((year, plan_names[key]))
         participants[key] = {
             "count": counts[key], "plan": plan, "pct_of_plan": pct(counts[key], plan),
             "change_vs_previous_year_end": counts[key] - year_end[key],
         }
-    population = plan_value(scope, year, "population")
-    labour = plan_value(scope, year, "labour_force")
+    population = plans.get((year, "population"))
+    labour = plans.get((year, "labour_force"))
     return {
         "as_of": as_of.isoformat(),
         "office": office.code if office else None,
@@ -195,7 +248,7 @@ def ranking(as_of: date) -> list[dict[str, Any]]:
     """Grassroots offices ranked by interest-bearing debt ratio (lowest first) and by % of revenue plan.
 
     Four queries for the whole province (the debts at ``as_of``, the payments of the year by office, the
-    offices, the plans): each office counts its own units and those of the offices under it, as
+    offices, the plans; at a closed month end the close's figures by office, ``reports.summary``): each office counts its own units and those of the offices under it, as
     :func:`kpi` does for one office (a test holds the two equal office by office on the demo province).
     """
     offices = list(Office.objects.order_by("code"))
@@ -209,16 +262,23 @@ def ranking(as_of: date) -> list[dict[str, Any]]:
         return out
 
     late: dict[int, int] = {}
-    unit_office = dict(Unit.objects.values_list("pk", "office_id"))
-    for d in debts_at(Scope(None), [as_of])[as_of]:
-        for oid in ancestors(unit_office.get(d.unit_id)):
-            late[oid] = late.get(oid, 0) + d.late
     received: dict[int, int] = {}
-    for office_id, total in (Payment.objects.filter(paid_on__gte=date(as_of.year, 1, 1), paid_on__lte=as_of)
-                             .values_list("unit__office_id").annotate(t=Sum("amount"))
-                             .values_list("unit__office_id", "t")):
+    if summary.kept_days([as_of]):  # a closed month end: the figures the close kept by office
+        own_late, own_received = summary.by_office(as_of)
+        for office_id, total in own_late.items():
+            for oid in ancestors(office_id):
+                late[oid] = late.get(oid, 0) + total
+    else:
+        unit_office = dict(Unit.objects.values_list("pk", "office_id"))
+        for d in debts_at(Scope(None), [as_of])[as_of]:
+            for oid in ancestors(unit_office.get(d.unit_id)):
+                late[oid] = late.get(oid, 0) + d.late
+        own_received = {office_id: int(total or 0) for office_id, total in (
+            Payment.objects.filter(paid_on__gte=date(as_of.year, 1, 1), paid_on__lte=as_of)
+            .values_list("unit__office_id").annotate(t=Sum("amount")).values_list("unit__office_id", "t"))}
+    for office_id, total in own_received.items():
         for oid in ancestors(office_id):
-            received[oid] = received.get(oid, 0) + int(total or 0)
+            received[oid] = received.get(oid, 0) + total
     plans = dict(PlanTarget.objects.filter(year=as_of.year, indicator="revenue").values_list("office_id", "value"))
     rows = []
     for o in offices:

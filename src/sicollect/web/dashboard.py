@@ -6,7 +6,6 @@ point of every series equals the figure in the report.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -22,40 +21,33 @@ from sicollect.core.money import pct
 from sicollect.core.months import Month
 from sicollect.plans.models import PlanTarget
 from sicollect.registry.models import Office, Participation, Unit
-from sicollect.reports.kpi import kpi, plan_value, ranking
+from sicollect.reports import summary
+from sicollect.reports.kpi import KnownScope, known_scope, kpi, plan_value, ranking  # noqa: F401  (KnownScope: web.worklist)
 
 
-@dataclass(frozen=True)
-class KnownScope(Scope):
-    """A :class:`Scope` whose office ids are already known: no query to find them again."""
-
-    ids: tuple[int, ...] | None = None
-
-    def office_ids(self) -> list[int] | None:
-        return list(self.ids) if self.ids is not None else None
-
-
-def known_scope(office: Office | None) -> KnownScope:
-    ids = Scope(office).office_ids()
-    return KnownScope(office, tuple(ids) if ids is not None else None)
 
 
 MONTH_LABELS = [f"{m:02d}" for m in range(1, 13)]
 
 
-def revenue_by_month(scope: Scope, year: int, through_month: int) -> dict[int, list[int]]:
+def revenue_by_month(scope: Scope, year: int, through_month: int, kept: bool = False) -> dict[int, list[int]]:
     """Cumulative money received per month of ``year`` and of the year before (one query).
 
-    Grouped by day in SQL (a plain column: fast on every engine, where SQLite's month
-    extraction is a Python function per row) and by month here.
+    ``kept``: the months through ``through_month`` are closed and their sums kept by the close
+    (``reports.summary``): read from there. Otherwise grouped by day in SQL (a plain column: fast on every
+    engine, where SQLite's month extraction is a Python function per row) and by month here.
     """
-    qs = Payment.objects.filter(paid_on__gte=date(year - 1, 1, 1), paid_on__lte=date(year, 12, 31))  # the index
     ids = scope.office_ids()
-    if ids is not None:
-        qs = qs.filter(unit__office_id__in=ids)
     monthly: dict[tuple[int, int], int] = {}
-    for day, total in qs.values_list("paid_on").annotate(t=Sum("amount")).values_list("paid_on", "t"):
-        monthly[(day.year, day.month)] = monthly.get((day.year, day.month), 0) + int(total or 0)
+    if kept:
+        for day, total in summary.received_by_month(ids, date(year - 1, 1, 1), Month(year, through_month).last_day).items():
+            monthly[(day.year, day.month)] = total
+    else:
+        qs = Payment.objects.filter(paid_on__gte=date(year - 1, 1, 1), paid_on__lte=date(year, 12, 31))  # the index
+        if ids is not None:
+            qs = qs.filter(unit__office_id__in=ids)
+        for day, total in qs.values_list("paid_on").annotate(t=Sum("amount")).values_list("paid_on", "t"):
+            monthly[(day.year, day.month)] = monthly.get((day.year, day.month), 0) + int(total or 0)
     out: dict[int, list[int]] = {}
     for y, last in ((year, through_month), (year - 1, 12)):
         running, series = 0, []
@@ -105,6 +97,13 @@ def debt_ratio_trend(scope: Scope, as_of: date) -> list[float | None]:
     """
     plan = plan_value(scope, as_of.year, "revenue")
     days = [min(Month(as_of.year, m).last_day, as_of) for m in range(1, as_of.month + 1)]
+    if summary.kept_days([as_of]):  # every month end through a kept one: the close's sums by office
+        found = summary.late_by_day(scope.office_ids(), days)
+        first = summary.first_closed_day()  # before it nothing is owed
+        kept = summary.kept_days(days)
+        rest = [d for d in days if d not in kept and not (first and d < first)]
+        found.update(zip(rest, late_debt_on_days(scope, rest), strict=True))
+        return [pct(found.get(d, 0), plan) for d in days]
     closed = last_close()
     if closed is None or as_of > closed.month.last_day:
         late = late_debt_on_days(scope, days)
@@ -146,12 +145,24 @@ def cached_ranking(as_of: date, fingerprint: tuple[Any, ...] | None = None) -> l
 
 
 def dashboard(as_of: date, office: Office | None, with_ranking: bool) -> dict[str, Any]:
+    """The dashboard's figures and charts at ``as_of``.
+
+    At a closed month end (the default day) they are read from the figures the close kept
+    (``reports.summary``, ``coverage.CoverageCount``): a few small queries, the same in every server
+    process, nothing cached. Any other day is computed from the rows and kept in the process's cache while
+    :func:`data_fingerprint` holds (docs/domain.md, "Figures of closed months")."""
     scope = known_scope(office)
-    fp = data_fingerprint()
-    figures = cached_kpi(as_of, office, fp)
     year = as_of.year
-    revenue = cached(f"revenue:{scope.ids}:{as_of.isoformat()}", fp,
-                     lambda: revenue_by_month(scope, year, as_of.month))
+    kept = bool(summary.kept_days([as_of]))
+    if kept:
+        fp: tuple[Any, ...] = ()
+        figures = kpi(as_of, office, scope)
+        revenue = revenue_by_month(scope, year, as_of.month, kept=True)
+    else:
+        fp = data_fingerprint()
+        figures = cached_kpi(as_of, office, fp)
+        revenue = cached(f"revenue:{scope.ids}:{as_of.isoformat()}", fp,
+                         lambda: revenue_by_month(scope, year, as_of.month))
     plan = figures["revenue"]["plan"]
     ceiling_bp = plan_value(scope, year, "debt_ratio_ceiling_bp")
     buckets, _classes = load_bands()
@@ -182,11 +193,12 @@ def dashboard(as_of: date, office: Office | None, with_ranking: bool) -> dict[st
             "plans": [participants[k]["plan"] for k in ("si_compulsory", "si_voluntary", "ui", "hi")],
         },
     }
-    rows = cached_ranking(as_of, fp) if with_ranking else []
+    rows = (ranking(as_of) if kept else cached_ranking(as_of, fp)) if with_ranking else []
     if rows:
         charts["ranking"] = {
             "labels": [r["name"] for r in rows],
             "debt": [r["interest_bearing_pct_of_plan"] for r in rows],
             "plan": [r["pct_of_plan"] for r in rows],
         }
-    return {"kpi": figures, "charts": charts, "ranking": rows, "ceiling_pct": charts["debt_ratio"]["target"]}
+    return {"kpi": figures, "charts": charts, "ranking": rows, "ceiling_pct": charts["debt_ratio"]["target"],
+            "kept": kept, "as_of_iso": as_of.isoformat()}  # for the links of every ranking row: no date filter each

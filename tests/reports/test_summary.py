@@ -1,0 +1,174 @@
+"""The figures the close keeps for the KPI report and the dashboard (reports.summary, coverage.CoverageCount)
+equal the computation from the rows: after a close, after a later close that meets payments recorded late
+for a closed month, and after a restore and a new close."""
+from __future__ import annotations
+
+from datetime import date
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from sicollect.close import service
+from sicollect.contributions.models import Payment
+from sicollect.contributions.posting import post_units
+from sicollect.core.months import Month
+from sicollect.coverage import counts
+from sicollect.coverage.models import CoverageCount
+from sicollect.registry.models import Office, Unit
+from sicollect.reports import summary
+from sicollect.reports.kpi import kpi, ranking
+from sicollect.reports.models import OfficeDebt, OfficeRevenue, SummaryDay
+
+from .. import factories as f
+from .test_kpi import ALL, build_province
+
+
+def subtree(office: Office | None) -> list[int] | None:
+    from sicollect.contributions.debts import Scope
+
+    return Scope(office).office_ids()
+
+
+def fresh(as_of: date, office: Office | None) -> dict[str, Any]:
+    """The report computed from the rows: the kept figures set aside for the call (the test's transaction
+    keeps them)."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        SummaryDay.objects.all().delete()
+        CoverageCount.objects.all().delete()
+        out = kpi(as_of, office)
+        transaction.set_rollback(True)
+    return out
+
+
+def assert_kept_equal_fresh() -> None:
+    """Every kept day: revenue by office and month against the payments, the counts of every office, office tree
+    and the whole against the coverage query, and the report of every office against the one from the rows."""
+    offices = list(Office.objects.all())
+    days = sorted(SummaryDay.objects.values_list("as_of", flat=True))
+    assert days, "nothing kept"
+    unit_office = dict(Unit.objects.values_list("pk", "office_id"))
+    paid: dict[tuple[date, int], int] = {}
+    for p in Payment.objects.all():
+        key = (Month.of(p.paid_on).last_day, unit_office[p.unit_id])
+        paid[key] = paid.get(key, 0) + p.amount
+    kept = {(r.as_of, r.office_id): r.received for r in OfficeRevenue.objects.all()}
+    assert kept == paid
+    counted = sorted(set(CoverageCount.objects.values_list("as_of", flat=True)))
+    assert set(days[-1:]) <= set(counted)
+    for day in counted:
+        assert counts.stored_counts("office", day, None) == counts.query_counts("office", day, None)
+        assert counts.stored_counts("province", day, None) == counts.query_counts("province", day, None)
+        for o in offices:
+            ids = subtree(o)
+            stored = counts.stored_counts("province", day, ids)
+            assert stored is not None and stored == counts.query_counts("province", day, ids), (day, o.code)
+    for day in days[-2:]:
+        for o in [None, *offices]:
+            assert kpi(day, o) == fresh(day, o), (day, o)
+
+
+@pytest.mark.django_db
+def test_after_a_close_the_kept_figures_equal_the_rows() -> None:
+    """build_province closed through Oct 2025, with one more person working in A (HL) and B (CP) from
+    Sep 2025: HL counts A's two persons, CP B's two, the province three (the shared person once).
+
+    Kept revenue: HL 3,200,000 in May 2024 (D) and August 2025, 1,000,000 in October (A); CP nothing.
+    Kept debt at 31 Oct 2025: B (active, July and August late 6,400,000, 2 months) and C (missing,
+    9,600,000 late since 31 Jan: 9 months) in CP's rows; HL's one row holds A's 5,400,000 not yet late
+    plus the shared person's September and October dues in A."""
+    units = build_province()
+    shared = f.person()
+    f.participation(units["A"], shared, "2025-09", None, 10_000_000, ALL)
+    f.participation(units["B"], shared, "2025-09", None, 10_000_000, ALL)
+    post_units(Unit.objects.all(), Month(2025, 10))
+    service.close(Month(2025, 10))
+    hl, cp, qn = (Office.objects.get(code=c) for c in ("HL", "CP", "QN"))
+    oct31 = date(2025, 10, 31)
+    assert {(r.as_of, r.office.code): r.received for r in OfficeRevenue.objects.all()} == {
+        (date(2024, 5, 31), "HL"): 3_200_000, (date(2025, 8, 31), "HL"): 3_200_000,
+        (date(2025, 10, 31), "HL"): 1_000_000}
+    rows = {(r.status, r.months_late, r.units, r.late) for r in OfficeDebt.objects.filter(as_of=oct31, office=cp)}
+    assert ("active", 2, 1, 6_400_000) in rows and ("missing", 9, 1, 9_600_000) in rows
+    for scope, office in (("tree", qn), ("all", None)):  # the same sums for the province, read in one row each
+        assert {(r.status, r.months_late, r.units, r.late) for r in OfficeDebt.objects.filter(
+            as_of=oct31, scope=scope, office=office, late__gt=0)} == {("active", 2, 1, 6_400_000), ("missing", 9, 1, 9_600_000)}
+    # a close of many months counts the last one and each December (and the year end before the last)
+    assert sorted(set(CoverageCount.objects.values_list("as_of", flat=True))) == [date(2024, 12, 31), oct31]
+    own = {r.office.code if r.office else None: (r.scope, r.si_compulsory)
+           for r in CoverageCount.objects.filter(as_of=oct31).select_related("office")}
+    assert own == {"HL": ("own", 2), "CP": ("own", 2), "QN": ("tree", 3), None: ("all", 3)}
+    assert kpi(oct31, qn)["participants"]["si_compulsory"]["count"] == 3
+    assert kpi(oct31, hl)["participants"]["si_compulsory"]["count"] == 2
+    assert_kept_equal_fresh()
+    assert ranking(oct31) == _ranking_fresh(oct31)
+
+
+def _ranking_fresh(as_of: date) -> list[dict[str, Any]]:
+    from django.db import transaction
+
+    with transaction.atomic():
+        SummaryDay.objects.all().delete()
+        out = ranking(as_of)
+        transaction.set_rollback(True)
+    return out
+
+
+@pytest.mark.django_db
+def test_a_later_close_takes_in_payments_recorded_late_for_a_closed_month() -> None:
+    """Closed through Oct 2025; then B pays 2,000,000 dated 15 Sep 2025 (a closed month) and a new person
+    joins A in November. The November close writes September's revenue again (CP: 2,000,000) and keeps
+    November's figures; all equal the rows."""
+    units = build_province()
+    service.close(Month(2025, 10))
+    f.payment(units["B"], date(2025, 9, 15), 2_000_000)
+    f.participation(units["A"], f.person(), "2025-11", None, 10_000_000, ALL)
+    service.close(Month(2025, 11))
+    cp = Office.objects.get(code="CP")
+    assert OfficeRevenue.objects.get(as_of=date(2025, 9, 30), office=cp).received == 2_000_000
+    assert kpi(date(2025, 11, 30), cp)["revenue"]["collected_ytd"] == 2_000_000
+    assert kpi(date(2025, 11, 30))["participants"]["si_compulsory"]["count"] == 3  # A's two and B's one
+    assert_kept_equal_fresh()
+
+
+@pytest.mark.django_db
+def test_rebuild_writes_what_the_closes_wrote() -> None:
+    build_province()
+    service.close(Month(2025, 10))
+    before = sorted(OfficeDebt.objects.values_list("as_of", "office_id", "scope", "status", "months_late", "units",
+                                                   "late", "outstanding"), key=str)
+    counted = sorted(CoverageCount.objects.values_list("as_of", "scope", "office__code", "hi", "persons"), key=str)
+    out = StringIO()
+    call_command("kpi_summaries", stdout=out)
+    assert "months" in out.getvalue()
+    assert sorted(OfficeDebt.objects.values_list("as_of", "office_id", "scope", "status", "months_late", "units",
+                                                 "late", "outstanding"), key=str) == before
+    close_days = {row[0] for row in counted}
+    assert sorted(CoverageCount.objects.filter(as_of__in=close_days)
+                  .values_list("as_of", "scope", "office__code", "hi", "persons"), key=str) == counted
+    # and every closed month end counted (the close of many months counted only the last and the Decembers)
+    assert set(CoverageCount.objects.values_list("as_of", flat=True)) >= set(SummaryDay.objects.values_list("as_of", flat=True))
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_restore_and_a_new_close_keep_the_figures_right(tmp_path: Path) -> None:
+    """Backup after the October close; the November close keeps November; the restore brings back the database
+    of the backup (no November figures, October's as they were); a payment dated in September arrives and the
+    November close is run again: every kept figure equals the rows."""
+    units = build_province()
+    service.close(Month(2025, 10))
+    call_command("backup", str(tmp_path / "b.backup"), stdout=StringIO())
+    october = sorted(OfficeRevenue.objects.values_list("as_of", "office_id", "received"))
+    service.close(Month(2025, 11))
+    assert SummaryDay.objects.filter(as_of=date(2025, 11, 30)).exists()
+    call_command("restore", str(tmp_path / "b.backup"), yes=True, stdout=StringIO())
+    assert not SummaryDay.objects.filter(as_of=date(2025, 11, 30)).exists()
+    assert sorted(OfficeRevenue.objects.values_list("as_of", "office_id", "received")) == october
+    f.payment(Unit.objects.get(code=units["B"].code), date(2025, 9, 15), 2_000_000)
+    service.close(Month(2025, 11))
+    assert summary.kept_days([date(2025, 11, 30)]) == {date(2025, 11, 30)}
+    assert_kept_equal_fresh()
