@@ -121,10 +121,13 @@ KPI_CACHE_SECONDS = SECONDS
 def data_fingerprint() -> tuple[Any, ...]:
     """What the KPI report reads, in one query (:func:`sicollect.core.cache.table_fingerprint`): any close,
     posting, payment, declaration, plan change or unit status change gives a new fingerprint. A unit's
-    status counts as ``id × the status's rank``, summed: a change of one unit's status changes the sum."""
+    status counts as ``id × the status's rank``, summed: a change of one unit's status changes the sum. The
+    ledger, the largest table, by its highest id alone, as before: counting the province's 3 million rows
+    takes a quarter of a second, its highest id is one index probe."""
     ranks = " ".join(f"WHEN '{value}' THEN {i}" for i, value in enumerate(UnitStatus.values, start=1))
     other = len(UnitStatus.values) + 1
-    return table_fingerprint(ClosedMonth, LedgerEntry, Payment, Participation, PlanTarget, Unit, extra=(
+    return table_fingerprint(ClosedMonth, Payment, Participation, PlanTarget, Unit, extra=(
+        f"SELECT MAX(id) FROM {LedgerEntry._meta.db_table}",
         f"SELECT MAX(closed_at) FROM {ClosedMonth._meta.db_table}",
         f"SELECT SUM(value) FROM {PlanTarget._meta.db_table}",
         f"SELECT SUM(id * CASE status {ranks} ELSE {other} END) FROM {Unit._meta.db_table}"))
