@@ -105,9 +105,11 @@ def test_the_sms_line_of_a_worked_notice(tmp_path: Path) -> None:
     rows = list(csv.reader(StringIO(raw.decode("utf-8"))))
     text = (f"BHXH QN thong bao {a.number}: don vi TA0001 no 1.812.420 dong, han nop 15/11/2025. "
             "Noi dung CK: BHXH TA0001 T10/2025")
-    assert rows == [["Phone", "Content", "Brandname", "SmsType"], ["0912345678", text, "BHXH", "2"]]
-    assert len(text) <= 160 and all(ch in delivery.GSM7 for ch in text)
     d = NoticeDelivery.objects.get()
+    # RequestId: the delivery's own id, which eSMS gives back in its callbacks (developers.esms.vn)
+    assert rows == [["Phone", "Content", "Brandname", "SmsType", "RequestId"],
+                    ["0912345678", text, "BHXH", "2", f"SIC-{d.pk}"]]
+    assert len(text) <= 160 and all(ch in delivery.GSM7 for ch in text)
     assert (d.channel, d.status, d.address_masked, d.detail) == ("sms", "queued", "*******678", f"outbox {r.outbox.name}")
     assert delivery.send(delivery.notices_for(), "sms", "a", "test", outbox=tmp_path).outbox is None  # idempotent
 
@@ -134,8 +136,9 @@ def test_the_zalo_outbox_has_the_phone_template_and_params(tmp_path: Path) -> No
         r = delivery.send(delivery.notices_for(), "zalo", "a", "test", outbox=tmp_path)
     assert r.outbox is not None
     rows = list(csv.reader(StringIO(r.outbox.read_text("utf-8"))))
-    assert rows == [["phone", "template_id", "unit_name", "amount", "pay_by", "notice_number"],
-                    ["84912345678", "248123", "Công ty TA0001", "1.812.420", "15/11/2025", a.number]]
+    d = NoticeDelivery.objects.get()
+    assert rows == [["phone", "template_id", "unit_name", "amount", "pay_by", "notice_number", "tracking_id"],
+                    ["84912345678", "248123", "Công ty TA0001", "1.812.420", "15/11/2025", a.number, f"SIC-{d.pk}"]]
 
 
 def report(tmp_path: Path, body: str) -> Path:

@@ -254,3 +254,23 @@ def test_the_xlsx_headers_follow_the_language(qn: dict[str, Any]) -> None:
     resp = english(qn).get("/worklist/?format=xlsx")
     rows = list(load_workbook(BytesIO(resp.content)).active.iter_rows(values_only=True))
     assert rows[1][9:12] == ("Interest owed (đ)", "Last payment – date", "Last payment (đ)")
+
+
+def test_a_page_reads_only_its_own_units(qn: dict[str, Any], monkeypatch: Any) -> None:
+    """The filters and the sort run over light rows; the units and their facts are read for the page alone
+    (web.worklist.Rows), even when the sort is on a fact: page 2 of 2 by last payment reads CP001 only."""
+    from sicollect.web import views, worklist
+
+    loaded: list[list[str]] = []
+    load = worklist.Rows._load
+
+    def spy(self: Any, keys: list[Any]) -> Any:
+        loaded.append([k.code for k in keys])
+        return load(self, keys)
+
+    monkeypatch.setattr(worklist.Rows, "_load", spy)
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    page = get(qn, "sort=last_payment&page=2")
+    # by last payment, oldest first: CP002 (20/09), HL001 (10/10), then CP001, which never paid
+    assert rows_of(page) == ["CP001"] and "Trang 2 / 2" in page
+    assert loaded == [["CP001"]]

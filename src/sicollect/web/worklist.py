@@ -9,13 +9,23 @@ from :func:`sicollect.arrears.workplace.with_facts` (correlated subqueries of th
 :data:`COLUMNS` are the columns, in order, of the table on screen and of the xlsx export; :data:`SORTS` the
 sorts (click a column's header), each with its natural direction: a unit without the value (never paid,
 never contacted, no step, no promise) comes last whichever the direction.
+
+The filters and the sort run over light rows (:class:`Key`: the debt, the unit's code, name, office and
+officer read as plain values, and the one fact sorted on, a column of one query); the units and their facts
+are read only for the rows asked for (:class:`Rows`: a page is one query of ``PAGE_SIZE`` units, the xlsx
+export reads every row in chunks). On the province's 10,000 units the worklist builds no model for the ~2,000
+late units it does not show.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable
+from typing import Any, Callable, overload
 
+from django.db import connection
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -60,22 +70,43 @@ class DebtorRow:
             return self.last_contact_kind
 
 
+@dataclass(slots=True)
+class Key:
+    """A row before its unit is read: what the filters and the sorts need, as plain values."""
+
+    unit_id: int
+    code: str
+    name: str
+    office: str
+    officer: str | None  # the officer's username
+    outstanding: int
+    late: int
+    months_late: int
+    bucket: str
+    debt_class: str
+    interest: int = 0
+    fact: Any = None  # the value of a sort on a fact (last payment, last contact, step, promise)
+
+
 # sort key -> (the value it sorts on, None when the unit has none; its natural direction)
-SORTS: dict[str, tuple[Callable[[DebtorRow], Any], str]] = {
+SORTS: dict[str, tuple[Callable[[Key], Any], str]] = {
     "late": (lambda r: r.late, "desc"),
     "months": (lambda r: (r.months_late, r.late), "desc"),
     "outstanding": (lambda r: r.outstanding, "desc"),
-    "code": (lambda r: r.unit.code, "asc"),
-    "name": (lambda r: r.unit.name, "asc"),
-    "office": (lambda r: r.unit.office.code, "asc"),
-    "officer": (lambda r: r.unit.officer.username if r.unit.officer_id else None, "asc"),
+    "code": (lambda r: r.code, "asc"),
+    "name": (lambda r: r.name, "asc"),
+    "office": (lambda r: r.office, "asc"),
+    "officer": (lambda r: r.officer, "asc"),
     "class": (lambda r: r.debt_class, "asc"),
     "interest": (lambda r: r.interest, "desc"),
-    "last_payment": (lambda r: r.last_paid_on, "asc"),
-    "last_contact": (lambda r: r.last_contact_on, "asc"),
-    "step": (lambda r: r.step_order, "desc"),
-    "promise": (lambda r: r.promise_date, "asc"),
+    "last_payment": (lambda r: r.fact, "asc"),
+    "last_contact": (lambda r: r.fact, "asc"),
+    "step": (lambda r: r.fact, "desc"),
+    "promise": (lambda r: r.fact, "asc"),
 }
+#: the sorts on a fact of :func:`sicollect.arrears.workplace.with_facts`: the annotation each reads
+FACT_SORTS = {"last_payment": "last_paid_on", "last_contact": "last_contact_on", "step": "step_order",
+              "promise": "promise_date"}
 DIRECTIONS = ("asc", "desc")
 
 
@@ -106,11 +137,11 @@ COLUMNS = (
 )
 
 
-def sort_rows(rows: list[DebtorRow], sort: str, direction: str = "") -> list[DebtorRow]:
+def sort_rows(rows: list[Key], sort: str, direction: str = "") -> list[Key]:
     """``rows`` by ``sort`` in ``direction`` (its natural one when empty), then by unit code; units
     without the value last."""
     value, natural = SORTS[sort]
-    by_code = sorted(rows, key=lambda r: r.unit.code)
+    by_code = sorted(rows, key=lambda r: r.code)
     have = [r for r in by_code if value(r) is not None]
     lack = [r for r in by_code if value(r) is None]
     have.sort(key=value, reverse=(direction or natural) == "desc")  # stable: equal values stay by code
@@ -134,9 +165,48 @@ class Filters:
         return self.direction or SORTS[self.sort][1]
 
 
+class Rows(Sequence[DebtorRow]):
+    """The worklist's rows in order; a row's unit and facts are read when the row is asked for, the rows of a
+    slice (a page) in one query."""
+
+    CHUNK = 1000
+
+    def __init__(self, keys: list[Key], as_of: date) -> None:
+        self.keys, self.as_of = keys, as_of
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    @overload
+    def __getitem__(self, i: int) -> DebtorRow: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[DebtorRow]: ...
+
+    def __getitem__(self, i: int | slice) -> DebtorRow | list[DebtorRow]:
+        if isinstance(i, slice):
+            return self._load(self.keys[i])
+        return self._load([self.keys[i]])[0]
+
+    def __iter__(self) -> Iterator[DebtorRow]:
+        for start in range(0, len(self.keys), self.CHUNK):
+            yield from self._load(self.keys[start:start + self.CHUNK])
+
+    def _load(self, keys: list[Key]) -> list[DebtorRow]:
+        if not keys:
+            return []
+        units = Unit.objects.filter(pk__in=[k.unit_id for k in keys]).select_related("office", "officer")
+        by_id = {u.pk: u for u in with_facts(units.order_by(), self.as_of, interest=False)}
+        return [DebtorRow(unit, k.outstanding, k.late, k.months_late, k.bucket, k.debt_class, k.interest,
+                          unit.last_paid_on, unit.last_paid_amount, unit.last_contact_on,
+                          unit.last_contact_kind or "", unit.step_name or "", unit.step_order, unit.promise_amount,
+                          unit.promise_date)
+                for k in keys if (unit := by_id.get(k.unit_id)) is not None]
+
+
 @dataclass
 class Worklist:
-    rows: list[DebtorRow]
+    rows: Sequence[DebtorRow]
     total_late: int
     total_outstanding: int
     total_interest: int = 0
@@ -154,6 +224,16 @@ def interest_owed(unit_ids: list[int], as_of: date, closed: Any) -> dict[int, in
     return cached("interest", key, lambda: interest_owed_many(unit_ids, as_of))
 
 
+def _ids_in(ids: list[int]) -> Any:
+    """The units of ``ids`` (~2,000 late units on the province), as a filter: on PostgreSQL one array parameter
+    (``id = ANY(%s)``: 16 ms where 2,000 ``IN`` placeholders took 35 ms, most of it psycopg rewriting the
+    query), elsewhere ``IN``."""
+    if connection.vendor != "postgresql":
+        return Q(pk__in=ids)
+    column = f"{connection.ops.quote_name(Unit._meta.db_table)}.{connection.ops.quote_name('id')}"
+    return RawSQL(f"{column} = ANY(%s)", (ids,), output_field=BooleanField())
+
+
 def debtors(user: Any, as_of: date, f: Filters) -> Worklist:
     """The visible units with late debt at ``as_of`` that pass the filters, sorted."""
     buckets, classes = load_bands()
@@ -166,34 +246,38 @@ def debtors(user: Any, as_of: date, f: Filters) -> Worklist:
         scope = KnownScope(None, None if a.office_ids is None else tuple(sorted(a.office_ids)))
     closed = last_close()
     debts = [d for d in unit_debts_at(scope, as_of, closed) if d.late > 0]
-    units = policy.visible_units(user).filter(pk__in=[d.unit_id for d in debts])
+    units = policy.visible_units(user).filter(_ids_in([d.unit_id for d in debts]))
     if f.officer == "none":
         units = units.filter(officer__isnull=True)
     elif f.officer:
         units = units.filter(officer_id=f.officer)
     if f.q:
         units = units.filter(code__icontains=f.q) | units.filter(name__icontains=f.q)
-    by_id = {u.pk: u for u in with_facts(units.select_related("office", "officer"), as_of, interest=False)}
-    owed = interest_owed(sorted(by_id), as_of, closed)
-    rows = []
+    units = units.order_by()
+    light = {pk: rest for pk, *rest in units.values_list("pk", "code", "name", "office__code", "officer__username")}
+    owed = interest_owed(sorted(light), as_of, closed)
+    keys = []
     for d in debts:
-        unit = by_id.get(d.unit_id)
+        unit = light.get(d.unit_id)
         if unit is None:
             continue
-        row = DebtorRow(unit, d.outstanding, d.late, d.months_late, bucket_of(d.months_late, buckets),
-                        class_of(d.months_late, d.status, classes), owed.get(unit.pk, 0),
-                        unit.last_paid_on, unit.last_paid_amount, unit.last_contact_on, unit.last_contact_kind or "",
-                        unit.step_name or "", unit.step_order, unit.promise_amount, unit.promise_date)
-        if f.bucket and row.bucket != f.bucket:
+        key = Key(d.unit_id, *unit, d.outstanding, d.late, d.months_late, bucket_of(d.months_late, buckets),
+                  class_of(d.months_late, d.status, classes), owed.get(d.unit_id, 0))
+        if f.bucket and key.bucket != f.bucket:
             continue
-        if f.debt_class and row.debt_class != f.debt_class:
+        if f.debt_class and key.debt_class != f.debt_class:
             continue
-        if row.late < f.min_amount or row.months_late < f.min_months:
+        if key.late < f.min_amount or key.months_late < f.min_months:
             continue
-        rows.append(row)
-    rows = sort_rows(rows, f.sort if f.sort in SORTS else "late", f.direction)
-    return Worklist(rows, sum(r.late for r in rows), sum(r.outstanding for r in rows), sum(r.interest for r in rows),
-                    buckets, classes)
+        keys.append(key)
+    sort = f.sort if f.sort in SORTS else "late"
+    if sort in FACT_SORTS and keys:  # the one fact sorted on, for every row: one column of one query
+        facts = dict(with_facts(units, as_of, interest=False).values_list("pk", FACT_SORTS[sort]))
+        for key in keys:
+            key.fact = facts.get(key.unit_id)
+    keys = sort_rows(keys, sort, f.direction)
+    return Worklist(Rows(keys, as_of), sum(k.late for k in keys), sum(k.outstanding for k in keys),
+                    sum(k.interest for k in keys), buckets, classes)
 
 
 def xlsx_cells(r: DebtorRow, bucket_labels: dict[str, str]) -> list[Any]:

@@ -8,7 +8,8 @@
     sicollect arrears notice   --unit CODE [--latest] -o FILE.pdf   one unit's notices
     sicollect arrears send     --channel email|sms|zalo|post [--office CODE] [--issued-on DATE] [--resend]
                                [--outbox DIR] [--template ID]   deliver the notices (arrears.delivery)
-    sicollect arrears delivery-report FILE.csv   the provider's report: phone,notice_number,status
+    sicollect arrears delivery-report FILE   the provider's report: phone,notice_number,status CSV, eSMS's
+                               callbacks (one a line) or its per-number status JSON (arrears.delivery)
     sicollect arrears disclose nominate|review|publish|export …
     sicollect arrears disclose nominate --unit CODE [--as-of DATE]        one unit (refused below the legal months)
     sicollect arrears disclose nominate [--office CODE]                   every qualifying unit of an office
@@ -82,7 +83,7 @@ class Command(BaseCommand):
         p.add_argument("--outbox", help="where SMS/Zalo files go (default SICOLLECT_OUTBOX)")
         p.add_argument("--template", help="the Zalo ZNS template id (default SICOLLECT_ZALO_TEMPLATE_ID)")
         p.add_argument("--actor", help="recorded as (default cli:<user>)")
-        p = sub.add_parser("delivery-report", help="statuses from the SMS/Zalo provider's delivery report CSV")
+        p = sub.add_parser("delivery-report", help="statuses from the SMS/Zalo provider's delivery report (CSV, eSMS callbacks or status JSON)")
         p.add_argument("file")
         p.add_argument("--actor")
         p = sub.add_parser("disclose")
