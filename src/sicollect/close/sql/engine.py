@@ -98,6 +98,12 @@ def state_columns() -> dict[str, list[tuple[str, str]]]:
             for state, cols in STATE_TABLES.values()}
 
 
+#: the work tables a resumed close on the database itself (SQLite, PostgreSQL) does not copy: it changes
+#: their saved state in place (work table → state table), in its transaction, so saving them costs only
+#: what the month changed (the base in force grows by every unit × month × fund: a million rows on the
+#: province after two years; each person's row in force, a third of a million) instead of rewriting them
+IN_PLACE = {"ce_base": "close_state_base", "ce_pbase": "close_state_person"}
+
 #: the order a work table is saved in (its index's, so that loading it back appends to the index)
 STATE_ORDER = {"ce_item": "id", "ce_credit": "unit_id", "ce_base": "unit_id, month, fund", "ce_fresh": "id",
                "ce_prev": "unit_id, fund", "ce_pbase": "unit_id, person_id"}
@@ -123,6 +129,11 @@ class SetClose:
         self.assessed: Month | None = None  # the last month assessed (its dues are in ce_prev)
         self.start: Month | None = None  # the first month computed (after the state's month when resumed)
         self.summary = EngineResult()
+        # the tables of the base in force and each person's row in force: the work tables, or their
+        # saved state when a resumed close changes it in place (:meth:`load_state`, ``in_place``)
+        self.base = "ce_base"
+        self.pbase = "ce_pbase"
+        self.in_place = False
 
     # --- plumbing -------------------------------------------------------------------------
     def scalar(self, sql: str) -> Any:
@@ -255,7 +266,7 @@ class SetClose:
         return f"""
 WITH base AS (
   SELECT e.unit_id, u.region, u.oadi_low_risk AS low, {sums}
-  FROM ce_pbase e JOIN registry_unit u ON u.id = e.unit_id
+  FROM {self.pbase} e JOIN registry_unit u ON u.id = e.unit_id
   JOIN ce_rulew w ON w.month = {self.m(period)} AND w.region = u.region
   {where}
   GROUP BY e.unit_id, u.region, u.oadi_low_risk
@@ -305,7 +316,7 @@ FROM ({source}) s""", ITEM_COLUMNS)
         row_filter = f"COALESCE(p.declared_on, {self.dt(date(1, 1, 1))}) <= {self.dt(period.last_day)}"
         regions = self.rules_changed(period)
         if self.assessed is None:
-            self.t.insert("ce_pbase", self.effective_sql(period, None, row_filter), PERSON_COLUMNS)
+            self.t.insert(self.pbase, self.effective_sql(period, None, row_filter), PERSON_COLUMNS)
         else:
             # the persons whose row in force can differ from last month's: a row starts, one ended,
             # or one was declared this month (rows declared later are not known yet)
@@ -314,9 +325,9 @@ FROM ({source}) s""", ITEM_COLUMNS)
 WHERE p.from_month = {self.m(period)} OR p.to_month = {self.m(before)}
    OR (p.declared_on > {self.dt(before.last_day)} AND p.declared_on <= {self.dt(period.last_day)})""")
             self.fill("ce_eff", self.effective_sql(period, "ce_chp", row_filter))
-            self.t.delete("ce_pbase", """ce_pbase.id IN (SELECT b.id FROM ce_chp c JOIN ce_pbase b
+            self.t.delete(self.pbase, f"""{self.pbase}.id IN (SELECT b.id FROM ce_chp c JOIN {self.pbase} b
   ON b.unit_id = c.unit_id AND b.person_id = c.person_id)""")
-            self.t.insert("ce_pbase", f"SELECT {PERSON_COLUMNS} FROM ce_eff", PERSON_COLUMNS)
+            self.t.insert(self.pbase, f"SELECT {PERSON_COLUMNS} FROM ce_eff", PERSON_COLUMNS)
         if self.assessed is None or len(regions) == 4:
             self.fill("ce_assess", self.assess_sql(period, None))
         else:
@@ -335,7 +346,7 @@ WHERE unit_id NOT IN (SELECT unit_id FROM ce_changed)""")
        f.pos
 FROM ce_assess a JOIN registry_unit u ON u.id = a.unit_id JOIN ce_funds f ON f.fund = a.fund
 JOIN ce_deadline dl ON dl.month = a.month AND dl.cycle = u.payment_cycle""")
-        self.t.insert("ce_base", "SELECT unit_id, month, fund, base, CASE WHEN amount <> 0 THEN late_from END FROM ce_due",
+        self.t.insert(self.base, "SELECT unit_id, month, fund, base, CASE WHEN amount <> 0 THEN late_from END FROM ce_due",
                       "unit_id, month, fund, base, first_late")
         self.t.insert("ce_fresh", f"""SELECT unit_id, fund, month, late_from, amount FROM ce_due
 WHERE amount <> 0 AND late_from > {self.dt(period.last_day)}""", FRESH_COLUMNS)
@@ -428,7 +439,7 @@ FROM (
         GROUP BY unit_id, fund, month) o
   LEFT JOIN (SELECT unit_id, fund, month, SUM(amount) AS amount FROM ce_fresh WHERE late_from > {last}
              GROUP BY unit_id, fund, month) n ON n.unit_id = o.unit_id AND n.fund = o.fund AND n.month = o.month
-  LEFT JOIN ce_base b ON b.unit_id = o.unit_id AND b.fund = o.fund AND b.month = o.month
+  LEFT JOIN {self.base} b ON b.unit_id = o.unit_id AND b.fund = o.fund AND b.month = o.month
 ) g
 GROUP BY g.unit_id""", "as_of, unit_id, outstanding, late, oldest")
         self.t.delete("ce_fresh", f"ce_fresh.late_from <= {last}")
@@ -561,12 +572,12 @@ b AS (
          CASE WHEN u.oadi_low_risk THEN r.rate_low ELSE r.rate END AS rate
   FROM dd JOIN registry_unit u ON u.id = dd.unit_id
   JOIN ce_rules r ON r.month = dd.month AND r.region = u.region AND r.fund = dd.fund
-  LEFT JOIN ce_base cb ON cb.unit_id = dd.unit_id AND cb.month = dd.month AND cb.fund = dd.fund
+  LEFT JOIN {self.base} cb ON cb.unit_id = dd.unit_id AND cb.month = dd.month AND cb.fund = dd.fund
 )
 SELECT b.unit_id, b.month, b.fund, b.b2, {amount('b.b1')} - {amount('b.b0')} AS d0,
        {amount('b.b2')} - {amount('b.b1')} AS d1
 FROM b""")
-        self.t.upsert("ce_base", "unit_id, month, fund, base", "unit_id, month, fund",
+        self.t.upsert(self.base, "unit_id, month, fund, base", "unit_id, month, fund",
                       "SELECT unit_id, month, fund, b2 FROM ce_g WHERE 1 = 1", {"base": "excluded.base"})
         self.fill("ce_adj", f"""
 SELECT g.unit_id, g.month, g.fund, 0 AS step, g.d0 AS delta, dp.late_from, r.day FROM ce_g g
@@ -582,7 +593,7 @@ SELECT g.unit_id, g.month, g.fund, 1, g.d1, dm.late_from, r.day FROM ce_g g
 SELECT unit_id, {self.m(period)}, {self.dt(period.last_day)}, 'adjustment', fund, 'principal', month, late_from, NULL,
        'declared ' || {day_text}, delta, {detail}
 FROM ce_adj""")
-        self.t.upsert("ce_base", "unit_id, month, fund, base, first_late", "unit_id, month, fund", """
+        self.t.upsert(self.base, "unit_id, month, fund, base, first_late", "unit_id, month, fund", """
 SELECT unit_id, month, fund, 0, MIN(late_from) FROM ce_adj WHERE 1 = 1 GROUP BY unit_id, month, fund""",
                       {"first_late": "CASE WHEN {t}.first_late IS NULL OR excluded.first_late < {t}.first_late "
                                      "THEN excluded.first_late ELSE {t}.first_late END"})
@@ -693,15 +704,24 @@ FROM (SELECT DISTINCT unit_id, declared_on AS day FROM ce_late) x""")
 
     # --- the state a close leaves for the next ------------------------------------------------------
     def save_state(self) -> None:
-        """Replace the saved state by the work tables as they are now (after the last month computed)."""
+        """Replace the saved state by the work tables as they are now (after the last month computed); the
+        tables changed in place (``IN_PLACE``, after :meth:`load_state` with ``in_place``) are saved already."""
         for work, (state, columns) in STATE_TABLES.items():
+            if self.in_place and work in IN_PLACE:
+                continue
             self.t.execute(("TRUNCATE " if self.d.name == "postgresql" else "DELETE FROM ") + state)
             self.t.insert(state, f"SELECT {columns} FROM {work} ORDER BY {STATE_ORDER[work]}", columns)
 
-    def load_state(self, month: Month, seq: int) -> None:
-        """Start from the state saved at the end of ``month`` (the work tables just created, empty)."""
+    def load_state(self, month: Month, seq: int, in_place: bool = False) -> None:
+        """Start from the state saved at the end of ``month`` (the work tables just created, empty).
+        ``in_place`` (the close on the database that holds the state): the tables of ``IN_PLACE`` are not
+        copied; the close reads and changes their saved state instead."""
         self.t.create("ce_prev", PREV_COLUMNS_TYPED)
+        if in_place:
+            self.in_place, self.base, self.pbase = True, IN_PLACE["ce_base"], IN_PLACE["ce_pbase"]
         for work, (state, columns) in STATE_TABLES.items():
+            if in_place and work in IN_PLACE:
+                continue
             self.t.insert(work, f"SELECT {columns} FROM {state} ORDER BY id", columns)
         self.assessed = month
         self.seq = seq
@@ -762,10 +782,12 @@ def earliest(tables: Tables, dialect: Dialect, cutoff: date) -> Month | None:
     return Month.of(value)
 
 
-def compute(engine: SetClose, through: Month, progress: bool = False, resume: Any = None) -> int:
+def compute(engine: SetClose, through: Month, progress: bool = False, resume: Any = None,
+            in_place: bool = False) -> int:
     """Run every month from the first with data through ``through``: the result is in ``ce_entry``.
     ``resume``: a :class:`~sicollect.close.models.CloseState` to start from (the months after its
-    month only). Returns the number of months computed (0: no data)."""
+    month only; ``in_place``: see :meth:`SetClose.load_state`). Returns the number of months computed
+    (0: no data)."""
     first = earliest(engine.t, engine.d, through.last_day)
     if first is None:
         return 0
@@ -774,7 +796,7 @@ def compute(engine: SetClose, through: Month, progress: bool = False, resume: An
     engine.start = first
     if resume is not None:
         state_month = Month.of(resume.month)
-        engine.load_state(state_month, resume.seq)
+        engine.load_state(state_month, resume.seq, in_place)
         engine.start = state_month + 1
         engine.summary.resumed_from = state_month
     engine.summary.add("setup", time.perf_counter() - t)
@@ -837,84 +859,139 @@ def month_end_debts(engine: SetClose, through: Month) -> MonthEndDebts:
 
 
 # --- resuming from the last close ---------------------------------------------------------------------
+#: what the fingerprint reads, per input table: its columns and rows (``{known}``: the row is known by the day)
+FINGERPRINT_QUERIES = (
+    # each row with its unit's region, payment cycle and risk class (what the dues read of the unit)
+    ("p.id, p.unit_id, p.person_id, p.from_month, p.to_month, p.wage, p.si, p.hi, p.ui, p.oadi, p.declared_on, "
+     "p.retro_interest, u.region, u.payment_cycle, u.oadi_low_risk",
+     "registry_participation p JOIN registry_unit u ON u.id = p.unit_id WHERE {known}",
+     "COALESCE(p.declared_on, {epoch}) <= {last}"),
+    ("p.id, p.unit_id, p.amount, p.paid_on", "contributions_payment p WHERE {known}", "p.paid_on <= {last}"),
+)
+
+
 def inputs_fingerprint(tables: SqlTables, book: RuleBook, first: Month, upto: Month) -> str:
     """SHA-256 of everything the close reads for the months ``first`` … ``upto``: the participation rows
     declared by ``upto``'s end (or never dated) with their units' region, payment cycle and risk class,
     the payments paid by then, and the rules of those months (floors, caps, rates, deadlines, interest).
     SQLite: the rows as text, in id order; PostgreSQL: per query the count and the sum of a 64-bit
     hash of each row, computed in the server (region scale: millions of rows not sent to Python)."""
+    return inputs_fingerprints(tables, book, {upto: first})[upto]
+
+
+def _fingerprint_sql(d: Dialect, columns: str, rows: str) -> str:
+    """The query whose result the fingerprint hashes for one input table (its text is hashed too)."""
+    if d.name == "postgresql":
+        # in the server: a 64-bit hash per row, summed (the same for the same rows, in any order)
+        return f"SELECT COUNT(*), SUM(hashtextextended(ROW({columns})::text, 0)) FROM {rows}"
+    # SQLite has no hash function: each row as one line of text, all lines as one string, in id
+    # order (fetching the rows as tuples costs ~10× more: every date is parsed)
+    line = " || '|' || ".join(f"COALESCE(CAST({c.strip()} AS TEXT), '~')" for c in columns.split(","))
+    return f"SELECT group_concat(line, char(10)) FROM (SELECT {line} AS line FROM {rows} ORDER BY p.id)"
+
+
+def inputs_fingerprints(tables: SqlTables, book: RuleBook, months: Mapping[Month, Month]) -> dict[Month, str]:
+    """:func:`inputs_fingerprint` for each ``upto`` → ``first`` of ``months``, the input tables read once
+    for all of them (the close checks the state of the last closed month and saves the state of the
+    month it closes: two fingerprints, one pass). Each is the hash of what its own queries
+    (:func:`_fingerprint_sql`) return: the same value as computed alone."""
     d = tables.d
-    last = d.date(upto.last_day)
-    known = f"COALESCE(p.declared_on, {d.date(date(1, 1, 1))}) <= {last}"
-    h = hashlib.sha256()
-    for columns, rows in (
-        # each row with its unit's region, payment cycle and risk class (what the dues read of the unit)
-        ("p.id, p.unit_id, p.person_id, p.from_month, p.to_month, p.wage, p.si, p.hi, p.ui, p.oadi, p.declared_on, "
-         "p.retro_interest, u.region, u.payment_cycle, u.oadi_low_risk",
-         f"registry_participation p JOIN registry_unit u ON u.id = p.unit_id WHERE {known}"),
-        ("p.id, p.unit_id, p.amount, p.paid_on", f"contributions_payment p WHERE p.paid_on <= {last}"),
-    ):
+    ends = sorted(months)
+    hashes = {upto: hashlib.sha256() for upto in ends}
+    epoch = d.date(date(1, 1, 1))
+    for columns, rows, known in FINGERPRINT_QUERIES:
+        conds = [known.format(epoch=epoch, last=d.date(upto.last_day)) for upto in ends]
+        for upto, cond in zip(ends, conds):
+            hashes[upto].update(_fingerprint_sql(d, columns, rows.format(known=cond)).encode())
+        widest = rows.format(known=conds[-1])  # the latest day's rows hold every earlier day's
         if d.name == "postgresql":
-            # in the server: a 64-bit hash per row, summed (the same for the same rows, in any order)
-            sql = f"SELECT COUNT(*), SUM(hashtextextended(ROW({columns})::text, 0)) FROM {rows}"
+            h = f"hashtextextended(ROW({columns})::text, 0)"
+            parts = ", ".join(f"COUNT(*) FILTER (WHERE {c}), SUM({h}) FILTER (WHERE {c})" for c in conds[:-1])
+            sql = f"SELECT {parts + ', ' if parts else ''}COUNT(*), SUM({h}) FROM {widest}"
+            row = tables.fetchall(sql)[0]
+            for i, upto in enumerate(ends):
+                hashes[upto].update(repr(tuple(row[2 * i:2 * i + 2])).encode())
         else:
-            # SQLite has no hash function: each row as one line of text, all lines as one string, in id
-            # order (fetching the rows as tuples costs ~10× more: every date is parsed)
             line = " || '|' || ".join(f"COALESCE(CAST({c.strip()} AS TEXT), '~')" for c in columns.split(","))
-            sql = f"SELECT group_concat(line, char(10)) FROM (SELECT {line} AS line FROM {rows} ORDER BY p.id)"
-        h.update(sql.encode())
-        for batch in tables.batches(sql):
-            for row in batch:
-                h.update((row[0] if isinstance(row[0], str) else repr(row)).encode())
-    for i in range(first.index, upto.index + 1):
-        m = Month.from_index(i)
-        h.update(repr((str(m), [(book.floor(r, m), [book.cap(f, r, m) for f in Fund]) for r in (1, 2, 3, 4)],
-                       [(book.rate_ppm(f, m), book.rate_ppm(f, m, low_risk=True)) for f in Fund],
-                       [book.deadline(c, m) for c in (1, 3, 6)], book.interest_on(m.last_day))).encode())
-    h.update(repr(book.interest).encode())
-    return h.hexdigest()
+            flags = "".join(f", CASE WHEN {c} THEN 1 END AS k{i}" for i, c in enumerate(conds[:-1]))
+            parts = "".join(f"group_concat(CASE WHEN k{i} = 1 THEN line END, char(10)), "
+                            for i in range(len(conds) - 1))
+            sql = (f"SELECT {parts}group_concat(line, char(10)) "
+                   f"FROM (SELECT {line} AS line{flags} FROM {widest} ORDER BY p.id)")
+            row = tables.fetchall(sql)[0]
+            for value, upto in zip(row, ends):
+                # as the single query's batch gave it: the text, or the row (None,) when no row
+                hashes[upto].update((value if isinstance(value, str) else repr((value,))).encode())
+    for upto, first in months.items():
+        h = hashes[upto]
+        for i in range(first.index, upto.index + 1):
+            m = Month.from_index(i)
+            h.update(repr((str(m), [(book.floor(r, m), [book.cap(f, r, m) for f in Fund]) for r in (1, 2, 3, 4)],
+                           [(book.rate_ppm(f, m), book.rate_ppm(f, m, low_risk=True)) for f in Fund],
+                           [book.deadline(c, m) for c in (1, 3, 6)], book.interest_on(m.last_day))).encode())
+        h.update(repr(book.interest).encode())
+    return {upto: h.hexdigest() for upto, h in hashes.items()}
 
 
-def resume_state(tables: SqlTables, book: RuleBook, closed: Month | None) -> Any:
+def resume_state(tables: SqlTables, book: RuleBook, closed: Month | None, through: Month | None = None,
+                 fingerprints: dict[Month, str] | None = None) -> Any:
     """The saved state to start from, when there is one for ``closed`` (the last closed month) and
     nothing the close read for the closed months has changed since it was saved: no input row added,
     changed or removed (fingerprint), no ledger row for a closed month written since. Else None: the
-    close recomputes every month and books what changed in the open month."""
+    close recomputes every month and books what changed in the open month.
+
+    ``through`` (the month being closed) and ``fingerprints`` (a dict): the fingerprint of ``through``,
+    which the close records with the state it saves (:func:`record_state`), is computed in the same pass
+    over the inputs and put in ``fingerprints`` (the close's inputs do not change during it)."""
     from sicollect.close.models import CloseState
 
-    if closed is None:
-        return None
-    state = CloseState.objects.filter(month=closed.first_day).first()
-    if state is None:
-        return None
-    later = tables.scalar(f"""SELECT COUNT(*) FROM contributions_ledgerentry
+    state = CloseState.objects.filter(month=closed.first_day).first() if closed is not None else None
+    if state is not None:
+        later = tables.scalar(f"""SELECT COUNT(*) FROM contributions_ledgerentry
 WHERE id > {int(state.ledger_max_id)} AND COALESCE(for_period, period) <= {tables.d.date(closed.first_day)}""")
-    if later:
+        if later:
+            state = None
+    wanted: dict[Month, Month] = {}
+    if state is not None:
+        first = earliest(tables, tables.d, closed.last_day)
+        if first is None:
+            state = None
+        else:
+            wanted[closed] = first
+    if through is not None and fingerprints is not None:
+        first_through = earliest(tables, tables.d, through.last_day)
+        if first_through is not None:
+            wanted[through] = first_through
+    if not wanted:
         return None
-    first = earliest(tables, tables.d, closed.last_day)
-    if first is None or inputs_fingerprint(tables, book, first, closed) != state.fingerprint:
+    found = inputs_fingerprints(tables, book, wanted)
+    if fingerprints is not None and through in found:
+        fingerprints[through] = found[through]
+    if state is None or found[closed] != state.fingerprint:
         return None
     return state
 
 
-def save_state(engine: SetClose, through: Month) -> None:
+def save_state(engine: SetClose, through: Month, fingerprint: str | None = None) -> None:
     """Keep the work tables as the month ``through`` left them, for the next month's close."""
     engine.save_state()
-    record_state(engine.t, engine.book, through, engine.seq)
+    record_state(engine.t, engine.book, through, engine.seq, fingerprint)
 
 
-def record_state(tables: SqlTables, book: RuleBook, through: Month, seq: int) -> None:
+def record_state(tables: SqlTables, book: RuleBook, through: Month, seq: int, fingerprint: str | None = None) -> None:
     """The :class:`~sicollect.close.models.CloseState` of the ``close_state_*`` rows just saved (the
-    work tables at the end of ``through``): its fingerprint of the inputs and the ledger's last row,
-    over the database's tables (``tables``), after the ledger was written."""
+    work tables at the end of ``through``): its fingerprint of the inputs (``fingerprint`` when the close
+    computed it already, :func:`resume_state`) and the ledger's last row, over the database's tables
+    (``tables``), after the ledger was written."""
     from sicollect.close.models import CloseState
 
-    first = earliest(tables, tables.d, through.last_day)
-    assert first is not None  # the close computed at least one month
+    if fingerprint is None:
+        first = earliest(tables, tables.d, through.last_day)
+        assert first is not None  # the close computed at least one month
+        fingerprint = inputs_fingerprint(tables, book, first, through)
     CloseState.objects.all().delete()
     CloseState.objects.create(
-        month=through.first_day, seq=seq,
-        fingerprint=inputs_fingerprint(tables, book, first, through),
+        month=through.first_day, seq=seq, fingerprint=fingerprint,
         ledger_max_id=int(tables.scalar("SELECT COALESCE(MAX(id), 0) FROM contributions_ledgerentry") or 0))
 
 
@@ -932,16 +1009,17 @@ def run_close(through: Month, closed_through: Month | None = None, progress: boo
         tables.analyze("registry_unit", "registry_participation", "contributions_payment")
         engine = SetClose(book, dialect, tables)
         t = time.perf_counter()
-        state = resume_state(tables, book, closed_through) if resume else None
+        fingerprints: dict[Month, str] = {}
+        state = resume_state(tables, book, closed_through if resume else None, through, fingerprints)
         engine.summary.add("resume check", time.perf_counter() - t)
-        if not compute(engine, through, progress, resume=state):
+        if not compute(engine, through, progress, resume=state, in_place=True):
             return EngineResult()
         engine.summary.debts = month_end_debts(engine, through)
         t = time.perf_counter()
         engine.summary.entries = engine.write_ledger(through, closed_through, resumed=state is not None)
         engine.summary.add("write ledger", time.perf_counter() - t)
         t = time.perf_counter()
-        save_state(engine, through)
+        save_state(engine, through, fingerprints.get(through))
         engine.summary.add("save state", time.perf_counter() - t)
         engine.summary.units = int(engine.scalar("SELECT COUNT(*) FROM registry_unit"))
         return engine.summary
