@@ -879,22 +879,39 @@ def inputs_fingerprint(tables: SqlTables, book: RuleBook, first: Month, upto: Mo
     return inputs_fingerprints(tables, book, {upto: first})[upto]
 
 
-def _fingerprint_sql(d: Dialect, columns: str, rows: str) -> str:
+#: the columns that may be NULL (in the line of text of a row on SQLite: ``~``)
+NULLABLE = {"p.to_month", "p.declared_on"}
+
+
+def _line(columns: str, legacy: bool = False) -> str:
+    """SQLite: a row as one line of text, ``|`` between the values, NULL as ``~``. One ``printf`` (not
+    null columns as they are) costs a third of a CAST and a COALESCE per column joined by ``||``; the
+    ``legacy`` line is that older one (the fingerprints of states saved before, still accepted)."""
+    names = [c.strip() for c in columns.split(",")]
+    if legacy:
+        return " || '|' || ".join(f"COALESCE(CAST({c} AS TEXT), '~')" for c in names)
+    values = ", ".join(f"COALESCE({c}, '~')" if c in NULLABLE else c for c in names)
+    return f"printf('{'|'.join(['%s'] * len(names))}', {values})"
+
+
+def _fingerprint_sql(d: Dialect, columns: str, rows: str, legacy: bool = False) -> str:
     """The query whose result the fingerprint hashes for one input table (its text is hashed too)."""
     if d.name == "postgresql":
         # in the server: a 64-bit hash per row, summed (the same for the same rows, in any order)
         return f"SELECT COUNT(*), SUM(hashtextextended(ROW({columns})::text, 0)) FROM {rows}"
     # SQLite has no hash function: each row as one line of text, all lines as one string, in id
     # order (fetching the rows as tuples costs ~10× more: every date is parsed)
-    line = " || '|' || ".join(f"COALESCE(CAST({c.strip()} AS TEXT), '~')" for c in columns.split(","))
-    return f"SELECT group_concat(line, char(10)) FROM (SELECT {line} AS line FROM {rows} ORDER BY p.id)"
+    return (f"SELECT group_concat(line, char(10)) FROM (SELECT {_line(columns, legacy)} AS line FROM {rows} "
+            "ORDER BY p.id)")
 
 
-def inputs_fingerprints(tables: SqlTables, book: RuleBook, months: Mapping[Month, Month]) -> dict[Month, str]:
+def inputs_fingerprints(tables: SqlTables, book: RuleBook, months: Mapping[Month, Month],
+                        legacy: bool = False) -> dict[Month, str]:
     """:func:`inputs_fingerprint` for each ``upto`` → ``first`` of ``months``, the input tables read once
     for all of them (the close checks the state of the last closed month and saves the state of the
     month it closes: two fingerprints, one pass). Each is the hash of what its own queries
-    (:func:`_fingerprint_sql`) return: the same value as computed alone."""
+    (:func:`_fingerprint_sql`) return: the same value as computed alone. ``legacy``: as computed
+    before 7 Dec 2026 (SQLite: :func:`_line`), to resume from a state saved then."""
     d = tables.d
     ends = sorted(months)
     hashes = {upto: hashlib.sha256() for upto in ends}
@@ -902,7 +919,7 @@ def inputs_fingerprints(tables: SqlTables, book: RuleBook, months: Mapping[Month
     for columns, rows, known in FINGERPRINT_QUERIES:
         conds = [known.format(epoch=epoch, last=d.date(upto.last_day)) for upto in ends]
         for upto, cond in zip(ends, conds):
-            hashes[upto].update(_fingerprint_sql(d, columns, rows.format(known=cond)).encode())
+            hashes[upto].update(_fingerprint_sql(d, columns, rows.format(known=cond), legacy).encode())
         widest = rows.format(known=conds[-1])  # the latest day's rows hold every earlier day's
         if d.name == "postgresql":
             h = f"hashtextextended(ROW({columns})::text, 0)"
@@ -912,7 +929,7 @@ def inputs_fingerprints(tables: SqlTables, book: RuleBook, months: Mapping[Month
             for i, upto in enumerate(ends):
                 hashes[upto].update(repr(tuple(row[2 * i:2 * i + 2])).encode())
         else:
-            line = " || '|' || ".join(f"COALESCE(CAST({c.strip()} AS TEXT), '~')" for c in columns.split(","))
+            line = _line(columns, legacy)
             flags = "".join(f", CASE WHEN {c} THEN 1 END AS k{i}" for i, c in enumerate(conds[:-1]))
             parts = "".join(f"group_concat(CASE WHEN k{i} = 1 THEN line END, char(10)), "
                             for i in range(len(conds) - 1))
@@ -967,7 +984,11 @@ WHERE id > {int(state.ledger_max_id)} AND COALESCE(for_period, period) <= {table
     found = inputs_fingerprints(tables, book, wanted)
     if fingerprints is not None and through in found:
         fingerprints[through] = found[through]
-    if state is None or found[closed] != state.fingerprint:
+    if state is None:
+        return None
+    if found[closed] != state.fingerprint and (
+            tables.d.name == "postgresql"
+            or inputs_fingerprints(tables, book, {closed: wanted[closed]}, legacy=True)[closed] != state.fingerprint):
         return None
     return state
 
