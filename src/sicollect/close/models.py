@@ -145,8 +145,9 @@ class CloseStateBase(models.Model):
 
     class Meta:
         db_table = "close_state_base"
-        # the key of ce_base: a resumed close updates these rows in place (close.sql.engine, IN_PLACE)
-        constraints = [models.UniqueConstraint(fields=["unit_id", "month", "fund"], name="close_state_base_key")]
+        # the key of ce_base: a resumed close updates these rows in place (close.sql.engine, IN_PLACE);
+        # month first, so that a month's new rows go to the end of the index, not into every page of it
+        constraints = [models.UniqueConstraint(fields=["month", "unit_id", "fund"], name="close_state_base_key")]
 
 
 class CloseStateFresh(models.Model):

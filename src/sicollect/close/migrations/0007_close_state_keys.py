@@ -16,6 +16,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='closestatebase',
-            constraint=models.UniqueConstraint(fields=('unit_id', 'month', 'fund'), name='close_state_base_key'),
+            constraint=models.UniqueConstraint(fields=('month', 'unit_id', 'fund'), name='close_state_base_key'),
         ),
     ]

@@ -1025,14 +1025,16 @@ def run_close(through: Month, closed_through: Month | None = None, progress: boo
     saves its state at ``through`` for the next close."""
     book = book or load_rulebook()
     dialect = dialect_for(connection.vendor)
-    with connection.cursor() as cur:
-        tables = SqlTables(cur, dialect)
-        tables.analyze("registry_unit", "registry_participation", "contributions_payment")
+    with connection.cursor() as cur, SqlTables(cur, dialect).large_cache() as tables:
         engine = SetClose(book, dialect, tables)
         t = time.perf_counter()
         fingerprints: dict[Month, str] = {}
         state = resume_state(tables, book, closed_through if resume else None, through, fingerprints)
         engine.summary.add("resume check", time.perf_counter() - t)
+        inputs = ("registry_unit", "registry_participation", "contributions_payment")
+        if state is None or not tables.has_statistics(*inputs):
+            # a resumed close (one month's change) plans with the statistics the last close left
+            tables.analyze(*inputs)
         if not compute(engine, through, progress, resume=state, in_place=True):
             return EngineResult()
         engine.summary.debts = month_end_debts(engine, through)
