@@ -19,7 +19,7 @@ from sicollect.close import service
 from sicollect.close.models import CloseState, CloseStateItem
 from sicollect.close.sql import close_engine, run_close
 from sicollect.close.sql.dialect import dialect_for
-from sicollect.close.sql.engine import STATE_TABLES, inputs_fingerprint, inputs_fingerprints
+from sicollect.close.sql.engine import STATE_TABLES, earliest, inputs_fingerprint, inputs_fingerprints
 from sicollect.close.sql.tables import SqlTables
 from sicollect.contributions.models import LedgerEntry
 from sicollect.core.months import Month
@@ -69,6 +69,15 @@ def test_monthly_closes_resume_and_write_the_reference_ledger(demo_unposted) -> 
     assert first.resumed_from == ""
     state = CloseState.objects.get()
     assert state.month == date(2024, 12, 1) and CloseStateItem.objects.exists()
+    if connection.vendor == "sqlite":
+        # a state saved before the fingerprint's line of text was one printf (7 Dec 2026) still resumes
+        with connection.cursor() as cur:
+            tables = SqlTables(cur, dialect_for(connection.vendor))
+            first = earliest(tables, tables.d, date(2024, 12, 31))
+            assert first is not None
+            legacy = inputs_fingerprints(tables, load_rulebook(), {Month(2024, 12): first}, legacy=True)
+        assert legacy[Month(2024, 12)] != state.fingerprint
+        CloseState.objects.filter(pk=state.pk).update(fingerprint=legacy[Month(2024, 12)])
     second = service.close(Month(2025, 6), engine=close_engine)
     assert second.resumed_from == "2024-12"
     assert second.months == [str(Month(2025, m)) for m in range(1, 7)]
@@ -137,6 +146,7 @@ def test_a_new_unit_and_open_month_data_still_resume(demo_unposted) -> None:  # 
     # check's pass, the one computed alone)
     assert len(whole["close_state_base"]) > 1000 and len(whole["close_state_person"]) > 100
     assert saved_state() == whole
+    assert sum(e.amount for e in LedgerEntry.objects.filter(unit=u, kind="due")) > 0
 
 
 @pytest.mark.django_db
@@ -147,7 +157,8 @@ def test_the_fingerprints_of_two_months_read_in_one_pass_equal_each_alone(demo_u
     book = load_rulebook()
     with connection.cursor() as cur:
         tables = SqlTables(cur, dialect_for(connection.vendor))
-        first = Month(2024, 1)
+        first = earliest(tables, tables.d, date(2024, 12, 31))
+        assert first is not None
         a, b = Month(2024, 12), Month(2025, 2)
 
         def alone() -> dict[Month, str]:
@@ -162,4 +173,3 @@ def test_the_fingerprints_of_two_months_read_in_one_pass_equal_each_alone(demo_u
         f.payment(u, date(2024, 11, 20), 1_000)
         again = inputs_fingerprints(tables, book, {a: first, b: first})
         assert again == alone() and again[a] != after[a] and again[b] != after[b]
-    assert sum(e.amount for e in LedgerEntry.objects.filter(unit=u, kind="due")) > 0

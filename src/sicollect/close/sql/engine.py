@@ -154,7 +154,7 @@ class SetClose:
         for name in ("ce_rules", "ce_deadline", "ce_funds", "ce_months", "ce_monthend", "ce_item", "ce_credit",
                      "ce_acc", "ce_entry", "ce_src", "ce_alloc", "ce_assess", "ce_adj", "ce_charge",
                      "ce_left", "ce_new", "ce_dec", "ce_take", "ce_back", "ce_base", "ce_aff", "ce_g", "ce_rulew",
-                     "ce_fresh", "ce_debt", "ce_round", "ce_touch", "ce_changed", "ce_prev", "ce_due", "ce_late", "ce_prow", "ce_pbase", "ce_chp",
+                     "ce_fresh", "ce_debt", "ce_round", "ce_touch", "ce_changed", "ce_prev", "ce_due", "ce_late", "ce_prow", "ce_pbase", "ce_chp", "ce_oldp",
                      "ce_eff"):
             t.drop(name)
         t.create("ce_funds", "fund VARCHAR(8), flag VARCHAR(4), prio INTEGER, pos INTEGER")
@@ -282,6 +282,49 @@ FROM per_fund x JOIN ce_rules r ON r.month = {self.m(period)} AND r.region = x.r
 WHERE x.headcount > 0
 """
 
+    def assess_delta_sql(self, period: Month, regions: list[int]) -> str:
+        """The assessment of ``period`` for the units of ``ce_changed`` outside ``regions`` (whose rules did
+        not change since the month assessed last, ``ce_prev``): per unit × fund, last month's base and
+        headcount, less what the changed persons' rows until now (``ce_oldp``) gave, plus what their rows
+        in force now (``ce_eff``) give, clamped to the same floor and caps; × rate, rounded once. The same
+        sums as :meth:`assess_sql` over every person's row in force (sums of clamped wages: exact), from
+        the few changed persons instead of every person of a third of the units."""
+        d = self.d
+        sums = ", ".join(
+            f"SUM(CASE WHEN e.{FLAGS[f]} THEN e.sgn * {d.least(d.greatest('e.wage', 'w.floor'), f'w.cap{i}')} "
+            f"ELSE 0 END) AS b{i}, SUM(CASE WHEN e.{FLAGS[f]} THEN e.sgn ELSE 0 END) AS n{i}"
+            for i, f in enumerate(FUND_ORDER))
+        outside = f"AND u.region NOT IN ({', '.join(map(str, regions))})" if regions else ""
+
+        def pick(prefix: str) -> str:
+            return "CASE f.pos " + " ".join(f"WHEN {i} THEN b.{prefix}{i}" for i in range(len(FUND_ORDER))) + " END"
+
+        rate = "CASE WHEN u.oadi_low_risk THEN r.rate_low ELSE r.rate END"
+        # no WITH: this SELECT is one part of a UNION ALL (dues)
+        changed = f"SELECT c.unit_id FROM ce_changed c JOIN registry_unit u ON u.id = c.unit_id WHERE 1 = 1 {outside}"
+        return f"""SELECT x.unit_id, {self.m(period)} AS month, x.fund, x.base, x.headcount, {rate} AS rate,
+       {d.idiv(f"x.base * ({rate}) + 500000", "1000000")} AS amount
+FROM (
+  SELECT s.unit_id, s.fund, SUM(s.base) AS base, SUM(s.headcount) AS headcount FROM (
+    SELECT b.unit_id, f.fund, {pick('b')} AS base, {pick('n')} AS headcount
+    FROM (
+      SELECT e.unit_id, {sums}
+      FROM (
+        SELECT unit_id, wage, si, hi, ui, oadi, 1 AS sgn FROM ce_eff
+        UNION ALL
+        SELECT unit_id, wage, si, hi, ui, oadi, -1 AS sgn FROM ce_oldp
+      ) e JOIN registry_unit u ON u.id = e.unit_id
+      JOIN ce_rulew w ON w.month = {self.m(period)} AND w.region = u.region
+      WHERE e.unit_id IN ({changed})
+      GROUP BY e.unit_id
+    ) b CROSS JOIN ce_funds f
+    UNION ALL
+    SELECT p.unit_id, p.fund, p.base, p.headcount FROM ce_prev p WHERE p.unit_id IN ({changed})
+  ) s GROUP BY s.unit_id, s.fund
+) x JOIN registry_unit u ON u.id = x.unit_id
+JOIN ce_rules r ON r.month = {self.m(period)} AND r.region = u.region AND r.fund = x.fund
+WHERE x.headcount > 0"""
+
     def new_items(self, source: str, on: str) -> int:
         """Insert principal items from ``source`` (unit_id, fund, month, late_from, amount, ord) in order;
         ``on``: the day they are owed from (SQL: a date, or a column of ``source`` as ``s.col``)."""
@@ -325,6 +368,9 @@ FROM ({source}) s""", ITEM_COLUMNS)
 WHERE p.from_month = {self.m(period)} OR p.to_month = {self.m(before)}
    OR (p.declared_on > {self.dt(before.last_day)} AND p.declared_on <= {self.dt(period.last_day)})""")
             self.fill("ce_eff", self.effective_sql(period, "ce_chp", row_filter))
+            # their rows in force until now, for the differences (assess_delta_sql)
+            self.fill("ce_oldp", f"""SELECT b.unit_id, b.person_id, b.wage, b.si, b.hi, b.ui, b.oadi
+FROM ce_chp c JOIN {self.pbase} b ON b.unit_id = c.unit_id AND b.person_id = c.person_id""")
             self.t.delete(self.pbase, f"""{self.pbase}.id IN (SELECT b.id FROM ce_chp c JOIN {self.pbase} b
   ON b.unit_id = c.unit_id AND b.person_id = c.person_id)""")
             self.t.insert(self.pbase, f"SELECT {PERSON_COLUMNS} FROM ce_eff", PERSON_COLUMNS)
@@ -334,11 +380,16 @@ WHERE p.from_month = {self.m(period)} OR p.to_month = {self.m(before)}
             in_regions = (f" UNION SELECT id FROM registry_unit WHERE region IN ({', '.join(map(str, regions))})"
                           if regions else "")
             self.fill("ce_changed", f"SELECT DISTINCT unit_id FROM ce_chp{in_regions}")
-            fresh = self.assess_sql(period, "SELECT unit_id FROM ce_changed")
-            self.fill("ce_assess", f"""{fresh}
-UNION ALL
-SELECT unit_id, {self.m(period)}, fund, base, headcount, rate, amount FROM ce_prev
+            # the units of a region whose rules changed: summed again from every person's row in force;
+            # the others with a changed person: last month's sums and the changed persons' differences
+            parts = [self.assess_delta_sql(period, regions)]
+            if regions:
+                fresh = self.assess_sql(
+                    period, f"SELECT id FROM registry_unit WHERE region IN ({', '.join(map(str, regions))})")
+                parts.append(f"SELECT * FROM ({fresh}) fresh")
+            parts.append(f"""SELECT unit_id, {self.m(period)}, fund, base, headcount, rate, amount FROM ce_prev
 WHERE unit_id NOT IN (SELECT unit_id FROM ce_changed)""")
+            self.fill("ce_assess", "\nUNION ALL\n".join(parts))
         self.fill("ce_prev", "SELECT unit_id, month, fund, base, headcount, rate, amount FROM ce_assess")
         self.assessed = period
         # the dues with their late-from date (the unit's payment cycle) and the fund's place, joined once
