@@ -104,8 +104,9 @@ def state_columns() -> dict[str, list[tuple[str, str]]]:
 #: province after two years; each person's row in force, a third of a million) instead of rewriting them
 IN_PLACE = {"ce_base": "close_state_base", "ce_pbase": "close_state_person"}
 
-#: the order a work table is saved in (its index's, so that loading it back appends to the index)
-STATE_ORDER = {"ce_item": "id", "ce_credit": "unit_id", "ce_base": "unit_id, month, fund", "ce_fresh": "id",
+#: the order a work table is saved in (its index's, so that loading it back appends to the index; the base in
+#: force in its saved table's key order, month first, so that saving it appends to that key)
+STATE_ORDER = {"ce_item": "id", "ce_credit": "unit_id", "ce_base": "month, unit_id, fund", "ce_fresh": "id",
                "ce_prev": "unit_id, fund", "ce_pbase": "unit_id, person_id"}
 ACC_COLUMNS = "unit_id, fund, exact, month, regime, base, rate, d_from, d_to, days"
 ACC_COLUMNS_TYPED = ("unit_id BIGINT, fund VARCHAR(8), exact BIGINT, month DATE, regime VARCHAR(8), base BIGINT, "
