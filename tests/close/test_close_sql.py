@@ -81,6 +81,22 @@ def test_hand_built_units_both_ways() -> None:
     assert have[("A1", october, october.last_day, "interest", "HI", "interest", october, None, None, "")] == 2_484
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("regions", [[1], [2, 3]])
+def test_dues_by_differences_or_afresh_by_region_write_the_same_ledger(monkeypatch, regions) -> None:  # type: ignore[no-untyped-def]
+    """A month's dues of a unit with a changed person come from last month's sums and that person's
+    difference, unless the rules of the unit's region changed (then from every person afresh): told
+    that ``regions`` changed every month as well as those that did, the close writes the reference's ledger."""
+    from sicollect.close.sql.engine import SetClose
+
+    changed = SetClose.rules_changed
+    monkeypatch.setattr(SetClose, "rules_changed",
+                        lambda self, period: sorted(set(changed(self, period)) | set(regions)))
+    f.worked_units()
+    run_close(Month(2025, 10))
+    assert_same(ledger_by_key(), reference_by_key(Month(2025, 10)))
+
+
 @pytest.fixture(scope="module")
 def demo_unposted(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     with django_db_blocker.unblock():

@@ -145,6 +145,9 @@ class CloseStateBase(models.Model):
 
     class Meta:
         db_table = "close_state_base"
+        # the key of ce_base: a resumed close updates these rows in place (close.sql.engine, IN_PLACE);
+        # month first, so that a month's new rows go to the end of the index, not into every page of it
+        constraints = [models.UniqueConstraint(fields=["month", "unit_id", "fund"], name="close_state_base_key")]
 
 
 class CloseStateFresh(models.Model):
@@ -188,3 +191,5 @@ class CloseStatePerson(models.Model):
 
     class Meta:
         db_table = "close_state_person"
+        # a resumed close replaces the rows of the persons that changed in place (close.sql.engine, IN_PLACE)
+        indexes = [models.Index(fields=["unit_id", "person_id"], name="close_state_person_key")]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Min, Sum
 
 from sicollect.contributions.debts import Scope, unit_debts_many
@@ -169,8 +169,9 @@ def record_debt_states(days: list[date], computed: Mapping[date, list[Any]] | No
         return 0
     buckets, classes = load_bands()
     latest: dict[int, tuple[str, str]] = {}
-    for s in UnitDebtState.objects.filter(since__lt=min(days)).order_by("unit_id", "since"):
-        latest[s.unit_id] = (s.bucket, s.debt_class)
+    for unit_id, bucket, klass in (UnitDebtState.objects.filter(since__lt=min(days)).order_by("unit_id", "since")
+                                   .values_list("unit_id", "bucket", "debt_class")):
+        latest[unit_id] = (bucket, klass)
     computed = computed or {}
     missing = sorted(day for day in days if day not in computed)
     from_ledger = unit_debts_many(Scope(None), missing) if missing else {}
@@ -197,22 +198,26 @@ def record_debt_states(days: list[date], computed: Mapping[date, list[Any]] | No
 
 
 def write_month_end_debts(debts: Mapping[date, list[Any]], office_of: dict[int, int] | None = None) -> None:
-    """Keep each closed month end's debts for the KPI report (see :class:`MonthEndDebt`)."""
+    """Keep each closed month end's debts for the KPI report (see :class:`MonthEndDebt`): one
+    ``executemany`` of plain rows (a model instance per row cost the monthly close ~0.4 s on the province)."""
     if office_of is None:
         office_of = dict(Unit.objects.values_list("pk", "office_id"))
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for as_of, found in debts.items():
         MonthEndDebt.objects.filter(as_of=as_of).delete()
         rest: dict[int, int] = {}
         for d in found:
             office_id = office_of[d.unit_id]
             if d.late > 0:
-                rows.append(MonthEndDebt(as_of=as_of, office_id=office_id, unit_id=d.unit_id,
-                                         outstanding=d.outstanding, late=d.late, months_late=d.months_late))
+                rows.append((as_of, office_id, d.unit_id, d.outstanding, d.late, d.months_late))
             else:
                 rest[office_id] = rest.get(office_id, 0) + d.outstanding
-        rows += [MonthEndDebt(as_of=as_of, office_id=o, outstanding=amount) for o, amount in rest.items()]
-    MonthEndDebt.objects.bulk_create(rows, batch_size=2000)
+        rows += [(as_of, o, None, amount, 0, 0) for o, amount in rest.items()]
+    if rows:
+        with connection.cursor() as cur:
+            cur.executemany(f"INSERT INTO {MonthEndDebt._meta.db_table} "
+                            "(as_of, office_id, unit_id, outstanding, late, months_late) VALUES (%s, %s, %s, %s, %s, %s)",
+                            rows)
 
 
 def earliest_month() -> Month | None:

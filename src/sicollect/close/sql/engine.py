@@ -98,8 +98,15 @@ def state_columns() -> dict[str, list[tuple[str, str]]]:
             for state, cols in STATE_TABLES.values()}
 
 
-#: the order a work table is saved in (its index's, so that loading it back appends to the index)
-STATE_ORDER = {"ce_item": "id", "ce_credit": "unit_id", "ce_base": "unit_id, month, fund", "ce_fresh": "id",
+#: the work tables a resumed close on the database itself (SQLite, PostgreSQL) does not copy: it changes
+#: their saved state in place (work table → state table), in its transaction, so saving them costs only
+#: what the month changed (the base in force grows by every unit × month × fund: a million rows on the
+#: province after two years; each person's row in force, a third of a million) instead of rewriting them
+IN_PLACE = {"ce_base": "close_state_base", "ce_pbase": "close_state_person"}
+
+#: the order a work table is saved in (its index's, so that loading it back appends to the index; the base in
+#: force in its saved table's key order, month first, so that saving it appends to that key)
+STATE_ORDER = {"ce_item": "id", "ce_credit": "unit_id", "ce_base": "month, unit_id, fund", "ce_fresh": "id",
                "ce_prev": "unit_id, fund", "ce_pbase": "unit_id, person_id"}
 ACC_COLUMNS = "unit_id, fund, exact, month, regime, base, rate, d_from, d_to, days"
 ACC_COLUMNS_TYPED = ("unit_id BIGINT, fund VARCHAR(8), exact BIGINT, month DATE, regime VARCHAR(8), base BIGINT, "
@@ -123,6 +130,11 @@ class SetClose:
         self.assessed: Month | None = None  # the last month assessed (its dues are in ce_prev)
         self.start: Month | None = None  # the first month computed (after the state's month when resumed)
         self.summary = EngineResult()
+        # the tables of the base in force and each person's row in force: the work tables, or their
+        # saved state when a resumed close changes it in place (:meth:`load_state`, ``in_place``)
+        self.base = "ce_base"
+        self.pbase = "ce_pbase"
+        self.in_place = False
 
     # --- plumbing -------------------------------------------------------------------------
     def scalar(self, sql: str) -> Any:
@@ -143,7 +155,7 @@ class SetClose:
         for name in ("ce_rules", "ce_deadline", "ce_funds", "ce_months", "ce_monthend", "ce_item", "ce_credit",
                      "ce_acc", "ce_entry", "ce_src", "ce_alloc", "ce_assess", "ce_adj", "ce_charge",
                      "ce_left", "ce_new", "ce_dec", "ce_take", "ce_back", "ce_base", "ce_aff", "ce_g", "ce_rulew",
-                     "ce_fresh", "ce_debt", "ce_round", "ce_touch", "ce_changed", "ce_prev", "ce_due", "ce_late", "ce_prow", "ce_pbase", "ce_chp",
+                     "ce_fresh", "ce_debt", "ce_round", "ce_touch", "ce_changed", "ce_prev", "ce_due", "ce_late", "ce_prow", "ce_pbase", "ce_chp", "ce_oldp",
                      "ce_eff"):
             t.drop(name)
         t.create("ce_funds", "fund VARCHAR(8), flag VARCHAR(4), prio INTEGER, pos INTEGER")
@@ -255,7 +267,7 @@ class SetClose:
         return f"""
 WITH base AS (
   SELECT e.unit_id, u.region, u.oadi_low_risk AS low, {sums}
-  FROM ce_pbase e JOIN registry_unit u ON u.id = e.unit_id
+  FROM {self.pbase} e JOIN registry_unit u ON u.id = e.unit_id
   JOIN ce_rulew w ON w.month = {self.m(period)} AND w.region = u.region
   {where}
   GROUP BY e.unit_id, u.region, u.oadi_low_risk
@@ -270,6 +282,49 @@ SELECT x.unit_id, {self.m(period)} AS month, x.fund, x.base, x.headcount,
 FROM per_fund x JOIN ce_rules r ON r.month = {self.m(period)} AND r.region = x.region AND r.fund = x.fund
 WHERE x.headcount > 0
 """
+
+    def assess_delta_sql(self, period: Month, regions: list[int]) -> str:
+        """The assessment of ``period`` for the units of ``ce_changed`` outside ``regions`` (whose rules did
+        not change since the month assessed last, ``ce_prev``): per unit × fund, last month's base and
+        headcount, less what the changed persons' rows until now (``ce_oldp``) gave, plus what their rows
+        in force now (``ce_eff``) give, clamped to the same floor and caps; × rate, rounded once. The same
+        sums as :meth:`assess_sql` over every person's row in force (sums of clamped wages: exact), from
+        the few changed persons instead of every person of a third of the units."""
+        d = self.d
+        sums = ", ".join(
+            f"SUM(CASE WHEN e.{FLAGS[f]} THEN e.sgn * {d.least(d.greatest('e.wage', 'w.floor'), f'w.cap{i}')} "
+            f"ELSE 0 END) AS b{i}, SUM(CASE WHEN e.{FLAGS[f]} THEN e.sgn ELSE 0 END) AS n{i}"
+            for i, f in enumerate(FUND_ORDER))
+        outside = f"AND u.region NOT IN ({', '.join(map(str, regions))})" if regions else ""
+
+        def pick(prefix: str) -> str:
+            return "CASE f.pos " + " ".join(f"WHEN {i} THEN b.{prefix}{i}" for i in range(len(FUND_ORDER))) + " END"
+
+        rate = "CASE WHEN u.oadi_low_risk THEN r.rate_low ELSE r.rate END"
+        # no WITH: this SELECT is one part of a UNION ALL (dues)
+        changed = f"SELECT c.unit_id FROM ce_changed c JOIN registry_unit u ON u.id = c.unit_id WHERE 1 = 1 {outside}"
+        return f"""SELECT x.unit_id, {self.m(period)} AS month, x.fund, x.base, x.headcount, {rate} AS rate,
+       {d.idiv(f"x.base * ({rate}) + 500000", "1000000")} AS amount
+FROM (
+  SELECT s.unit_id, s.fund, SUM(s.base) AS base, SUM(s.headcount) AS headcount FROM (
+    SELECT b.unit_id, f.fund, {pick('b')} AS base, {pick('n')} AS headcount
+    FROM (
+      SELECT e.unit_id, {sums}
+      FROM (
+        SELECT unit_id, wage, si, hi, ui, oadi, 1 AS sgn FROM ce_eff
+        UNION ALL
+        SELECT unit_id, wage, si, hi, ui, oadi, -1 AS sgn FROM ce_oldp
+      ) e JOIN registry_unit u ON u.id = e.unit_id
+      JOIN ce_rulew w ON w.month = {self.m(period)} AND w.region = u.region
+      WHERE e.unit_id IN ({changed})
+      GROUP BY e.unit_id
+    ) b CROSS JOIN ce_funds f
+    UNION ALL
+    SELECT p.unit_id, p.fund, p.base, p.headcount FROM ce_prev p WHERE p.unit_id IN ({changed})
+  ) s GROUP BY s.unit_id, s.fund
+) x JOIN registry_unit u ON u.id = x.unit_id
+JOIN ce_rules r ON r.month = {self.m(period)} AND r.region = u.region AND r.fund = x.fund
+WHERE x.headcount > 0"""
 
     def new_items(self, source: str, on: str) -> int:
         """Insert principal items from ``source`` (unit_id, fund, month, late_from, amount, ord) in order;
@@ -305,7 +360,7 @@ FROM ({source}) s""", ITEM_COLUMNS)
         row_filter = f"COALESCE(p.declared_on, {self.dt(date(1, 1, 1))}) <= {self.dt(period.last_day)}"
         regions = self.rules_changed(period)
         if self.assessed is None:
-            self.t.insert("ce_pbase", self.effective_sql(period, None, row_filter), PERSON_COLUMNS)
+            self.t.insert(self.pbase, self.effective_sql(period, None, row_filter), PERSON_COLUMNS)
         else:
             # the persons whose row in force can differ from last month's: a row starts, one ended,
             # or one was declared this month (rows declared later are not known yet)
@@ -314,20 +369,28 @@ FROM ({source}) s""", ITEM_COLUMNS)
 WHERE p.from_month = {self.m(period)} OR p.to_month = {self.m(before)}
    OR (p.declared_on > {self.dt(before.last_day)} AND p.declared_on <= {self.dt(period.last_day)})""")
             self.fill("ce_eff", self.effective_sql(period, "ce_chp", row_filter))
-            self.t.delete("ce_pbase", """ce_pbase.id IN (SELECT b.id FROM ce_chp c JOIN ce_pbase b
+            # their rows in force until now, for the differences (assess_delta_sql)
+            self.fill("ce_oldp", f"""SELECT b.unit_id, b.person_id, b.wage, b.si, b.hi, b.ui, b.oadi
+FROM ce_chp c JOIN {self.pbase} b ON b.unit_id = c.unit_id AND b.person_id = c.person_id""")
+            self.t.delete(self.pbase, f"""{self.pbase}.id IN (SELECT b.id FROM ce_chp c JOIN {self.pbase} b
   ON b.unit_id = c.unit_id AND b.person_id = c.person_id)""")
-            self.t.insert("ce_pbase", f"SELECT {PERSON_COLUMNS} FROM ce_eff", PERSON_COLUMNS)
+            self.t.insert(self.pbase, f"SELECT {PERSON_COLUMNS} FROM ce_eff", PERSON_COLUMNS)
         if self.assessed is None or len(regions) == 4:
             self.fill("ce_assess", self.assess_sql(period, None))
         else:
             in_regions = (f" UNION SELECT id FROM registry_unit WHERE region IN ({', '.join(map(str, regions))})"
                           if regions else "")
             self.fill("ce_changed", f"SELECT DISTINCT unit_id FROM ce_chp{in_regions}")
-            fresh = self.assess_sql(period, "SELECT unit_id FROM ce_changed")
-            self.fill("ce_assess", f"""{fresh}
-UNION ALL
-SELECT unit_id, {self.m(period)}, fund, base, headcount, rate, amount FROM ce_prev
+            # the units of a region whose rules changed: summed again from every person's row in force;
+            # the others with a changed person: last month's sums and the changed persons' differences
+            parts = [self.assess_delta_sql(period, regions)]
+            if regions:
+                fresh = self.assess_sql(
+                    period, f"SELECT id FROM registry_unit WHERE region IN ({', '.join(map(str, regions))})")
+                parts.append(f"SELECT * FROM ({fresh}) fresh")
+            parts.append(f"""SELECT unit_id, {self.m(period)}, fund, base, headcount, rate, amount FROM ce_prev
 WHERE unit_id NOT IN (SELECT unit_id FROM ce_changed)""")
+            self.fill("ce_assess", "\nUNION ALL\n".join(parts))
         self.fill("ce_prev", "SELECT unit_id, month, fund, base, headcount, rate, amount FROM ce_assess")
         self.assessed = period
         # the dues with their late-from date (the unit's payment cycle) and the fund's place, joined once
@@ -335,7 +398,7 @@ WHERE unit_id NOT IN (SELECT unit_id FROM ce_changed)""")
        f.pos
 FROM ce_assess a JOIN registry_unit u ON u.id = a.unit_id JOIN ce_funds f ON f.fund = a.fund
 JOIN ce_deadline dl ON dl.month = a.month AND dl.cycle = u.payment_cycle""")
-        self.t.insert("ce_base", "SELECT unit_id, month, fund, base, CASE WHEN amount <> 0 THEN late_from END FROM ce_due",
+        self.t.insert(self.base, "SELECT unit_id, month, fund, base, CASE WHEN amount <> 0 THEN late_from END FROM ce_due",
                       "unit_id, month, fund, base, first_late")
         self.t.insert("ce_fresh", f"""SELECT unit_id, fund, month, late_from, amount FROM ce_due
 WHERE amount <> 0 AND late_from > {self.dt(period.last_day)}""", FRESH_COLUMNS)
@@ -428,7 +491,7 @@ FROM (
         GROUP BY unit_id, fund, month) o
   LEFT JOIN (SELECT unit_id, fund, month, SUM(amount) AS amount FROM ce_fresh WHERE late_from > {last}
              GROUP BY unit_id, fund, month) n ON n.unit_id = o.unit_id AND n.fund = o.fund AND n.month = o.month
-  LEFT JOIN ce_base b ON b.unit_id = o.unit_id AND b.fund = o.fund AND b.month = o.month
+  LEFT JOIN {self.base} b ON b.unit_id = o.unit_id AND b.fund = o.fund AND b.month = o.month
 ) g
 GROUP BY g.unit_id""", "as_of, unit_id, outstanding, late, oldest")
         self.t.delete("ce_fresh", f"ce_fresh.late_from <= {last}")
@@ -561,12 +624,12 @@ b AS (
          CASE WHEN u.oadi_low_risk THEN r.rate_low ELSE r.rate END AS rate
   FROM dd JOIN registry_unit u ON u.id = dd.unit_id
   JOIN ce_rules r ON r.month = dd.month AND r.region = u.region AND r.fund = dd.fund
-  LEFT JOIN ce_base cb ON cb.unit_id = dd.unit_id AND cb.month = dd.month AND cb.fund = dd.fund
+  LEFT JOIN {self.base} cb ON cb.unit_id = dd.unit_id AND cb.month = dd.month AND cb.fund = dd.fund
 )
 SELECT b.unit_id, b.month, b.fund, b.b2, {amount('b.b1')} - {amount('b.b0')} AS d0,
        {amount('b.b2')} - {amount('b.b1')} AS d1
 FROM b""")
-        self.t.upsert("ce_base", "unit_id, month, fund, base", "unit_id, month, fund",
+        self.t.upsert(self.base, "unit_id, month, fund, base", "unit_id, month, fund",
                       "SELECT unit_id, month, fund, b2 FROM ce_g WHERE 1 = 1", {"base": "excluded.base"})
         self.fill("ce_adj", f"""
 SELECT g.unit_id, g.month, g.fund, 0 AS step, g.d0 AS delta, dp.late_from, r.day FROM ce_g g
@@ -582,7 +645,7 @@ SELECT g.unit_id, g.month, g.fund, 1, g.d1, dm.late_from, r.day FROM ce_g g
 SELECT unit_id, {self.m(period)}, {self.dt(period.last_day)}, 'adjustment', fund, 'principal', month, late_from, NULL,
        'declared ' || {day_text}, delta, {detail}
 FROM ce_adj""")
-        self.t.upsert("ce_base", "unit_id, month, fund, base, first_late", "unit_id, month, fund", """
+        self.t.upsert(self.base, "unit_id, month, fund, base, first_late", "unit_id, month, fund", """
 SELECT unit_id, month, fund, 0, MIN(late_from) FROM ce_adj WHERE 1 = 1 GROUP BY unit_id, month, fund""",
                       {"first_late": "CASE WHEN {t}.first_late IS NULL OR excluded.first_late < {t}.first_late "
                                      "THEN excluded.first_late ELSE {t}.first_late END"})
@@ -693,15 +756,24 @@ FROM (SELECT DISTINCT unit_id, declared_on AS day FROM ce_late) x""")
 
     # --- the state a close leaves for the next ------------------------------------------------------
     def save_state(self) -> None:
-        """Replace the saved state by the work tables as they are now (after the last month computed)."""
+        """Replace the saved state by the work tables as they are now (after the last month computed); the
+        tables changed in place (``IN_PLACE``, after :meth:`load_state` with ``in_place``) are saved already."""
         for work, (state, columns) in STATE_TABLES.items():
+            if self.in_place and work in IN_PLACE:
+                continue
             self.t.execute(("TRUNCATE " if self.d.name == "postgresql" else "DELETE FROM ") + state)
             self.t.insert(state, f"SELECT {columns} FROM {work} ORDER BY {STATE_ORDER[work]}", columns)
 
-    def load_state(self, month: Month, seq: int) -> None:
-        """Start from the state saved at the end of ``month`` (the work tables just created, empty)."""
+    def load_state(self, month: Month, seq: int, in_place: bool = False) -> None:
+        """Start from the state saved at the end of ``month`` (the work tables just created, empty).
+        ``in_place`` (the close on the database that holds the state): the tables of ``IN_PLACE`` are not
+        copied; the close reads and changes their saved state instead."""
         self.t.create("ce_prev", PREV_COLUMNS_TYPED)
+        if in_place:
+            self.in_place, self.base, self.pbase = True, IN_PLACE["ce_base"], IN_PLACE["ce_pbase"]
         for work, (state, columns) in STATE_TABLES.items():
+            if in_place and work in IN_PLACE:
+                continue
             self.t.insert(work, f"SELECT {columns} FROM {state} ORDER BY id", columns)
         self.assessed = month
         self.seq = seq
@@ -762,10 +834,12 @@ def earliest(tables: Tables, dialect: Dialect, cutoff: date) -> Month | None:
     return Month.of(value)
 
 
-def compute(engine: SetClose, through: Month, progress: bool = False, resume: Any = None) -> int:
+def compute(engine: SetClose, through: Month, progress: bool = False, resume: Any = None,
+            in_place: bool = False) -> int:
     """Run every month from the first with data through ``through``: the result is in ``ce_entry``.
     ``resume``: a :class:`~sicollect.close.models.CloseState` to start from (the months after its
-    month only). Returns the number of months computed (0: no data)."""
+    month only; ``in_place``: see :meth:`SetClose.load_state`). Returns the number of months computed
+    (0: no data)."""
     first = earliest(engine.t, engine.d, through.last_day)
     if first is None:
         return 0
@@ -774,7 +848,7 @@ def compute(engine: SetClose, through: Month, progress: bool = False, resume: An
     engine.start = first
     if resume is not None:
         state_month = Month.of(resume.month)
-        engine.load_state(state_month, resume.seq)
+        engine.load_state(state_month, resume.seq, in_place)
         engine.start = state_month + 1
         engine.summary.resumed_from = state_month
     engine.summary.add("setup", time.perf_counter() - t)
@@ -837,84 +911,160 @@ def month_end_debts(engine: SetClose, through: Month) -> MonthEndDebts:
 
 
 # --- resuming from the last close ---------------------------------------------------------------------
+#: what the fingerprint reads, per input table: its columns and rows (``{known}``: the row is known by the day)
+FINGERPRINT_QUERIES = (
+    # each row with its unit's region, payment cycle and risk class (what the dues read of the unit)
+    ("p.id, p.unit_id, p.person_id, p.from_month, p.to_month, p.wage, p.si, p.hi, p.ui, p.oadi, p.declared_on, "
+     "p.retro_interest, u.region, u.payment_cycle, u.oadi_low_risk",
+     "registry_participation p JOIN registry_unit u ON u.id = p.unit_id WHERE {known}",
+     "COALESCE(p.declared_on, {epoch}) <= {last}"),
+    ("p.id, p.unit_id, p.amount, p.paid_on", "contributions_payment p WHERE {known}", "p.paid_on <= {last}"),
+)
+
+
 def inputs_fingerprint(tables: SqlTables, book: RuleBook, first: Month, upto: Month) -> str:
     """SHA-256 of everything the close reads for the months ``first`` … ``upto``: the participation rows
     declared by ``upto``'s end (or never dated) with their units' region, payment cycle and risk class,
     the payments paid by then, and the rules of those months (floors, caps, rates, deadlines, interest).
     SQLite: the rows as text, in id order; PostgreSQL: per query the count and the sum of a 64-bit
     hash of each row, computed in the server (region scale: millions of rows not sent to Python)."""
+    return inputs_fingerprints(tables, book, {upto: first})[upto]
+
+
+#: the columns that may be NULL (in the line of text of a row on SQLite: ``~``)
+NULLABLE = {"p.to_month", "p.declared_on"}
+
+
+def _line(columns: str, legacy: bool = False) -> str:
+    """SQLite: a row as one line of text, ``|`` between the values, NULL as ``~``. One ``printf`` (not
+    null columns as they are) costs a third of a CAST and a COALESCE per column joined by ``||``; the
+    ``legacy`` line is that older one (the fingerprints of states saved before, still accepted)."""
+    names = [c.strip() for c in columns.split(",")]
+    if legacy:
+        return " || '|' || ".join(f"COALESCE(CAST({c} AS TEXT), '~')" for c in names)
+    values = ", ".join(f"COALESCE({c}, '~')" if c in NULLABLE else c for c in names)
+    return f"printf('{'|'.join(['%s'] * len(names))}', {values})"
+
+
+def _fingerprint_sql(d: Dialect, columns: str, rows: str, legacy: bool = False) -> str:
+    """The query whose result the fingerprint hashes for one input table (its text is hashed too)."""
+    if d.name == "postgresql":
+        # in the server: a 64-bit hash per row, summed (the same for the same rows, in any order)
+        return f"SELECT COUNT(*), SUM(hashtextextended(ROW({columns})::text, 0)) FROM {rows}"
+    # SQLite has no hash function: each row as one line of text, all lines as one string, in id
+    # order (fetching the rows as tuples costs ~10× more: every date is parsed)
+    return (f"SELECT group_concat(line, char(10)) FROM (SELECT {_line(columns, legacy)} AS line FROM {rows} "
+            "ORDER BY p.id)")
+
+
+def inputs_fingerprints(tables: SqlTables, book: RuleBook, months: Mapping[Month, Month],
+                        legacy: bool = False) -> dict[Month, str]:
+    """:func:`inputs_fingerprint` for each ``upto`` → ``first`` of ``months``, the input tables read once
+    for all of them (the close checks the state of the last closed month and saves the state of the
+    month it closes: two fingerprints, one pass). Each is the hash of what its own queries
+    (:func:`_fingerprint_sql`) return: the same value as computed alone. ``legacy``: as computed
+    before 7 Dec 2026 (SQLite: :func:`_line`), to resume from a state saved then."""
     d = tables.d
-    last = d.date(upto.last_day)
-    known = f"COALESCE(p.declared_on, {d.date(date(1, 1, 1))}) <= {last}"
-    h = hashlib.sha256()
-    for columns, rows in (
-        # each row with its unit's region, payment cycle and risk class (what the dues read of the unit)
-        ("p.id, p.unit_id, p.person_id, p.from_month, p.to_month, p.wage, p.si, p.hi, p.ui, p.oadi, p.declared_on, "
-         "p.retro_interest, u.region, u.payment_cycle, u.oadi_low_risk",
-         f"registry_participation p JOIN registry_unit u ON u.id = p.unit_id WHERE {known}"),
-        ("p.id, p.unit_id, p.amount, p.paid_on", f"contributions_payment p WHERE p.paid_on <= {last}"),
-    ):
+    ends = sorted(months)
+    hashes = {upto: hashlib.sha256() for upto in ends}
+    epoch = d.date(date(1, 1, 1))
+    for columns, rows, known in FINGERPRINT_QUERIES:
+        conds = [known.format(epoch=epoch, last=d.date(upto.last_day)) for upto in ends]
+        for upto, cond in zip(ends, conds):
+            hashes[upto].update(_fingerprint_sql(d, columns, rows.format(known=cond), legacy).encode())
+        widest = rows.format(known=conds[-1])  # the latest day's rows hold every earlier day's
         if d.name == "postgresql":
-            # in the server: a 64-bit hash per row, summed (the same for the same rows, in any order)
-            sql = f"SELECT COUNT(*), SUM(hashtextextended(ROW({columns})::text, 0)) FROM {rows}"
+            h = f"hashtextextended(ROW({columns})::text, 0)"
+            parts = ", ".join(f"COUNT(*) FILTER (WHERE {c}), SUM({h}) FILTER (WHERE {c})" for c in conds[:-1])
+            sql = f"SELECT {parts + ', ' if parts else ''}COUNT(*), SUM({h}) FROM {widest}"
+            row = tables.fetchall(sql)[0]
+            for i, upto in enumerate(ends):
+                hashes[upto].update(repr(tuple(row[2 * i:2 * i + 2])).encode())
         else:
-            # SQLite has no hash function: each row as one line of text, all lines as one string, in id
-            # order (fetching the rows as tuples costs ~10× more: every date is parsed)
-            line = " || '|' || ".join(f"COALESCE(CAST({c.strip()} AS TEXT), '~')" for c in columns.split(","))
-            sql = f"SELECT group_concat(line, char(10)) FROM (SELECT {line} AS line FROM {rows} ORDER BY p.id)"
-        h.update(sql.encode())
-        for batch in tables.batches(sql):
-            for row in batch:
-                h.update((row[0] if isinstance(row[0], str) else repr(row)).encode())
-    for i in range(first.index, upto.index + 1):
-        m = Month.from_index(i)
-        h.update(repr((str(m), [(book.floor(r, m), [book.cap(f, r, m) for f in Fund]) for r in (1, 2, 3, 4)],
-                       [(book.rate_ppm(f, m), book.rate_ppm(f, m, low_risk=True)) for f in Fund],
-                       [book.deadline(c, m) for c in (1, 3, 6)], book.interest_on(m.last_day))).encode())
-    h.update(repr(book.interest).encode())
-    return h.hexdigest()
+            line = _line(columns, legacy)
+            flags = "".join(f", CASE WHEN {c} THEN 1 END AS k{i}" for i, c in enumerate(conds[:-1]))
+            parts = "".join(f"group_concat(CASE WHEN k{i} = 1 THEN line END, char(10)), "
+                            for i in range(len(conds) - 1))
+            sql = (f"SELECT {parts}group_concat(line, char(10)) "
+                   f"FROM (SELECT {line} AS line{flags} FROM {widest} ORDER BY p.id)")
+            row = tables.fetchall(sql)[0]
+            for value, upto in zip(row, ends):
+                # as the single query's batch gave it: the text, or the row (None,) when no row
+                hashes[upto].update((value if isinstance(value, str) else repr((value,))).encode())
+    for upto, first in months.items():
+        h = hashes[upto]
+        for i in range(first.index, upto.index + 1):
+            m = Month.from_index(i)
+            h.update(repr((str(m), [(book.floor(r, m), [book.cap(f, r, m) for f in Fund]) for r in (1, 2, 3, 4)],
+                           [(book.rate_ppm(f, m), book.rate_ppm(f, m, low_risk=True)) for f in Fund],
+                           [book.deadline(c, m) for c in (1, 3, 6)], book.interest_on(m.last_day))).encode())
+        h.update(repr(book.interest).encode())
+    return {upto: h.hexdigest() for upto, h in hashes.items()}
 
 
-def resume_state(tables: SqlTables, book: RuleBook, closed: Month | None) -> Any:
+def resume_state(tables: SqlTables, book: RuleBook, closed: Month | None, through: Month | None = None,
+                 fingerprints: dict[Month, str] | None = None) -> Any:
     """The saved state to start from, when there is one for ``closed`` (the last closed month) and
     nothing the close read for the closed months has changed since it was saved: no input row added,
     changed or removed (fingerprint), no ledger row for a closed month written since. Else None: the
-    close recomputes every month and books what changed in the open month."""
+    close recomputes every month and books what changed in the open month.
+
+    ``through`` (the month being closed) and ``fingerprints`` (a dict): the fingerprint of ``through``,
+    which the close records with the state it saves (:func:`record_state`), is computed in the same pass
+    over the inputs and put in ``fingerprints`` (the close's inputs do not change during it)."""
     from sicollect.close.models import CloseState
 
-    if closed is None:
+    state = CloseState.objects.filter(month=closed.first_day).first() if closed is not None else None
+    if state is not None:
+        later = tables.scalar(f"""SELECT COUNT(*) FROM contributions_ledgerentry
+WHERE id > {int(state.ledger_max_id)} AND COALESCE(for_period, period) <= {tables.d.date(closed.first_day)}""")
+        if later:
+            state = None
+    wanted: dict[Month, Month] = {}
+    if state is not None:
+        first = earliest(tables, tables.d, closed.last_day)
+        if first is None:
+            state = None
+        else:
+            wanted[closed] = first
+    if through is not None and fingerprints is not None:
+        first_through = earliest(tables, tables.d, through.last_day)
+        if first_through is not None:
+            wanted[through] = first_through
+    if not wanted:
         return None
-    state = CloseState.objects.filter(month=closed.first_day).first()
+    found = inputs_fingerprints(tables, book, wanted)
+    if fingerprints is not None and through in found:
+        fingerprints[through] = found[through]
     if state is None:
         return None
-    later = tables.scalar(f"""SELECT COUNT(*) FROM contributions_ledgerentry
-WHERE id > {int(state.ledger_max_id)} AND COALESCE(for_period, period) <= {tables.d.date(closed.first_day)}""")
-    if later:
-        return None
-    first = earliest(tables, tables.d, closed.last_day)
-    if first is None or inputs_fingerprint(tables, book, first, closed) != state.fingerprint:
+    if found[closed] != state.fingerprint and (
+            tables.d.name == "postgresql"
+            or inputs_fingerprints(tables, book, {closed: wanted[closed]}, legacy=True)[closed] != state.fingerprint):
         return None
     return state
 
 
-def save_state(engine: SetClose, through: Month) -> None:
+def save_state(engine: SetClose, through: Month, fingerprint: str | None = None) -> None:
     """Keep the work tables as the month ``through`` left them, for the next month's close."""
     engine.save_state()
-    record_state(engine.t, engine.book, through, engine.seq)
+    record_state(engine.t, engine.book, through, engine.seq, fingerprint)
 
 
-def record_state(tables: SqlTables, book: RuleBook, through: Month, seq: int) -> None:
+def record_state(tables: SqlTables, book: RuleBook, through: Month, seq: int, fingerprint: str | None = None) -> None:
     """The :class:`~sicollect.close.models.CloseState` of the ``close_state_*`` rows just saved (the
-    work tables at the end of ``through``): its fingerprint of the inputs and the ledger's last row,
-    over the database's tables (``tables``), after the ledger was written."""
+    work tables at the end of ``through``): its fingerprint of the inputs (``fingerprint`` when the close
+    computed it already, :func:`resume_state`) and the ledger's last row, over the database's tables
+    (``tables``), after the ledger was written."""
     from sicollect.close.models import CloseState
 
-    first = earliest(tables, tables.d, through.last_day)
-    assert first is not None  # the close computed at least one month
+    if fingerprint is None:
+        first = earliest(tables, tables.d, through.last_day)
+        assert first is not None  # the close computed at least one month
+        fingerprint = inputs_fingerprint(tables, book, first, through)
     CloseState.objects.all().delete()
     CloseState.objects.create(
-        month=through.first_day, seq=seq,
-        fingerprint=inputs_fingerprint(tables, book, first, through),
+        month=through.first_day, seq=seq, fingerprint=fingerprint,
         ledger_max_id=int(tables.scalar("SELECT COALESCE(MAX(id), 0) FROM contributions_ledgerentry") or 0))
 
 
@@ -927,21 +1077,24 @@ def run_close(through: Month, closed_through: Month | None = None, progress: boo
     saves its state at ``through`` for the next close."""
     book = book or load_rulebook()
     dialect = dialect_for(connection.vendor)
-    with connection.cursor() as cur:
-        tables = SqlTables(cur, dialect)
-        tables.analyze("registry_unit", "registry_participation", "contributions_payment")
+    with connection.cursor() as cur, SqlTables(cur, dialect).large_cache() as tables:
         engine = SetClose(book, dialect, tables)
         t = time.perf_counter()
-        state = resume_state(tables, book, closed_through) if resume else None
+        fingerprints: dict[Month, str] = {}
+        state = resume_state(tables, book, closed_through if resume else None, through, fingerprints)
         engine.summary.add("resume check", time.perf_counter() - t)
-        if not compute(engine, through, progress, resume=state):
+        inputs = ("registry_unit", "registry_participation", "contributions_payment")
+        if state is None or not tables.has_statistics(*inputs):
+            # a resumed close (one month's change) plans with the statistics the last close left
+            tables.analyze(*inputs)
+        if not compute(engine, through, progress, resume=state, in_place=True):
             return EngineResult()
         engine.summary.debts = month_end_debts(engine, through)
         t = time.perf_counter()
         engine.summary.entries = engine.write_ledger(through, closed_through, resumed=state is not None)
         engine.summary.add("write ledger", time.perf_counter() - t)
         t = time.perf_counter()
-        save_state(engine, through)
+        save_state(engine, through, fingerprints.get(through))
         engine.summary.add("save state", time.perf_counter() - t)
         engine.summary.units = int(engine.scalar("SELECT COUNT(*) FROM registry_unit"))
         return engine.summary
