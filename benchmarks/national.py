@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -271,6 +272,7 @@ def main() -> None:
         scan = time.perf_counter() - t
     report.append(f"write floor ({closed}: {floor_rows:,} ledger rows by CREATE TABLE AS) {floor:.1f} s; "
                   f"bare scan (a month's rows) {scan:.1f} s")
+    shutil.rmtree(tmp, ignore_errors=True)  # the Spark export and its output (a gigabyte at national scale)
     print(f"\nnational run on {connection.settings_dict['NAME']}, PostgreSQL {connection.pg_version}, "
           f"{os.cpu_count()} cores; load {os.getloadavg()[0]:.1f}")
     print(f"{'month':8} {'engine':12} {'wall s':>7} {'rows read/s':>12} {'× floor':>8} {'× scan':>7} "
