@@ -118,6 +118,11 @@ def _values(rows: Iterable[tuple[Any, ...]]) -> str:
     return ", ".join("(" + ", ".join(rows_) + ")" for rows_ in rows)
 
 
+def _pick(prefix: str) -> str:
+    """The column ``{prefix}{i}`` of ``b`` for fund position ``f.pos`` (one row per unit × fund from one per unit)."""
+    return "CASE f.pos " + " ".join(f"WHEN {i} THEN b.{prefix}{i}" for i in range(len(FUND_ORDER))) + " END"
+
+
 class SetClose:
     """The steps of the close as SQL; ``tables`` runs them (:class:`SqlTables` on SQLite and
     PostgreSQL, ``spark.SparkTables`` on Apache Spark)."""
@@ -261,9 +266,6 @@ class SetClose:
             for i, f in enumerate(FUND_ORDER))
         where = f"WHERE e.unit_id IN ({units})" if units else ""
 
-        def pick(prefix: str) -> str:
-            return "CASE f.pos " + " ".join(f"WHEN {i} THEN b.{prefix}{i}" for i in range(len(FUND_ORDER))) + " END"
-
         return f"""
 WITH base AS (
   SELECT e.unit_id, u.region, u.oadi_low_risk AS low, {sums}
@@ -273,7 +275,7 @@ WITH base AS (
   GROUP BY e.unit_id, u.region, u.oadi_low_risk
 ),
 per_fund AS (
-  SELECT b.unit_id, b.region, b.low, f.fund, {pick('b')} AS base, {pick('n')} AS headcount
+  SELECT b.unit_id, b.region, b.low, f.fund, {_pick('b')} AS base, {_pick('n')} AS headcount
   FROM base b CROSS JOIN ce_funds f
 )
 SELECT x.unit_id, {self.m(period)} AS month, x.fund, x.base, x.headcount,
@@ -297,9 +299,6 @@ WHERE x.headcount > 0
             for i, f in enumerate(FUND_ORDER))
         outside = f"AND u.region NOT IN ({', '.join(map(str, regions))})" if regions else ""
 
-        def pick(prefix: str) -> str:
-            return "CASE f.pos " + " ".join(f"WHEN {i} THEN b.{prefix}{i}" for i in range(len(FUND_ORDER))) + " END"
-
         rate = "CASE WHEN u.oadi_low_risk THEN r.rate_low ELSE r.rate END"
         # no WITH: this SELECT is one part of a UNION ALL (dues)
         changed = f"SELECT c.unit_id FROM ce_changed c JOIN registry_unit u ON u.id = c.unit_id WHERE 1 = 1 {outside}"
@@ -307,7 +306,7 @@ WHERE x.headcount > 0
        {d.idiv(f"x.base * ({rate}) + 500000", "1000000")} AS amount
 FROM (
   SELECT s.unit_id, s.fund, SUM(s.base) AS base, SUM(s.headcount) AS headcount FROM (
-    SELECT b.unit_id, f.fund, {pick('b')} AS base, {pick('n')} AS headcount
+    SELECT b.unit_id, f.fund, {_pick('b')} AS base, {_pick('n')} AS headcount
     FROM (
       SELECT e.unit_id, {sums}
       FROM (
