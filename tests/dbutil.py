@@ -49,3 +49,14 @@ def assert_every_interest_charge_explained(minimum: int = 1) -> int:
         checked += 1
     assert checked >= minimum
     return checked
+
+
+def database_url(name: str | None = None) -> str:
+    """A ``postgres://`` URL of the test server, to the test database or to database ``name`` (for a child
+    process: gunicorn, a benchmark script)."""
+    from django.db import connection
+
+    s = connection.settings_dict
+    password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
+    return (f"postgres://{s.get('USER') or 'postgres'}{password}@{s.get('HOST') or '127.0.0.1'}:"
+            f"{s.get('PORT') or 5432}/{name or s['NAME']}")

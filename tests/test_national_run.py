@@ -18,24 +18,20 @@ import psycopg
 import pytest
 from django.db import connection
 
+from .dbutil import database_url
+
 ROOT = Path(__file__).resolve().parents[1]
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql",
                                 reason="the national run is PostgreSQL's (COPY, a database copied as a template)")
 
 
-def _url(name: str) -> str:
-    s = connection.settings_dict
-    password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
-    return f"postgres://{s.get('USER') or 'postgres'}{password}@{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{name}"
-
-
 def test_the_national_run_closes_month_by_month_and_the_engines_agree(tmp_path: Path) -> None:
     name = f"national_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(_url("postgres"), autocommit=True) as admin:
+    with psycopg.connect(database_url("postgres"), autocommit=True) as admin:
         admin.execute(f"CREATE DATABASE {name}")
     try:
-        env = {**os.environ, "DATABASE_URL": _url(name), "SICOLLECT_VAR": str(tmp_path),
+        env = {**os.environ, "DATABASE_URL": database_url(name), "SICOLLECT_VAR": str(tmp_path),
                "PYTHONPATH": str(ROOT / "src")}
         run = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "national.py"), "--provinces", "1",
                               "--units", "30", "--last", "2025-02", "--no-spark"],
@@ -46,7 +42,7 @@ def test_the_national_run_closes_month_by_month_and_the_engines_agree(tmp_path: 
         lines = {tuple(line.split()[:2]): line for line in out.splitlines() if line.startswith("2025-")}
         assert set(lines) == {("2025-01", "DuckDB"), ("2025-02", "DuckDB"), ("2025-02", "PostgreSQL")}
         # each month's close in its own process, resumed from the month before
-        with psycopg.connect(_url(name)) as con:
+        with psycopg.connect(database_url(name)) as con:
             closed = [r[0].isoformat() for r in con.execute("SELECT month FROM close_closedmonth ORDER BY month")]
             state = con.execute("SELECT month FROM close_closestate").fetchone()[0].isoformat()
             actors = {r[0] for r in con.execute("SELECT actor FROM exchange_auditevent WHERE action = 'close'")}
@@ -57,6 +53,6 @@ def test_the_national_run_closes_month_by_month_and_the_engines_agree(tmp_path: 
         count = int(equal[0].split(": ")[1].split(" and ")[0].replace(",", ""))
         assert count > 30  # every unit owes in February: at least one row each
     finally:
-        with psycopg.connect(_url("postgres"), autocommit=True) as admin:
+        with psycopg.connect(database_url("postgres"), autocommit=True) as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {name}_pg WITH (FORCE)")
             admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -25,6 +25,7 @@ import requests
 from django.contrib.auth.models import User
 from django.db import connection
 
+from ..dbutil import database_url
 from ..web.helpers import PASSWORD, build
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,17 +53,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _database_url() -> str:
-    s = connection.settings_dict
-    password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
-    return f"postgres://{s.get('USER') or 'postgres'}{password}@{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}"
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[dict[str, Any]]:
     env = {**os.environ, "SICOLLECT_DEBUG": "0", "SICOLLECT_SECRET_KEY": secrets.token_urlsafe(50),
            "SICOLLECT_VAR": str(tmp_path), "SICOLLECT_ALLOWED_HOSTS": "127.0.0.1",
-           "DATABASE_URL": _database_url(), "DJANGO_SETTINGS_MODULE": "sicollect.settings",
+           "DATABASE_URL": database_url(), "DJANGO_SETTINGS_MODULE": "sicollect.settings",
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]))}
     collect = subprocess.run([sys.executable, "-m", "sicollect.cli", "collectstatic", "--noinput", "-v0"],
                              env=env, capture_output=True, text=True, timeout=120)
