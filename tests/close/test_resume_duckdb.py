@@ -16,7 +16,7 @@ import pytest
 from django.db import transaction
 
 from sicollect.close import service
-from sicollect.close.models import CloseState, CloseStateItem, CloseStatePerson
+from sicollect.close.models import CloseState, CloseStateBase, CloseStateItem, CloseStatePerson
 from sicollect.close.sql import close_engine
 from sicollect.close.sql.duck import duckdb_close_engine
 from sicollect.contributions.models import LedgerEntry
@@ -39,10 +39,13 @@ def ledger() -> dict[tuple[Any, ...], int]:
     return {k: v for k, v in have.items() if v}
 
 
-def state_rows() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+def state_rows() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The saved items, persons in force and base in force (the last two saved by a resumed DuckDB close
+    as differences from the state it started from)."""
     fields = ("unit_id", "fund", "kind", "month", "late_from", "seq", "outstanding", "acc_from")
     return (sorted(CloseStateItem.objects.values_list(*fields)),
-            sorted(CloseStatePerson.objects.values_list("unit_id", "person_id", "wage", "si", "hi", "ui", "oadi")))
+            sorted(CloseStatePerson.objects.values_list("unit_id", "person_id", "wage", "si", "hi", "ui", "oadi")),
+            sorted(CloseStateBase.objects.values_list("unit_id", "month", "fund", "base", "first_late")))
 
 
 def closes_by(engines: list[Engine], months: list[Month], before: Callable[[int], None] = lambda i: None,
@@ -85,9 +88,9 @@ def test_monthly_closes_on_duckdb_resume_and_write_the_sql_ledger(demo_unposted)
         assert not LedgerEntry.objects.filter(for_period__isnull=False).exists()  # nothing to correct
         assert_same(ledger(), want)
         assert CloseState.objects.get().month == date(2025, 12, 1)
-        items, persons = state_rows()
-        assert len(items) > 100 and len(persons) > 500
-        assert (items, persons) == sql_state
+        items, persons, bases = state_rows()
+        assert len(items) > 100 and len(persons) > 500 and len(bases) > 5_000
+        assert (items, persons, bases) == sql_state
         transaction.savepoint_rollback(sid)
     # across engines, both ways
     resumed, have, _ = closes_by([close_engine, duckdb_close_engine, close_engine], MONTHS)

@@ -172,3 +172,46 @@ def test_a_restore_and_a_new_close_keep_the_figures_right(tmp_path: Path) -> Non
     service.close(Month(2025, 11))
     assert summary.kept_days([date(2025, 11, 30)]) == {date(2025, 11, 30)}
     assert_kept_equal_fresh()
+
+
+@pytest.mark.django_db
+def test_the_duckdb_close_counts_in_its_own_copies_what_the_database_counts() -> None:
+    """The DuckDB close leaves its copies of the tables open for the steps after it, and the participant
+    counts are taken there (coverage.counts.write_counts with the close's ``columnar``). build_province
+    with the person shared by A (HL) and B (CP) from Sep 2025, a household of HL whose two members hold HI
+    from Jan 2025 (one of them also working in A: HI once), and a voluntary payer of CP from Oct 2025.
+
+    At 31 Oct 2025 (closed on DuckDB through October): HL counts A's three persons (its own, the shared
+    one, the household's worker) and the household's other member: SI compulsory 3, HI 4 (the worker once);
+    CP counts B's two and the voluntary payer: SI compulsory 2, voluntary 1, SI in all 3, HI 2; QN and the
+    province SI compulsory 4 (the shared person once), voluntary 1, in all 5, HI 5. November, resumed from
+    October's state, adds one person in B: SI compulsory 5, HI 6."""
+    from sicollect.close.sql.duck import duckdb_close_engine
+    from sicollect.coverage.models import Household, HouseholdMember, VoluntaryEnrolment
+    from sicollect.registry.models import Commune
+
+    units = build_province()
+    shared, worker, alone, payer = f.person(), f.person(), f.person(), f.person()
+    f.participation(units["A"], shared, "2025-09", None, 10_000_000, ALL)
+    f.participation(units["B"], shared, "2025-09", None, 10_000_000, ALL)
+    f.participation(units["A"], worker, "2025-01", None, 10_000_000, ALL)
+    hl, cp, qn = (Office.objects.get(code=c) for c in ("HL", "CP", "QN"))
+    commune = Commune.objects.create(code="X1", name="Phường Bãi Cháy", office=hl, population=100, labour_force=60)
+    home = Household.objects.create(code="H1", head_name="Chủ hộ", commune=commune, office=hl)
+    for p in (worker, alone):
+        HouseholdMember.objects.create(household=home, person=p, from_month=Month(2025, 1))
+    VoluntaryEnrolment.objects.create(person=payer, office=cp, income=2_000_000, from_month=Month(2025, 10))
+    post_units(Unit.objects.all(), Month(2025, 10))
+    service.close(Month(2025, 10), engine=duckdb_close_engine)
+    oct31 = date(2025, 10, 31)
+    got = {(r.office.code if r.office else None): (r.scope, r.si_compulsory, r.si_voluntary, r.si_total, r.hi)
+           for r in CoverageCount.objects.filter(as_of=oct31).select_related("office")}
+    assert got == {"HL": ("own", 3, 0, 3, 4), "CP": ("own", 2, 1, 3, 2), "QN": ("tree", 4, 1, 5, 5),
+                   None: ("all", 4, 1, 5, 5)}
+    assert_kept_equal_fresh()
+    f.participation(units["B"], f.person(), "2025-11", None, 10_000_000, ALL, declared_on=date(2025, 11, 5))
+    s = service.close(Month(2025, 11), engine=duckdb_close_engine)
+    assert s.resumed_from == "2025-10"
+    nov = CoverageCount.objects.get(as_of=date(2025, 11, 30), scope="all")
+    assert (nov.si_compulsory, nov.si_voluntary, nov.hi) == (5, 1, 6)
+    assert_kept_equal_fresh()

@@ -264,6 +264,7 @@ def close(through: Month, engine: Engine = reference_engine, progress: bool = Fa
         raise StoredValuesOutside(outside, OUTSIDE_LIMIT)
     note = acquire_lock(break_lock)
     summary = CloseSummary(note=note)
+    result: EngineResult | None = None
     try:
         with transaction.atomic():
             t0 = time.perf_counter()
@@ -274,7 +275,7 @@ def close(through: Month, engine: Engine = reference_engine, progress: bool = Fa
             summary.resumed_from = str(result.resumed_from) if result.resumed_from else ""
             first = (closed + 1) if closed else (earliest_month() or through)
             months = [Month.from_index(i) for i in range(first.index, through.index + 1)]
-            done = steps.Closed(months, result.debts)
+            done = steps.Closed(months, result.debts, result.columnar)
             for step in steps.registered():
                 t0 = time.perf_counter()
                 summary.steps[step.name] = step.run(done)
@@ -289,5 +290,7 @@ def close(through: Month, engine: Engine = reference_engine, progress: bool = Fa
                          after={"closed_through": str(through), "amounts": summary.amounts,
                                 "entries": summary.entries})
     finally:
+        if result is not None and result.columnar is not None:
+            result.columnar.close()
         release_lock()
     return summary

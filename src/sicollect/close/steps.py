@@ -19,10 +19,13 @@ from sicollect.core.months import Month
 @dataclass(frozen=True)
 class Closed:
     """What a step is told: the months the close just computed and, when the engine kept them, every unit's
-    debts at each of their ends (``EngineResult.debts``; None: read the ledger)."""
+    debts at each of their ends (``EngineResult.debts``; None: read the ledger), and the engine's copies of
+    the tables when it left them open for the steps (``EngineResult.columnar``)."""
 
     months: list[Month]
     debts: Mapping[date, list[Any]] | None
+    # the engine's copies of the tables when it left them open (``engines.Columnar``: DuckDB's), else None
+    columnar: Any = None
 
     @property
     def as_of(self) -> date:

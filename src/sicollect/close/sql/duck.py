@@ -27,12 +27,14 @@ directory beyond it. The database stays the system of record: DuckDB holds copie
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from django.db import connection
+from django.utils import timezone
 
 from sicollect.contributions.models import LedgerEntry
 from sicollect.core.months import Month
@@ -41,6 +43,7 @@ from sicollect.rules.book import RuleBook, load_rulebook
 from ..engines import EngineResult
 from .dialect import DuckDialect, dialect_for
 from .engine import (
+    IN_PLACE,
     STATE_ORDER,
     STATE_TABLES,
     STATE_TYPES,
@@ -111,6 +114,44 @@ def connect(spill_dir: str) -> Any:
     return con
 
 
+class DuckSession:
+    """A DuckDB connection in memory, its spill directory, and the tables copied into it (with their
+    columns): the close's, then, when the close leaves it open for the steps after it
+    (``engines.Columnar``), what they load. :meth:`close` ends both."""
+
+    def __init__(self) -> None:
+        self._spill = tempfile.TemporaryDirectory(prefix="sicollect-duckdb-")
+        self.spill = self._spill.name
+        self.con = connect(spill_dir=self.spill)
+        self.loaded: dict[str, set[str]] = {}
+
+    def load(self, tables: dict[str, list[tuple[str, str]]]) -> None:
+        """Copy in each table (its columns) unless those columns are there already; a table with other
+        columns is copied again with them all."""
+        for table, columns in tables.items():
+            have = self.loaded.get(table)
+            if have is not None and {c for c, _ in columns} <= have:
+                continue
+            if have:  # the close's copy lacks some: copy the table again with the columns of both
+                kept = dict(columns)
+                columns = list(columns) + [(c, t) for c, t in self.types(table) if c not in kept]
+            load_inputs(self.con, spill_dir=self.spill, tables={table: columns})
+            self.loaded[table] = {c for c, _ in columns}
+
+    def types(self, table: str) -> list[tuple[str, str]]:
+        return [(r[0], r[1]) for r in self.con.execute(f"DESCRIBE {table}").fetchall()]
+
+    def rows(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """``%(name)s`` parameters as DuckDB's ``$name``."""
+        return self.con.execute(re.sub(r"%\((\w+)\)s", r"$\1", sql), params).fetchall()
+
+    def close(self) -> None:
+        try:
+            self.con.close()
+        finally:
+            self._spill.cleanup()
+
+
 # --- in -----------------------------------------------------------------------------------------------
 def _arrow_batch(rows: list[tuple[Any, ...]], names: list[str]) -> Any:
     """Rows as an Arrow record batch, column by column (SQLite: dates as text, booleans as 0/1; the
@@ -144,6 +185,8 @@ def _load_by_copy(con: Any, table: str, columns: list[tuple[str, str]], spill_di
         with cur.cursor.copy(f"COPY (SELECT {names} FROM {table}) TO STDOUT") as copy:
             for block in copy:
                 f.write(block)
+        if not f.tell():  # an empty table: nothing to read (DuckDB cannot sniff an empty file)
+            return
         f.flush()
         types = "{" + ", ".join(f"'{c}': '{t}'" for c, t in columns) + "}"
         # PostgreSQL's text format: tab-separated, \N for NULL, t/f for booleans (no text columns here)
@@ -180,18 +223,43 @@ def ledger_is_empty_through(through: Month) -> bool:
     return not LedgerEntry.objects.filter(period__lte=through.first_day).exists()
 
 
+def appends_all(through: Month, closed: Month | None, resumed: bool) -> bool:
+    """Whether the close's sums, key by key, are what the ledger lacks, as they are: a first close over a
+    ledger holding nothing up to ``through``, or a resumed one (no closed month to correct) over a ledger
+    holding nothing for the open months (``SetClose.write_ledger`` nets them against nothing). One
+    indexed query."""
+    if closed is None:
+        return ledger_is_empty_through(through)
+    return resumed and not LedgerEntry.objects.filter(period__gt=closed.first_day,
+                                                      period__lte=through.first_day).exists()
+
+
 def write_back(con: Any, through: Month, closed: Month | None, book: RuleBook,
                summary: EngineResult | None = None, resumed: bool = False) -> int:
     """The close's entries into the ledger as differences, key by key; returns the rows appended.
-    ``resumed``: the close started from the saved state of ``closed`` (see ``SetClose.write_ledger``)."""
+    ``resumed``: the close started from the saved state of ``closed`` (see ``SetClose.write_ledger``).
+
+    When the sums are the differences (:func:`appends_all`: a first close, or the routine monthly close
+    over a ledger holding nothing yet for the open month) they are appended as they are: on PostgreSQL
+    straight from DuckDB into the ledger by COPY (at national scale 6.6 M rows a month), on SQLite
+    through the staged ``ce_entry`` in one INSERT … SELECT. Otherwise they are staged and netted
+    against the ledger by ``SetClose.write_ledger``, as the SQL close does."""
     dialect = dialect_for(connection.vendor)
     day = _db_date
+    # a resumed close computed only the open months; the condition keeps the netting's scope all the same
+    scope = f"WHERE period > DATE '{closed.first_day.isoformat()}' " if closed is not None and resumed else ""
     summed = (f"SELECT unit_id, {day('period')}, {day('posted_on')}, kind, fund, target, {day('month')}, "
-              f"{day('late_from')}, payment_id, source, CAST(SUM(amount) AS BIGINT), MAX(detail) "
-              f"FROM ce_entry GROUP BY {KEY} HAVING SUM(amount) <> 0 "
+              f"{day('late_from')}, payment_id, source, CAST(SUM(amount) AS BIGINT) AS amount, MAX(detail) AS detail "
+              f"FROM ce_entry {scope}GROUP BY {KEY} HAVING SUM(amount) <> 0 "
               # in the order of the ledger's (unit, period) index: SQLite appends to its B-tree in order
               f"ORDER BY unit_id, period, posted_on")
+    direct = appends_all(through, closed, resumed)
     with connection.cursor() as cur:
+        if direct and dialect.name == "postgresql":
+            now = timezone.now().isoformat()
+            return _copy_out(con, cur, f"""SELECT unit_id, period, posted_on, kind, fund, target, month, late_from, payment_id,
+  source, amount, COALESCE(detail, '{{}}'), false, CAST(NULL AS DATE), '{now}' FROM ({summed}) e""",
+                             "contributions_ledgerentry", 15, f"{KEY}, amount, detail, is_correction, for_period, created_at")
         engine = SetClose(book, dialect, SqlTables(cur, dialect))
         engine.create_entry_table()
         # staged in the database's ce_entry (no index: the fastest way in; straight into the indexed
@@ -200,20 +268,20 @@ def write_back(con: Any, through: Month, closed: Month | None, book: RuleBook,
         _copy_out(con, cur, summed, "ce_entry", 12)
         if summary is not None:
             summary.add("stage entries", time.perf_counter() - t)
-        if closed is None and ledger_is_empty_through(through):
-            # a first close: what the ledger lacks is everything the close computed, already summed by key
-            before = engine.scalar("SELECT COUNT(*) FROM contributions_ledgerentry")
+        if direct:
+            # what the ledger lacks is everything the close computed, already summed by key
             cur.execute(f"""INSERT INTO contributions_ledgerentry ({KEY}, amount, detail, is_correction, for_period,
   created_at)
 SELECT {KEY}, amount, COALESCE(detail, {dialect.empty_json}), {dialect.false}, NULL, {dialect.now()} FROM ce_entry""")
-            return int(engine.scalar("SELECT COUNT(*) FROM contributions_ledgerentry") - before)
+            return max(cur.rowcount, 0)
         return engine.write_ledger(through, closed, resumed=resumed)
 
 
-def _copy_into(cur: Any, table: str, width: int, batches: Any, columns: str | None = None) -> None:
+def _copy_into(cur: Any, table: str, width: int, batches: Any, columns: str | None = None) -> int:
     """Rows into ``table`` (into ``columns``, in order, when given): COPY on PostgreSQL, executemany on
     SQLite. From DuckDB, :func:`_copy_out` is the fast way (no row passes through Python)."""
     cols = f" ({columns})" if columns else ""
+    written = 0
     for rows in batches:
         if connection.vendor == "postgresql":
             with cur.cursor.copy(f"COPY {table}{cols} FROM STDIN") as copy:
@@ -221,23 +289,25 @@ def _copy_into(cur: Any, table: str, width: int, batches: Any, columns: str | No
                     copy.write_row(row)
         else:
             cur.executemany(f"INSERT INTO {table}{cols} VALUES ({', '.join(['%s'] * width)})", rows)
+        written += len(rows)
+    return written
 
 
 #: Bytes per write when streaming a CSV file into PostgreSQL's COPY.
 CHUNK = 1 << 20
 
 
-def _copy_out(con: Any, cur: Any, select: str, table: str, width: int, columns: str | None = None) -> None:
+def _copy_out(con: Any, cur: Any, select: str, table: str, width: int, columns: str | None = None) -> int:
     """DuckDB's ``select`` into the database's ``table``. PostgreSQL: DuckDB writes it as CSV (in C, in
     parallel) into a temporary file, streamed to ``COPY … FROM STDIN (FORMAT csv)`` a megabyte at a time,
     so no row becomes a Python object (at national scale the saved state is ~25 M rows: ~100 s row by row,
     a few seconds this way). SQLite: batches of rows (:func:`_copy_into`).
 
     DuckDB's CSV writes NULL as an empty field and an empty string as ``""``, which is how PostgreSQL's
-    CSV format reads them; dates as ISO, booleans as ``true``/``false``, JSON text quoted."""
+    CSV format reads them; dates as ISO, booleans as ``true``/``false``, JSON text quoted. Returns the rows
+    written."""
     if connection.vendor != "postgresql":
-        _copy_into(cur, table, width, _batches(con, select), columns)
-        return
+        return _copy_into(cur, table, width, _batches(con, select), columns)
     cols = f" ({columns})" if columns else ""
     with tempfile.NamedTemporaryFile(suffix=".csv") as f:
         # the rows in the select's ORDER BY (the saved state's ids number them in that order), whatever
@@ -250,32 +320,75 @@ def _copy_out(con: Any, cur: Any, select: str, table: str, width: int, columns: 
         with open(f.name, "rb") as src, cur.cursor.copy(f"COPY {table}{cols} FROM STDIN (FORMAT csv)") as copy:
             while block := src.read(CHUNK):
                 copy.write(block)
+        return max(cur.cursor.rowcount, 0)
 
 
-def store_state(fill: Callable[[Any, str, str, str], None], through: Month, book: RuleBook, seq: int) -> None:
+def store_state(fill: Callable[[Any, str, str, str], None], through: Month, book: RuleBook, seq: int,
+                fingerprint: str | None = None, changed: Callable[[Any, str, str, str], None] | None = None,
+                kept: Collection[str] = ()) -> None:
     """The saved state from another engine into the database: for each work table the close leaves for
     the next (``engine.STATE_TABLES``), ``fill(cursor, work, state, columns)`` writes its rows into the
     database's ``state`` table (those columns, dates as ``_db_date`` says) in ``engine.STATE_ORDER`` (the
-    ids of ``close_state_*`` number them in that order, as ``SetClose.save_state`` saves them); then their
-    :class:`~sicollect.close.models.CloseState`, as the SQL close records it. The next close, on any
-    engine, can start from there."""
+    ids of ``close_state_*`` number them in that order, as ``SetClose.save_state`` saves them); for the
+    work tables in ``kept`` the saved rows stay and ``changed(cursor, work, state, columns)`` applies what
+    differs. Then their :class:`~sicollect.close.models.CloseState`, as the SQL close records it (with
+    ``fingerprint``, when the close computed it already). The next close, on any engine, can start from there."""
     dialect = dialect_for(connection.vendor)
     with connection.cursor() as cur:
         for work, (state, columns) in STATE_TABLES.items():
+            if work in kept:
+                assert changed is not None
+                changed(cur, work, state, columns)
+                continue
             cur.execute(("TRUNCATE " if dialect.name == "postgresql" else "DELETE FROM ") + state)
             fill(cur, work, state, columns)
-        record_state(SqlTables(cur, dialect), book, through, seq)
+        record_state(SqlTables(cur, dialect), book, through, seq, fingerprint)
 
 
-def save_state_back(con: Any, through: Month, book: RuleBook, seq: int) -> None:
-    """DuckDB's work tables at ``through`` into the database's saved state (:func:`store_state`)."""
+def _select_state(work: str, columns: str) -> str:
+    names = [c.strip() for c in columns.split(",")]
+    return ", ".join(_db_date(c) if STATE_TYPES.get(c) == "DATE" else c for c in names)
+
+
+def save_state_back(con: Any, through: Month, book: RuleBook, seq: int, resumed: bool = False,
+                    fingerprint: str | None = None) -> None:
+    """DuckDB's work tables at ``through`` into the database's saved state (:func:`store_state`). A resumed
+    close (its saved state copied in as ``close_state_*``) writes the two large tables (``engine.IN_PLACE``:
+    the base in force, which grows by every unit × fund each month, and each person's row in force) as
+    differences, as the SQL close changes them in place: the saved rows no longer in the work table are
+    deleted by id, the work table's rows not saved are appended (rows compared whole, as multisets). At
+    national scale that is the month's 2.4 M new rows instead of 35 M rows rewritten."""
 
     def fill(cur: Any, work: str, state: str, columns: str) -> None:
-        names = [c.strip() for c in columns.split(",")]
-        select = ", ".join(_db_date(c) if STATE_TYPES.get(c) == "DATE" else c for c in names)
-        _copy_out(con, cur, f"SELECT {select} FROM {work} ORDER BY {STATE_ORDER[work]}", state, len(names), columns)
+        _copy_out(con, cur, f"SELECT {_select_state(work, columns)} FROM {work} ORDER BY {STATE_ORDER[work]}",
+                  state, len(columns.split(",")), columns)
 
-    store_state(fill, through, book, seq)
+    def changed(cur: Any, work: str, state: str, columns: str) -> None:
+        cols = [c.strip() for c in columns.split(",")]
+        names = ", ".join(cols)
+        same = " AND ".join([f"a.{c} IS NOT DISTINCT FROM b.{c}" for c in cols] + ["a.rn = b.rn"])
+        # each row numbered among its equals, so that a row saved twice and kept once loses one id
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE __saved AS
+SELECT id, {names}, ROW_NUMBER() OVER (PARTITION BY {names} ORDER BY id) AS rn FROM {state}""")
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE __now AS
+SELECT {names}, ROW_NUMBER() OVER (PARTITION BY {names}) AS rn FROM {work}""")
+        gone = f"SELECT a.id FROM __saved a WHERE NOT EXISTS (SELECT 1 FROM __now b WHERE {same})"
+        if connection.vendor == "postgresql":
+            cur.execute("CREATE TEMP TABLE IF NOT EXISTS ce_gone (id BIGINT)")
+            cur.execute("TRUNCATE ce_gone")
+            _copy_out(con, cur, gone, "ce_gone", 1)
+            cur.execute(f"DELETE FROM {state} s USING ce_gone g WHERE s.id = g.id")
+        else:
+            for rows in _batches(con, gone):
+                cur.executemany(f"DELETE FROM {state} WHERE id = %s", rows)
+        added = f"""SELECT {_select_state(work, columns)} FROM (
+  SELECT a.* FROM __now a WHERE NOT EXISTS (SELECT 1 FROM __saved b WHERE {same})
+) x ORDER BY {STATE_ORDER[work]}"""
+        _copy_out(con, cur, added, state, len(columns.split(",")), columns)
+        con.execute("DROP TABLE __saved")
+        con.execute("DROP TABLE __now")
+
+    store_state(fill, through, book, seq, fingerprint, changed, IN_PLACE if resumed else ())
 
 
 def copy_debts(con: Any) -> None:
@@ -290,58 +403,68 @@ def copy_debts(con: Any) -> None:
 
 
 def run_duckdb(through: Month, closed_through: Month | None = None, progress: bool = False,
-               book: RuleBook | None = None, resume: bool = True) -> EngineResult:
+               book: RuleBook | None = None, resume: bool = True, keep_open: bool = False) -> EngineResult:
     """The close's steps on DuckDB over copies of the tables; the ledger's differences written back.
 
     As ``engine.run_close``: with ``resume`` (default) and a saved state for ``closed_through`` whose
     inputs did not change (saved by this engine or the SQL close), its ``close_state_*`` rows are copied
     in with the inputs and only the open months are computed; either way the state at ``through`` is
-    saved back into the database for the next close."""
+    saved back into the database for the next close. ``keep_open``: the DuckDB session is returned open
+    as ``EngineResult.columnar`` for the steps after the close (the caller closes it)."""
     book = book or load_rulebook()
-    with tempfile.TemporaryDirectory(prefix="sicollect-duckdb-") as spill:
-        con = connect(spill_dir=spill)
-        try:
-            t = time.perf_counter()
-            with connection.cursor() as cur:
-                tables = SqlTables(cur, dialect_for(connection.vendor))
-                # the statistics the database's own queries after the close plan with (aging, arrears),
-                # as the SQL close leaves them
-                tables.analyze("registry_unit", "registry_participation", "contributions_payment")
-                # the state the last close saved (by any engine), when nothing the closed months read changed
-                state = resume_state(tables, book, closed_through) if resume else None
-            check = time.perf_counter() - t
-            t = time.perf_counter()
-            load_inputs(con, spill_dir=spill)
-            if state is not None:
-                load_inputs(con, spill_dir=spill, tables=state_columns())
-            load = time.perf_counter() - t
-            engine = SetClose(book, DuckDialect(), DuckTables(con, DuckDialect()))
-            engine.summary.add("resume check", check)
-            engine.summary.add("load", load)
-            if not compute(engine, through, progress, resume=state):
-                return EngineResult()
-            t = time.perf_counter()
-            copy_debts(con)
-            engine.summary.add("stage debts", time.perf_counter() - t)
-            # read back from the database's ce_debt, as after the SQL close
-            days = month_end_debts(engine, through).days
-            engine.summary.debts = MonthEndDebts(days, dialect_for(connection.vendor))
-            t = time.perf_counter()
-            engine.summary.entries = write_back(con, through, closed_through, book, engine.summary,
-                                                resumed=state is not None)
-            engine.summary.add("write ledger", time.perf_counter() - t - engine.summary.seconds["stage entries"])
-            t = time.perf_counter()
-            save_state_back(con, through, book, engine.seq)
-            engine.summary.add("save state", time.perf_counter() - t)
-            engine.summary.units = int(engine.scalar("SELECT COUNT(*) FROM registry_unit"))
-            return engine.summary
-        finally:
-            con.close()
+    session = DuckSession()
+    con = session.con
+    handed = False  # the session went to the caller, open
+    fingerprints: dict[Month, str] = {}
+    try:
+        t = time.perf_counter()
+        with connection.cursor() as cur:
+            tables = SqlTables(cur, dialect_for(connection.vendor))
+            # the state the last close saved (by any engine), when nothing the closed months read changed;
+            # the fingerprint of the month closed now, saved with its state, in the same pass
+            state = resume_state(tables, book, closed_through if resume else None, through, fingerprints)
+            # the statistics the database's own queries after the close plan with (aging, arrears), as the
+            # SQL close leaves them (a resumed close, one month's change, plans with those the last one left)
+            inputs = ("registry_unit", "registry_participation", "contributions_payment")
+            if state is None or not tables.has_statistics(*inputs):
+                tables.analyze(*inputs)
+        check = time.perf_counter() - t
+        t = time.perf_counter()
+        session.load(INPUTS)
+        if state is not None:
+            session.load(state_columns())
+        load = time.perf_counter() - t
+        engine = SetClose(book, DuckDialect(), DuckTables(con, DuckDialect()))
+        engine.summary.add("resume check", check)
+        engine.summary.add("load", load)
+        if not compute(engine, through, progress, resume=state):
+            return EngineResult()
+        t = time.perf_counter()
+        copy_debts(con)
+        engine.summary.add("stage debts", time.perf_counter() - t)
+        # read back from the database's ce_debt, as after the SQL close
+        days = month_end_debts(engine, through).days
+        engine.summary.debts = MonthEndDebts(days, dialect_for(connection.vendor))
+        t = time.perf_counter()
+        engine.summary.entries = write_back(con, through, closed_through, book, engine.summary,
+                                            resumed=state is not None)
+        engine.summary.add("write ledger", time.perf_counter() - t - engine.summary.seconds.get("stage entries", 0.0))
+        t = time.perf_counter()
+        save_state_back(con, through, book, engine.seq, resumed=state is not None,
+                        fingerprint=fingerprints.get(through))
+        engine.summary.add("save state", time.perf_counter() - t)
+        engine.summary.units = int(engine.scalar("SELECT COUNT(*) FROM registry_unit"))
+        if keep_open:
+            engine.summary.columnar, handed = session, True
+        return engine.summary
+    finally:
+        if not handed:
+            session.close()
 
 
 def duckdb_close_engine(through: Month, closed_through: Month | None, progress: bool) -> EngineResult:
-    """The engine hook of ``close.service.close``."""
-    return run_duckdb(through, closed_through, progress)
+    """The engine hook of ``close.service.close``: the session stays open for the steps after the close."""
+    return run_duckdb(through, closed_through, progress, keep_open=True)
 
 
 __all__ = ["DuckTables", "duckdb_close_engine", "load_inputs", "run_duckdb", "save_state_back", "store_state"]
