@@ -119,3 +119,45 @@ def test_a_payment_in_a_closed_month_sends_duckdb_back_to_the_first(demo_unposte
     corrections = LedgerEntry.objects.filter(for_period=date(2024, 12, 1), period=date(2025, 1, 1), kind="payment")
     assert corrections.exists()
     assert service.close(Month(2025, 4), engine=duckdb_close_engine).resumed_from == "2025-03"
+
+
+@pytest.mark.django_db
+def test_duckdb_reads_the_state_from_its_file_only_when_it_is_the_database_s(demo_unposted, monkeypatch) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """Each DuckDB close keeps the state it saved in ``SICOLLECT_VAR/close-state.duckdb`` too, with the token
+    of the database's CloseState. The next DuckDB close reads it from there (and writes the SQL close's
+    ledger and state: the first test); after a SQL close (a new CloseState), with a file of another state, or
+    with a damaged file, it copies the state from the database, and the ledger is the same."""
+    import duckdb
+
+    from sicollect.close.sql import duck
+
+    path = duck.state_cache_path()
+    path.unlink(missing_ok=True)
+    used: list[bool] = []
+    real = duck.load_state_file
+
+    def spy(session, state):  # type: ignore[no-untyped-def]
+        used.append(real(session, state))
+        return used[-1]
+
+    monkeypatch.setattr(duck, "load_state_file", spy)
+    months = [Month(2024, 12), Month(2025, 3), Month(2025, 4), Month(2025, 5), Month(2025, 6)]
+    _, want, want_state = closes_by([close_engine] * 5, months, rollback=True)
+    with transaction.atomic():
+        sid = transaction.savepoint()
+        service.close(months[0], engine=duckdb_close_engine)
+        con = duckdb.connect(str(path), read_only=True)
+        token = con.execute("SELECT token FROM token").fetchone()[0]
+        con.close()
+        assert token == duck.state_token(CloseState.objects.get())
+        assert service.close(months[1], engine=duckdb_close_engine).resumed_from == "2024-12"
+        assert used == [True]  # from the file
+        assert service.close(months[2], engine=close_engine).resumed_from == "2025-03"
+        assert service.close(months[3], engine=duckdb_close_engine).resumed_from == "2025-04"
+        assert used == [True, False]  # the SQL close saved another state: from the database
+        path.write_bytes(b"not a DuckDB file")
+        assert service.close(months[4], engine=duckdb_close_engine).resumed_from == "2025-05"
+        assert used == [True, False, False]
+        assert_same(ledger(), want)
+        assert state_rows() == want_state
+        transaction.savepoint_rollback(sid)
