@@ -991,14 +991,98 @@ def inputs_fingerprints(tables: SqlTables, book: RuleBook, months: Mapping[Month
                 # as the single query's batch gave it: the text, or the row (None,) when no row
                 hashes[upto].update((value if isinstance(value, str) else repr((value,))).encode())
     for upto, first in months.items():
-        h = hashes[upto]
-        for i in range(first.index, upto.index + 1):
-            m = Month.from_index(i)
-            h.update(repr((str(m), [(book.floor(r, m), [book.cap(f, r, m) for f in Fund]) for r in (1, 2, 3, 4)],
-                           [(book.rate_ppm(f, m), book.rate_ppm(f, m, low_risk=True)) for f in Fund],
-                           [book.deadline(c, m) for c in (1, 3, 6)], book.interest_on(m.last_day))).encode())
-        h.update(repr(book.interest).encode())
+        _hash_rules(hashes[upto], book, first, upto)
     return {upto: h.hexdigest() for upto, h in hashes.items()}
+
+
+def _hash_rules(h: Any, book: RuleBook, first: Month, upto: Month) -> None:
+    """Add the rules of the months ``first`` … ``upto`` to the hash ``h`` (floors, caps, rates, deadlines, interest)."""
+    for i in range(first.index, upto.index + 1):
+        m = Month.from_index(i)
+        h.update(repr((str(m), [(book.floor(r, m), [book.cap(f, r, m) for f in Fund]) for r in (1, 2, 3, 4)],
+                       [(book.rate_ppm(f, m), book.rate_ppm(f, m, low_risk=True)) for f in Fund],
+                       [book.deadline(c, m) for c in (1, 3, 6)], book.interest_on(m.last_day))).encode())
+    h.update(repr(book.interest).encode())
+
+
+# --- SQLite: the changes to closed months' inputs, counted by triggers ---------------------------------
+#: the table whose one row counts the changes (kept by :data:`CHANGE_TRIGGERS`; not a model: the close
+#: creates it and its triggers, :func:`input_changes`)
+CHANGES_TABLE = "close_input_changes"
+#: the last day of the last closed month ('' before the first close: no row is in a closed month)
+_CLOSED_END = "(SELECT date(MAX(month), '+1 month', '-1 day') FROM close_closedmonth)"
+_BUMP = (f"INSERT INTO {CHANGES_TABLE} (id, n) VALUES (1, 1) "
+         f"ON CONFLICT(id) DO UPDATE SET n = n + 1;")
+_P_COLS = ("id", "unit_id", "person_id", "from_month", "to_month", "wage", "si", "hi", "ui", "oadi",
+           "declared_on", "retro_interest")
+_PAY_COLS = ("id", "unit_id", "amount", "paid_on")
+_U_COLS = ("region", "payment_cycle", "oadi_low_risk")
+
+
+def _known(row: str, table: str) -> str:
+    """SQL: ``row`` (NEW or OLD) of ``table`` is one the closed months read (FINGERPRINT_QUERIES' ``known``)."""
+    day = f"COALESCE({row}.declared_on, '0001-01-01')" if table == "p" else f"{row}.paid_on"
+    return f"{day} <= {_CLOSED_END}"
+
+
+def _differs(columns: tuple[str, ...]) -> str:
+    return " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in columns)
+
+
+#: trigger name → its SQL: every insert, change or removal of a row the closed months read (a participation
+#: declared by the last closed month's end, or never dated; a payment paid by then; a unit's region,
+#: payment cycle or risk class while any month is closed) adds one to the count
+CHANGE_TRIGGERS = {
+    "close_ic_part_ins": f"""AFTER INSERT ON registry_participation WHEN {_known('NEW', 'p')}
+BEGIN {_BUMP} END""",
+    "close_ic_part_del": f"""AFTER DELETE ON registry_participation WHEN {_known('OLD', 'p')}
+BEGIN {_BUMP} END""",
+    "close_ic_part_upd": f"""AFTER UPDATE OF {', '.join(_P_COLS)} ON registry_participation
+WHEN ({_known('OLD', 'p')} OR {_known('NEW', 'p')}) AND ({_differs(_P_COLS)})
+BEGIN {_BUMP} END""",
+    "close_ic_pay_ins": f"""AFTER INSERT ON contributions_payment WHEN {_known('NEW', 'pay')}
+BEGIN {_BUMP} END""",
+    "close_ic_pay_del": f"""AFTER DELETE ON contributions_payment WHEN {_known('OLD', 'pay')}
+BEGIN {_BUMP} END""",
+    "close_ic_pay_upd": f"""AFTER UPDATE OF {', '.join(_PAY_COLS)} ON contributions_payment
+WHEN ({_known('OLD', 'pay')} OR {_known('NEW', 'pay')}) AND ({_differs(_PAY_COLS)})
+BEGIN {_BUMP} END""",
+    "close_ic_unit_upd": f"""AFTER UPDATE OF id, {', '.join(_U_COLS)} ON registry_unit
+WHEN ({_differs(('id',) + _U_COLS)}) AND EXISTS (SELECT 1 FROM close_closedmonth)
+BEGIN {_BUMP} END""",
+    "close_ic_unit_del": f"""AFTER DELETE ON registry_unit WHEN EXISTS (SELECT 1 FROM close_closedmonth)
+BEGIN {_BUMP} END""",
+}
+
+
+def input_changes(tables: Tables) -> int | None:
+    """SQLite: how many times a row the closed months read was added, changed or removed (the count the
+    triggers :data:`CHANGE_TRIGGERS` keep); None when they were not all there (they are created now,
+    counting from 0): what changed before cannot be told. Not on other databases (None)."""
+    if tables.d.name != "sqlite":
+        return None
+    have = {name for (name,) in tables.fetchall(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'close_ic_%'")}
+    if have != set(CHANGE_TRIGGERS):
+        tables.execute(f"CREATE TABLE IF NOT EXISTS {CHANGES_TABLE} (id INTEGER PRIMARY KEY, n BIGINT NOT NULL)")
+        for name, body in CHANGE_TRIGGERS.items():
+            tables.execute(f"DROP TRIGGER IF EXISTS {name}")
+            tables.execute(f"CREATE TRIGGER {name} {body}")
+        return None
+    return int(tables.scalar(f"SELECT COALESCE(MAX(n), 0) FROM {CHANGES_TABLE}") or 0)
+
+
+def tracked_fingerprints(book: RuleBook, months: Mapping[Month, Month], changes: int) -> dict[Month, str]:
+    """SQLite with the triggers in place: the fingerprint of ``upto`` → ``first`` of ``months`` without
+    reading a row: the count of changes to the closed months' inputs (:func:`input_changes`) and the
+    rules of the months (as :func:`inputs_fingerprints` hashes them). Equal to a state's saved one when
+    no row a closed month read was added, changed or removed since it was saved."""
+    out = {}
+    for upto, first in months.items():
+        h = hashlib.sha256(f"input changes {changes}\n".encode())
+        _hash_rules(h, book, first, upto)
+        out[upto] = h.hexdigest()
+    return out
 
 
 def resume_state(tables: SqlTables, book: RuleBook, closed: Month | None, through: Month | None = None,
@@ -1010,7 +1094,11 @@ def resume_state(tables: SqlTables, book: RuleBook, closed: Month | None, throug
 
     ``through`` (the month being closed) and ``fingerprints`` (a dict): the fingerprint of ``through``,
     which the close records with the state it saves (:func:`record_state`), is computed in the same pass
-    over the inputs and put in ``fingerprints`` (the close's inputs do not change during it)."""
+    over the inputs and put in ``fingerprints`` (the close's inputs do not change during it).
+
+    On SQLite the fingerprint reads no row: the triggers :data:`CHANGE_TRIGGERS` count every change to
+    the closed months' inputs (:func:`tracked_fingerprints`). A state saved before they were there is
+    checked once more by its rows (:func:`inputs_fingerprints`, then the triggers are created)."""
     from sicollect.close.models import CloseState
 
     state = CloseState.objects.filter(month=closed.first_day).first() if closed is not None else None
@@ -1032,14 +1120,27 @@ WHERE id > {int(state.ledger_max_id)} AND COALESCE(for_period, period) <= {table
             wanted[through] = first_through
     if not wanted:
         return None
+    sqlite = tables.d.name == "sqlite"
+    changes = input_changes(tables) if sqlite else None
+    if sqlite:
+        if fingerprints is not None and through in wanted:
+            # counted from here on (0 when the triggers were just created)
+            fingerprints.update(tracked_fingerprints(book, {through: wanted[through]}, changes or 0))
+        if state is None:
+            return None
+        if changes is not None:
+            tracked = tracked_fingerprints(book, {closed: wanted[closed]}, changes)[closed]
+            return state if tracked == state.fingerprint else None
+        # the triggers were not there: the state's fingerprint is of the rows
+        found = inputs_fingerprints(tables, book, {closed: wanted[closed]})
+        if found[closed] != state.fingerprint and (
+                inputs_fingerprints(tables, book, {closed: wanted[closed]}, legacy=True)[closed] != state.fingerprint):
+            return None
+        return state
     found = inputs_fingerprints(tables, book, wanted)
     if fingerprints is not None and through in found:
         fingerprints[through] = found[through]
-    if state is None:
-        return None
-    if found[closed] != state.fingerprint and (
-            tables.d.name == "postgresql"
-            or inputs_fingerprints(tables, book, {closed: wanted[closed]}, legacy=True)[closed] != state.fingerprint):
+    if state is None or found[closed] != state.fingerprint:
         return None
     return state
 
@@ -1060,7 +1161,10 @@ def record_state(tables: SqlTables, book: RuleBook, through: Month, seq: int, fi
     if fingerprint is None:
         first = earliest(tables, tables.d, through.last_day)
         assert first is not None  # the close computed at least one month
-        fingerprint = inputs_fingerprint(tables, book, first, through)
+        if tables.d.name == "sqlite":
+            fingerprint = tracked_fingerprints(book, {through: first}, input_changes(tables) or 0)[through]
+        else:
+            fingerprint = inputs_fingerprint(tables, book, first, through)
     CloseState.objects.all().delete()
     CloseState.objects.create(
         month=through.first_day, seq=seq, fingerprint=fingerprint,
@@ -1096,6 +1200,8 @@ def run_close(through: Month, closed_through: Month | None = None, progress: boo
         save_state(engine, through, fingerprints.get(through))
         engine.summary.add("save state", time.perf_counter() - t)
         engine.summary.units = int(engine.scalar("SELECT COUNT(*) FROM registry_unit"))
+        # the persons' rows in force in ``through``, as its dues read them (saved in place or whole)
+        engine.summary.persons = STATE_TABLES["ce_pbase"][0]
         return engine.summary
 
 
