@@ -30,6 +30,10 @@ class EngineResult:
     # month end → contributions.debts.UnitDebt of every unit owing, when the engine computed them (the
     # set-based engines: ``sql.engine.MonthEndDebts``); None: the steps after the close read the ledger
     debts: Mapping[date, list[Any]] | None = None
+    # a table of (unit_id, person_id, wage, si, hi, ui, oadi): each person's row in force per unit in the last
+    # month computed, declared by its end, with a wage (what its dues summed; valid in the close's
+    # transaction); "": the engine kept none (the steps after the close read the participations)
+    persons: str = ""
 
     def add(self, step: str, seconds: float) -> None:
         self.seconds[step] = self.seconds.get(step, 0.0) + seconds

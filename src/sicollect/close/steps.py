@@ -23,6 +23,9 @@ class Closed:
 
     months: list[Month]
     debts: Mapping[date, list[Any]] | None
+    #: ``EngineResult.persons``: a table of each person's row in force per unit in the last month closed
+    #: (unit_id, person_id, wage, si, hi, ui, oadi; wage > 0), or "" (read the participations)
+    persons: str = ""
 
     @property
     def as_of(self) -> date:
