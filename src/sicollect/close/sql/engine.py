@@ -1006,13 +1006,14 @@ def _hash_rules(h: Any, book: RuleBook, first: Month, upto: Month) -> None:
 
 
 # --- SQLite: the changes to closed months' inputs, counted by triggers ---------------------------------
-#: the table whose one row counts the changes (kept by :data:`CHANGE_TRIGGERS`; not a model: the close
-#: creates it and its triggers, :func:`input_changes`)
+#: the table whose one row counts the changes (``n``) and holds the last day of the month of the saved
+#: state (``closed_end``: the rows known by then are what the state read). Not a model: the close creates
+#: it and its triggers (:func:`input_changes`), and the triggers read no other table, so a migration that
+#: rebuilds a model's table on SQLite (create, copy, drop, rename) is not stopped by them; one that
+#: rebuilds a table they watch drops them with it, and the next close checks its state by the rows.
 CHANGES_TABLE = "close_input_changes"
-#: the last day of the last closed month ('' before the first close: no row is in a closed month)
-_CLOSED_END = "(SELECT date(MAX(month), '+1 month', '-1 day') FROM close_closedmonth)"
-_BUMP = (f"INSERT INTO {CHANGES_TABLE} (id, n) VALUES (1, 1) "
-         f"ON CONFLICT(id) DO UPDATE SET n = n + 1;")
+_CLOSED_END = f"(SELECT closed_end FROM {CHANGES_TABLE} WHERE id = 1)"
+_BUMP = f"UPDATE {CHANGES_TABLE} SET n = n + 1 WHERE id = 1;"
 _P_COLS = ("id", "unit_id", "person_id", "from_month", "to_month", "wage", "si", "hi", "ui", "oadi",
            "declared_on", "retro_interest")
 _PAY_COLS = ("id", "unit_id", "amount", "paid_on")
@@ -1020,7 +1021,8 @@ _U_COLS = ("region", "payment_cycle", "oadi_low_risk")
 
 
 def _known(row: str, table: str) -> str:
-    """SQL: ``row`` (NEW or OLD) of ``table`` is one the closed months read (FINGERPRINT_QUERIES' ``known``)."""
+    """SQL: ``row`` (NEW or OLD) of ``table`` is one the saved state read (FINGERPRINT_QUERIES' ``known``;
+    NULL, not true, before any state was saved)."""
     day = f"COALESCE({row}.declared_on, '0001-01-01')" if table == "p" else f"{row}.paid_on"
     return f"{day} <= {_CLOSED_END}"
 
@@ -1029,9 +1031,9 @@ def _differs(columns: tuple[str, ...]) -> str:
     return " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in columns)
 
 
-#: trigger name → its SQL: every insert, change or removal of a row the closed months read (a participation
-#: declared by the last closed month's end, or never dated; a payment paid by then; a unit's region,
-#: payment cycle or risk class while any month is closed) adds one to the count
+#: trigger name → its SQL: every insert, change or removal of a row the saved state read (a participation
+#: declared by its month's end, or never dated; a payment paid by then; a unit's region, payment cycle or
+#: risk class once a state was saved) adds one to the count
 CHANGE_TRIGGERS = {
     "close_ic_part_ins": f"""AFTER INSERT ON registry_participation WHEN {_known('NEW', 'p')}
 BEGIN {_BUMP} END""",
@@ -1048,28 +1050,43 @@ BEGIN {_BUMP} END""",
 WHEN ({_known('OLD', 'pay')} OR {_known('NEW', 'pay')}) AND ({_differs(_PAY_COLS)})
 BEGIN {_BUMP} END""",
     "close_ic_unit_upd": f"""AFTER UPDATE OF id, {', '.join(_U_COLS)} ON registry_unit
-WHEN ({_differs(('id',) + _U_COLS)}) AND EXISTS (SELECT 1 FROM close_closedmonth)
+WHEN ({_differs(('id',) + _U_COLS)}) AND {_CLOSED_END} IS NOT NULL
 BEGIN {_BUMP} END""",
-    "close_ic_unit_del": f"""AFTER DELETE ON registry_unit WHEN EXISTS (SELECT 1 FROM close_closedmonth)
+    "close_ic_unit_del": f"""AFTER DELETE ON registry_unit WHEN {_CLOSED_END} IS NOT NULL
 BEGIN {_BUMP} END""",
 }
 
 
-def input_changes(tables: Tables) -> int | None:
-    """SQLite: how many times a row the closed months read was added, changed or removed (the count the
-    triggers :data:`CHANGE_TRIGGERS` keep); None when they were not all there (they are created now,
-    counting from 0): what changed before cannot be told. Not on other databases (None)."""
+def input_changes(tables: Tables, closed: Month | None = None, check: bool = False) -> int | None:
+    """SQLite: how many times a row the saved state read was added, changed or removed (the count the
+    triggers :data:`CHANGE_TRIGGERS` keep); None when they were not all there (or, with ``check``, they
+    did not watch the rows known by the end of ``closed``): they are created now, counting from 0 the
+    changes to those rows, and what changed before cannot be told. Not on other databases (None)."""
     if tables.d.name != "sqlite":
         return None
-    have = {name for (name,) in tables.fetchall(
-        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'close_ic_%'")}
-    if have != set(CHANGE_TRIGGERS):
-        tables.execute(f"CREATE TABLE IF NOT EXISTS {CHANGES_TABLE} (id INTEGER PRIMARY KEY, n BIGINT NOT NULL)")
-        for name, body in CHANGE_TRIGGERS.items():
-            tables.execute(f"DROP TRIGGER IF EXISTS {name}")
-            tables.execute(f"CREATE TRIGGER {name} {body}")
-        return None
-    return int(tables.scalar(f"SELECT COALESCE(MAX(n), 0) FROM {CHANGES_TABLE}") or 0)
+    # the triggers as this code writes them (their text: an older definition is replaced)
+    have = dict(tables.fetchall("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'close_ic_%'"))
+    if have == {name: f"CREATE TRIGGER {name} {body}" for name, body in CHANGE_TRIGGERS.items()}:
+        row = tables.fetchall(f"SELECT n, closed_end FROM {CHANGES_TABLE} WHERE id = 1")
+        if row and (not check or (closed is not None and str(row[0][1]) == closed.last_day.isoformat())):
+            return int(row[0][0])
+    for name in have:
+        tables.execute(f"DROP TRIGGER {name}")
+    tables.execute(f"DROP TABLE IF EXISTS {CHANGES_TABLE}")
+    tables.execute(f"CREATE TABLE {CHANGES_TABLE} (id INTEGER PRIMARY KEY, n BIGINT NOT NULL, closed_end DATE)")
+    end = tables.d.date(closed.last_day) if closed is not None else "NULL"
+    tables.execute(f"INSERT INTO {CHANGES_TABLE} (id, n, closed_end) VALUES (1, 0, {end})")
+    for name, body in CHANGE_TRIGGERS.items():
+        tables.execute(f"CREATE TRIGGER {name} {body}")
+    return None
+
+
+def track_changes_from(tables: Tables, through: Month) -> int:
+    """SQLite: the triggers count from now on the changes to the rows known by the end of ``through``
+    (the month of the state being saved); returns the count (:func:`input_changes`)."""
+    changes = input_changes(tables, through)
+    tables.execute(f"UPDATE {CHANGES_TABLE} SET closed_end = {tables.d.date(through.last_day)} WHERE id = 1")
+    return changes or 0
 
 
 def tracked_fingerprints(book: RuleBook, months: Mapping[Month, Month], changes: int) -> dict[Month, str]:
@@ -1121,10 +1138,11 @@ WHERE id > {int(state.ledger_max_id)} AND COALESCE(for_period, period) <= {table
     if not wanted:
         return None
     sqlite = tables.d.name == "sqlite"
-    changes = input_changes(tables) if sqlite else None
+    changes = input_changes(tables, closed, check=state is not None) if sqlite else None
     if sqlite:
         if fingerprints is not None and through in wanted:
-            # counted from here on (0 when the triggers were just created)
+            # the count the state of ``through`` is saved with (0 when the triggers were just created;
+            # the close changes no input: :func:`record_state` finds the same)
             fingerprints.update(tracked_fingerprints(book, {through: wanted[through]}, changes or 0))
         if state is None:
             return None
@@ -1158,13 +1176,17 @@ def record_state(tables: SqlTables, book: RuleBook, through: Month, seq: int, fi
     (``tables``), after the ledger was written."""
     from sicollect.close.models import CloseState
 
-    if fingerprint is None:
+    if tables.d.name == "sqlite":
+        # from now on the triggers count the changes to the rows known by the end of ``through``
+        changes = track_changes_from(tables, through)
+        if fingerprint is None:
+            first = earliest(tables, tables.d, through.last_day)
+            assert first is not None  # the close computed at least one month
+            fingerprint = tracked_fingerprints(book, {through: first}, changes)[through]
+    elif fingerprint is None:
         first = earliest(tables, tables.d, through.last_day)
         assert first is not None  # the close computed at least one month
-        if tables.d.name == "sqlite":
-            fingerprint = tracked_fingerprints(book, {through: first}, input_changes(tables) or 0)[through]
-        else:
-            fingerprint = inputs_fingerprint(tables, book, first, through)
+        fingerprint = inputs_fingerprint(tables, book, first, through)
     CloseState.objects.all().delete()
     CloseState.objects.create(
         month=through.first_day, seq=seq, fingerprint=fingerprint,
