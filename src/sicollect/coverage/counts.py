@@ -295,7 +295,7 @@ def close_step(closed: Any) -> int:
     before = date(last.year - 1, 12, 31)
     if not CoverageCount.objects.filter(as_of=before, scope="all").exists():
         days.add(before)
-    return write_counts(sorted(days), closed.persons, last.last_day)
+    return write_counts(sorted(days), getattr(closed, "persons", ""), last.last_day)
 
 
 def stored_counts(by: str, as_of: date, ids: list[int] | None) -> dict[Any, dict[str, int]] | None:
