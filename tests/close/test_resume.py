@@ -14,14 +14,22 @@ from typing import Any
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import Q
 
 from sicollect.close import service
 from sicollect.close.models import CloseState, CloseStateItem
 from sicollect.close.sql import close_engine, run_close
 from sicollect.close.sql.dialect import dialect_for
-from sicollect.close.sql.engine import STATE_TABLES, earliest, inputs_fingerprint, inputs_fingerprints
+from sicollect.close.sql.engine import (
+    CHANGE_TRIGGERS,
+    STATE_TABLES,
+    earliest,
+    input_changes,
+    inputs_fingerprint,
+    inputs_fingerprints,
+)
 from sicollect.close.sql.tables import SqlTables
-from sicollect.contributions.models import LedgerEntry
+from sicollect.contributions.models import LedgerEntry, Payment
 from sicollect.core.months import Month
 from sicollect.registry.models import Participation, Unit
 from sicollect.rules.book import load_rulebook
@@ -70,12 +78,15 @@ def test_monthly_closes_resume_and_write_the_reference_ledger(demo_unposted) -> 
     state = CloseState.objects.get()
     assert state.month == date(2024, 12, 1) and CloseStateItem.objects.exists()
     if connection.vendor == "sqlite":
-        # a state saved before the fingerprint's line of text was one printf (7 Dec 2026) still resumes
+        # a state saved before the fingerprint's line of text was one printf (7 Dec 2026), and before the
+        # triggers counted the changes (a database without them), still resumes: checked by its rows
         with connection.cursor() as cur:
             tables = SqlTables(cur, dialect_for(connection.vendor))
             first = earliest(tables, tables.d, date(2024, 12, 31))
             assert first is not None
             legacy = inputs_fingerprints(tables, load_rulebook(), {Month(2024, 12): first}, legacy=True)
+            for name in CHANGE_TRIGGERS:
+                cur.execute(f"DROP TRIGGER {name}")
         assert legacy[Month(2024, 12)] != state.fingerprint
         CloseState.objects.filter(pk=state.pk).update(fingerprint=legacy[Month(2024, 12)])
     second = service.close(Month(2025, 6), engine=close_engine)
@@ -173,3 +184,51 @@ def test_the_fingerprints_of_two_months_read_in_one_pass_equal_each_alone(demo_u
         f.payment(u, date(2024, 11, 20), 1_000)
         again = inputs_fingerprints(tables, book, {a: first, b: first})
         assert again == alone() and again[a] != after[a] and again[b] != after[b]
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the triggers are SQLite's (PostgreSQL hashes the rows)")
+def test_sqlite_counts_the_changes_to_closed_months_inputs_only(demo_unposted) -> None:  # type: ignore[no-untyped-def]
+    """After a close through 2024-12 the triggers count a payment or a declaration of a closed month (added,
+    changed, removed) and a unit's region, cycle or risk class; not what only the open months read, nor
+    a unit's other fields."""
+    service.close(Month(2024, 12), engine=close_engine)
+
+    def count() -> int | None:
+        with connection.cursor() as cur:
+            return input_changes(SqlTables(cur, dialect_for("sqlite")))
+
+    n = count()
+    assert n is not None
+    u = Unit.objects.filter(participations__from_month__lte=date(2024, 6, 1)).order_by("code").first()
+    assert u is not None
+    open_pay = f.payment(u, date(2025, 1, 2), 1_000)                      # open month: not counted
+    Payment.objects.filter(pk=open_pay.pk).update(amount=2_000)
+    Unit.objects.filter(pk=u.pk).update(name="Renamed")
+    p = f.person("7900000998")
+    f.participation(u, p, "2024-06", None, 8_000_000, declared_on=date(2025, 1, 5))  # declared in the open month
+    assert count() == n
+    closed_pay = f.payment(u, date(2024, 12, 31), 1_000)                  # the last closed day: +1
+    assert count() == n + 1
+    Payment.objects.filter(pk=closed_pay.pk).update(paid_on=date(2025, 1, 1))  # moved out: +1
+    Payment.objects.filter(pk=closed_pay.pk).update(amount=5)             # open month now: 0
+    row = (Participation.objects.filter(unit=u).filter(Q(declared_on__isnull=True) | Q(declared_on__lte=date(2024, 12, 31)))
+           .order_by("id").first())
+    assert row is not None
+    Participation.objects.filter(pk=row.pk).update(wage=row.wage)         # same value: 0
+    Participation.objects.filter(pk=row.pk).update(to_month=date(2024, 9, 1))  # +1
+    Unit.objects.filter(pk=u.pk).update(oadi_low_risk=not u.oadi_low_risk)  # +1
+    Unit.objects.filter(pk=u.pk).update(region=1 if u.region != 1 else 2)  # +1
+    assert count() == n + 5
+    Payment.objects.filter(pk=closed_pay.pk).update(paid_on=date(2024, 11, 3))  # moved in: +1
+    Payment.objects.filter(pk=closed_pay.pk).delete()                     # removed: +1
+    Participation.objects.filter(pk=row.pk).delete()                      # +1
+    assert count() == n + 8
+    # a migration that rebuilds a model's table on SQLite (create, copy, drop, rename) is not stopped by
+    # the triggers: they read no table but their own
+    with connection.cursor() as cur:
+        cur.execute("CREATE TABLE new__close_closedmonth AS SELECT * FROM close_closedmonth")
+        cur.execute("DROP TABLE close_closedmonth")
+        cur.execute("ALTER TABLE new__close_closedmonth RENAME TO close_closedmonth")
+    f.payment(u, date(2024, 7, 1), 1_000)
+    assert count() == n + 9

@@ -214,4 +214,25 @@ def test_the_duckdb_close_counts_in_its_own_copies_what_the_database_counts() ->
     assert s.resumed_from == "2025-10"
     nov = CoverageCount.objects.get(as_of=date(2025, 11, 30), scope="all")
     assert (nov.si_compulsory, nov.si_voluntary, nov.hi) == (5, 1, 6)
+
+
+@pytest.mark.django_db
+def test_the_sql_close_counts_from_its_own_rows_in_force() -> None:
+    """The SQL close hands the coverage count its persons' rows in force (``Closed.persons``) instead of
+    the participations, resumed or not: the same counts. November: a person shared by A (HL) and B (CP),
+    a person of A declared on 5 Nov 2025 with SI and OADI only, one of B declared on 3 Dec (not known at
+    30 Nov): four persons with SI, three with HI."""
+    from sicollect.close.sql import close_engine
+
+    units = build_province()
+    service.close(Month(2025, 10), engine=close_engine)
+    shared = f.person()
+    f.participation(units["A"], shared, "2025-11", None, 10_000_000, ALL, declared_on=date(2025, 11, 3))
+    f.participation(units["B"], shared, "2025-11", None, 10_000_000, ALL, declared_on=date(2025, 11, 4))
+    f.participation(units["B"], f.person(), "2025-11", None, 10_000_000, ALL, declared_on=date(2025, 12, 3))
+    f.participation(units["A"], f.person(), "2025-11", None, 10_000_000, "SI+OADI", declared_on=date(2025, 11, 5))
+    summary = service.close(Month(2025, 11), engine=close_engine)
+    assert summary.resumed_from == "2025-10"
+    row = CoverageCount.objects.get(as_of=date(2025, 11, 30), scope="all")
+    assert (row.si_compulsory, row.hi, row.persons) == (4, 3, 4)
     assert_kept_equal_fresh()

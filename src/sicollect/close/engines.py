@@ -33,6 +33,10 @@ class EngineResult:
     # the engine's copies of the tables, left open for the steps after the close (:class:`Columnar`;
     # DuckDB's); None: the steps query the database. ``close.service.close`` closes it after the steps.
     columnar: Columnar | None = None
+    # a table of (unit_id, person_id, wage, si, hi, ui, oadi): each person's row in force per unit in the last
+    # month computed, declared by its end, with a wage (what its dues summed; valid in the close's
+    # transaction); "": the engine kept none (the steps after the close read the participations)
+    persons: str = ""
 
     def add(self, step: str, seconds: float) -> None:
         self.seconds[step] = self.seconds.get(step, 0.0) + seconds

@@ -96,8 +96,9 @@ class CloseState(models.Model):
 
     ``fingerprint`` is a SHA-256 of every input the close read for months up to ``month`` (the
     participation rows declared by then, the payments paid by then, the units they belong to, the
-    rules in force); ``ledger_max_id`` the last ledger row then. The next close resumes only when both
-    still hold (close.sql.engine.resume_state); otherwise it recomputes from the first month, as a
+    rules in force; on SQLite, instead of the rows, the count of their changes that triggers keep,
+    ``close.sql.engine.CHANGE_TRIGGERS``); ``ledger_max_id`` the last ledger row then. The next close
+    resumes only when both still hold (close.sql.engine.resume_state); otherwise it recomputes from the first month, as a
     change to a closed month's data needs (its corrections go into the open month).
     """
 

@@ -275,7 +275,7 @@ def close(through: Month, engine: Engine = reference_engine, progress: bool = Fa
             summary.resumed_from = str(result.resumed_from) if result.resumed_from else ""
             first = (closed + 1) if closed else (earliest_month() or through)
             months = [Month.from_index(i) for i in range(first.index, through.index + 1)]
-            done = steps.Closed(months, result.debts, result.columnar)
+            done = steps.Closed(months, result.debts, persons=result.persons, columnar=result.columnar)
             for step in steps.registered():
                 t0 = time.perf_counter()
                 summary.steps[step.name] = step.run(done)

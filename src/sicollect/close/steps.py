@@ -26,6 +26,9 @@ class Closed:
     debts: Mapping[date, list[Any]] | None
     # the engine's copies of the tables when it left them open (``engines.Columnar``: DuckDB's), else None
     columnar: Any = None
+    #: ``EngineResult.persons``: a table of each person's row in force per unit in the last month closed
+    #: (unit_id, person_id, wage, si, hi, ui, oadi; wage > 0), or "" (read the participations)
+    persons: str = ""
 
     @property
     def as_of(self) -> date:

@@ -991,14 +991,115 @@ def inputs_fingerprints(tables: SqlTables, book: RuleBook, months: Mapping[Month
                 # as the single query's batch gave it: the text, or the row (None,) when no row
                 hashes[upto].update((value if isinstance(value, str) else repr((value,))).encode())
     for upto, first in months.items():
-        h = hashes[upto]
-        for i in range(first.index, upto.index + 1):
-            m = Month.from_index(i)
-            h.update(repr((str(m), [(book.floor(r, m), [book.cap(f, r, m) for f in Fund]) for r in (1, 2, 3, 4)],
-                           [(book.rate_ppm(f, m), book.rate_ppm(f, m, low_risk=True)) for f in Fund],
-                           [book.deadline(c, m) for c in (1, 3, 6)], book.interest_on(m.last_day))).encode())
-        h.update(repr(book.interest).encode())
+        _hash_rules(hashes[upto], book, first, upto)
     return {upto: h.hexdigest() for upto, h in hashes.items()}
+
+
+def _hash_rules(h: Any, book: RuleBook, first: Month, upto: Month) -> None:
+    """Add the rules of the months ``first`` … ``upto`` to the hash ``h`` (floors, caps, rates, deadlines, interest)."""
+    for i in range(first.index, upto.index + 1):
+        m = Month.from_index(i)
+        h.update(repr((str(m), [(book.floor(r, m), [book.cap(f, r, m) for f in Fund]) for r in (1, 2, 3, 4)],
+                       [(book.rate_ppm(f, m), book.rate_ppm(f, m, low_risk=True)) for f in Fund],
+                       [book.deadline(c, m) for c in (1, 3, 6)], book.interest_on(m.last_day))).encode())
+    h.update(repr(book.interest).encode())
+
+
+# --- SQLite: the changes to closed months' inputs, counted by triggers ---------------------------------
+#: the table whose one row counts the changes (``n``) and holds the last day of the month of the saved
+#: state (``closed_end``: the rows known by then are what the state read). Not a model: the close creates
+#: it and its triggers (:func:`input_changes`), and the triggers read no other table, so a migration that
+#: rebuilds a model's table on SQLite (create, copy, drop, rename) is not stopped by them; one that
+#: rebuilds a table they watch drops them with it, and the next close checks its state by the rows.
+CHANGES_TABLE = "close_input_changes"
+_CLOSED_END = f"(SELECT closed_end FROM {CHANGES_TABLE} WHERE id = 1)"
+_BUMP = f"UPDATE {CHANGES_TABLE} SET n = n + 1 WHERE id = 1;"
+_P_COLS = ("id", "unit_id", "person_id", "from_month", "to_month", "wage", "si", "hi", "ui", "oadi",
+           "declared_on", "retro_interest")
+_PAY_COLS = ("id", "unit_id", "amount", "paid_on")
+_U_COLS = ("region", "payment_cycle", "oadi_low_risk")
+
+
+def _known(row: str, table: str) -> str:
+    """SQL: ``row`` (NEW or OLD) of ``table`` is one the saved state read (FINGERPRINT_QUERIES' ``known``;
+    NULL, not true, before any state was saved)."""
+    day = f"COALESCE({row}.declared_on, '0001-01-01')" if table == "p" else f"{row}.paid_on"
+    return f"{day} <= {_CLOSED_END}"
+
+
+def _differs(columns: tuple[str, ...]) -> str:
+    return " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in columns)
+
+
+#: trigger name → its SQL: every insert, change or removal of a row the saved state read (a participation
+#: declared by its month's end, or never dated; a payment paid by then; a unit's region, payment cycle or
+#: risk class once a state was saved) adds one to the count
+CHANGE_TRIGGERS = {
+    "close_ic_part_ins": f"""AFTER INSERT ON registry_participation WHEN {_known('NEW', 'p')}
+BEGIN {_BUMP} END""",
+    "close_ic_part_del": f"""AFTER DELETE ON registry_participation WHEN {_known('OLD', 'p')}
+BEGIN {_BUMP} END""",
+    "close_ic_part_upd": f"""AFTER UPDATE OF {', '.join(_P_COLS)} ON registry_participation
+WHEN ({_known('OLD', 'p')} OR {_known('NEW', 'p')}) AND ({_differs(_P_COLS)})
+BEGIN {_BUMP} END""",
+    "close_ic_pay_ins": f"""AFTER INSERT ON contributions_payment WHEN {_known('NEW', 'pay')}
+BEGIN {_BUMP} END""",
+    "close_ic_pay_del": f"""AFTER DELETE ON contributions_payment WHEN {_known('OLD', 'pay')}
+BEGIN {_BUMP} END""",
+    "close_ic_pay_upd": f"""AFTER UPDATE OF {', '.join(_PAY_COLS)} ON contributions_payment
+WHEN ({_known('OLD', 'pay')} OR {_known('NEW', 'pay')}) AND ({_differs(_PAY_COLS)})
+BEGIN {_BUMP} END""",
+    "close_ic_unit_upd": f"""AFTER UPDATE OF id, {', '.join(_U_COLS)} ON registry_unit
+WHEN ({_differs(('id',) + _U_COLS)}) AND {_CLOSED_END} IS NOT NULL
+BEGIN {_BUMP} END""",
+    "close_ic_unit_del": f"""AFTER DELETE ON registry_unit WHEN {_CLOSED_END} IS NOT NULL
+BEGIN {_BUMP} END""",
+}
+
+
+def input_changes(tables: Tables, closed: Month | None = None, check: bool = False) -> int | None:
+    """SQLite: how many times a row the saved state read was added, changed or removed (the count the
+    triggers :data:`CHANGE_TRIGGERS` keep); None when they were not all there (or, with ``check``, they
+    did not watch the rows known by the end of ``closed``): they are created now, counting from 0 the
+    changes to those rows, and what changed before cannot be told. Not on other databases (None)."""
+    if tables.d.name != "sqlite":
+        return None
+    # the triggers as this code writes them (their text: an older definition is replaced)
+    have = dict(tables.fetchall("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'close_ic_%'"))
+    if have == {name: f"CREATE TRIGGER {name} {body}" for name, body in CHANGE_TRIGGERS.items()}:
+        row = tables.fetchall(f"SELECT n, closed_end FROM {CHANGES_TABLE} WHERE id = 1")
+        if row and (not check or (closed is not None and str(row[0][1]) == closed.last_day.isoformat())):
+            return int(row[0][0])
+    for name in have:
+        tables.execute(f"DROP TRIGGER {name}")
+    tables.execute(f"DROP TABLE IF EXISTS {CHANGES_TABLE}")
+    tables.execute(f"CREATE TABLE {CHANGES_TABLE} (id INTEGER PRIMARY KEY, n BIGINT NOT NULL, closed_end DATE)")
+    end = tables.d.date(closed.last_day) if closed is not None else "NULL"
+    tables.execute(f"INSERT INTO {CHANGES_TABLE} (id, n, closed_end) VALUES (1, 0, {end})")
+    for name, body in CHANGE_TRIGGERS.items():
+        tables.execute(f"CREATE TRIGGER {name} {body}")
+    return None
+
+
+def track_changes_from(tables: Tables, through: Month) -> int:
+    """SQLite: the triggers count from now on the changes to the rows known by the end of ``through``
+    (the month of the state being saved); returns the count (:func:`input_changes`)."""
+    changes = input_changes(tables, through)
+    tables.execute(f"UPDATE {CHANGES_TABLE} SET closed_end = {tables.d.date(through.last_day)} WHERE id = 1")
+    return changes or 0
+
+
+def tracked_fingerprints(book: RuleBook, months: Mapping[Month, Month], changes: int) -> dict[Month, str]:
+    """SQLite with the triggers in place: the fingerprint of ``upto`` → ``first`` of ``months`` without
+    reading a row: the count of changes to the closed months' inputs (:func:`input_changes`) and the
+    rules of the months (as :func:`inputs_fingerprints` hashes them). Equal to a state's saved one when
+    no row a closed month read was added, changed or removed since it was saved."""
+    out = {}
+    for upto, first in months.items():
+        h = hashlib.sha256(f"input changes {changes}\n".encode())
+        _hash_rules(h, book, first, upto)
+        out[upto] = h.hexdigest()
+    return out
 
 
 def resume_state(tables: SqlTables, book: RuleBook, closed: Month | None, through: Month | None = None,
@@ -1010,7 +1111,11 @@ def resume_state(tables: SqlTables, book: RuleBook, closed: Month | None, throug
 
     ``through`` (the month being closed) and ``fingerprints`` (a dict): the fingerprint of ``through``,
     which the close records with the state it saves (:func:`record_state`), is computed in the same pass
-    over the inputs and put in ``fingerprints`` (the close's inputs do not change during it)."""
+    over the inputs and put in ``fingerprints`` (the close's inputs do not change during it).
+
+    On SQLite the fingerprint reads no row: the triggers :data:`CHANGE_TRIGGERS` count every change to
+    the closed months' inputs (:func:`tracked_fingerprints`). A state saved before they were there is
+    checked once more by its rows (:func:`inputs_fingerprints`, then the triggers are created)."""
     from sicollect.close.models import CloseState
 
     state = CloseState.objects.filter(month=closed.first_day).first() if closed is not None else None
@@ -1032,14 +1137,28 @@ WHERE id > {int(state.ledger_max_id)} AND COALESCE(for_period, period) <= {table
             wanted[through] = first_through
     if not wanted:
         return None
+    sqlite = tables.d.name == "sqlite"
+    changes = input_changes(tables, closed, check=state is not None) if sqlite else None
+    if sqlite:
+        if fingerprints is not None and through in wanted:
+            # the count the state of ``through`` is saved with (0 when the triggers were just created;
+            # the close changes no input: :func:`record_state` finds the same)
+            fingerprints.update(tracked_fingerprints(book, {through: wanted[through]}, changes or 0))
+        if state is None:
+            return None
+        if changes is not None:
+            tracked = tracked_fingerprints(book, {closed: wanted[closed]}, changes)[closed]
+            return state if tracked == state.fingerprint else None
+        # the triggers were not there: the state's fingerprint is of the rows
+        found = inputs_fingerprints(tables, book, {closed: wanted[closed]})
+        if found[closed] != state.fingerprint and (
+                inputs_fingerprints(tables, book, {closed: wanted[closed]}, legacy=True)[closed] != state.fingerprint):
+            return None
+        return state
     found = inputs_fingerprints(tables, book, wanted)
     if fingerprints is not None and through in found:
         fingerprints[through] = found[through]
-    if state is None:
-        return None
-    if found[closed] != state.fingerprint and (
-            tables.d.name == "postgresql"
-            or inputs_fingerprints(tables, book, {closed: wanted[closed]}, legacy=True)[closed] != state.fingerprint):
+    if state is None or found[closed] != state.fingerprint:
         return None
     return state
 
@@ -1057,7 +1176,14 @@ def record_state(tables: SqlTables, book: RuleBook, through: Month, seq: int, fi
     (``tables``), after the ledger was written."""
     from sicollect.close.models import CloseState
 
-    if fingerprint is None:
+    if tables.d.name == "sqlite":
+        # from now on the triggers count the changes to the rows known by the end of ``through``
+        changes = track_changes_from(tables, through)
+        if fingerprint is None:
+            first = earliest(tables, tables.d, through.last_day)
+            assert first is not None  # the close computed at least one month
+            fingerprint = tracked_fingerprints(book, {through: first}, changes)[through]
+    elif fingerprint is None:
         first = earliest(tables, tables.d, through.last_day)
         assert first is not None  # the close computed at least one month
         fingerprint = inputs_fingerprint(tables, book, first, through)
@@ -1096,6 +1222,8 @@ def run_close(through: Month, closed_through: Month | None = None, progress: boo
         save_state(engine, through, fingerprints.get(through))
         engine.summary.add("save state", time.perf_counter() - t)
         engine.summary.units = int(engine.scalar("SELECT COUNT(*) FROM registry_unit"))
+        # the persons' rows in force in ``through``, as its dues read them (saved in place or whole)
+        engine.summary.persons = STATE_TABLES["ce_pbase"][0]
         return engine.summary
 
 
