@@ -207,6 +207,16 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="sicollect-national-"))
     copy_url = None
     if ClosedMonth.last() == last - 1:
+        if not (args.no_postgresql and args.no_spark):
+            # the DuckDB closes keep their state in their own file: into close_state_* for the other engines
+            # (the PostgreSQL month on a copy of the database, Spark's export), as a switch of engine does
+            from sicollect.close.models import CloseState
+            from sicollect.close.sql.duck import state_file_to_database
+
+            t = time.perf_counter()
+            kept = CloseState.objects.filter(kept_in="file").first()
+            if kept is not None and state_file_to_database(kept):
+                report.append(f"state file into close_state_* {time.perf_counter() - t:8.1f} s")
         if not args.no_postgresql:  # the database as it stands, for the PostgreSQL month
             parts = urlsplit(url)
             copy = parts.path.lstrip("/") + "_pg"

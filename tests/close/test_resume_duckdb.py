@@ -18,7 +18,7 @@ from django.db import transaction
 from sicollect.close import service
 from sicollect.close.models import CloseState, CloseStateBase, CloseStateItem, CloseStatePerson
 from sicollect.close.sql import close_engine
-from sicollect.close.sql.duck import duckdb_close_engine
+from sicollect.close.sql.duck import duckdb_close_engine, state_file_to_database
 from sicollect.contributions.models import LedgerEntry
 from sicollect.core.months import Month
 from sicollect.registry.models import Unit
@@ -87,7 +87,10 @@ def test_monthly_closes_on_duckdb_resume_and_write_the_sql_ledger(demo_unposted)
         assert third.resumed_from == "2025-06"
         assert not LedgerEntry.objects.filter(for_period__isnull=False).exists()  # nothing to correct
         assert_same(ledger(), want)
-        assert CloseState.objects.get().month == date(2025, 12, 1)
+        kept = CloseState.objects.get()
+        assert kept.month == date(2025, 12, 1) and kept.kept_in == "file"
+        assert state_rows() == ([], [], [])  # in DuckDB's own file, not in the tables
+        assert state_file_to_database(kept) and CloseState.objects.get().kept_in == "database"
         items, persons, bases = state_rows()
         assert len(items) > 100 and len(persons) > 500 and len(bases) > 5_000
         assert (items, persons, bases) == sql_state
@@ -123,10 +126,11 @@ def test_a_payment_in_a_closed_month_sends_duckdb_back_to_the_first(demo_unposte
 
 @pytest.mark.django_db
 def test_duckdb_reads_the_state_from_its_file_only_when_it_is_the_database_s(demo_unposted, monkeypatch) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
-    """Each DuckDB close keeps the state it saved in ``SICOLLECT_VAR/close-state.duckdb`` too, with the token
-    of the database's CloseState. The next DuckDB close reads it from there (and writes the SQL close's
-    ledger and state: the first test); after a SQL close (a new CloseState), with a file of another state, or
-    with a damaged file, it copies the state from the database, and the ledger is the same."""
+    """Each DuckDB close keeps the state it saved in ``SICOLLECT_VAR/close-state.duckdb``, with the token of
+    the database's CloseState (kept in "file"). The next DuckDB close reads it from there (and writes the SQL
+    close's ledger and state: the first test); the SQL close copies it into the tables and resumes from it;
+    after a SQL close (a new CloseState) DuckDB copies the state from the database; with a damaged file it
+    starts from the first month. The ledger and the state are the SQL close's all the same."""
     import duckdb
 
     from sicollect.close.sql import duck
@@ -154,10 +158,13 @@ def test_duckdb_reads_the_state_from_its_file_only_when_it_is_the_database_s(dem
         assert used == [True]  # from the file
         assert service.close(months[2], engine=close_engine).resumed_from == "2025-03"
         assert service.close(months[3], engine=duckdb_close_engine).resumed_from == "2025-04"
-        assert used == [True, False]  # the SQL close saved another state: from the database
+        # the SQL close copied DuckDB's file into the tables (True), saved its own state there; DuckDB then
+        # finds the file not the database's state: from the tables (False)
+        assert used == [True, True, False]
         path.write_bytes(b"not a DuckDB file")
-        assert service.close(months[4], engine=duckdb_close_engine).resumed_from == "2025-05"
-        assert used == [True, False, False]
+        assert service.close(months[4], engine=duckdb_close_engine).resumed_from == ""
+        assert used == [True, True, False, False]
         assert_same(ledger(), want)
+        assert state_file_to_database(CloseState.objects.get())
         assert state_rows() == want_state
         transaction.savepoint_rollback(sid)

@@ -11,6 +11,7 @@ class CloseConfig(AppConfig):
         from sicollect.core.backup import refuse_restore_when
 
         from . import service, steps
+        from .sql import duck  # noqa: F401 (registers the reader of the DuckDB close's state file for the other engines)
 
         steps.register("aging", 10, service.aging_step)
         refuse_restore_when(service.running_close)

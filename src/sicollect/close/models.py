@@ -107,6 +107,13 @@ class CloseState(models.Model):
     fingerprint = models.CharField(max_length=64)
     ledger_max_id = models.BigIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # where the rows are: "database" (the ``close_state_*`` tables) or "file" (the DuckDB close's own file,
+    # ``close.sql.duck.state_cache_path``; the tables are then empty, and another engine resuming from it
+    # copies the file into them first: ``close.sql.engine.STATE_FILE_READERS``)
+    kept_in = models.CharField(max_length=8, default="database")
+    # random, new at every save: names this state in the DuckDB close's file (a restored database, a
+    # rolled-back close or another database never match a file written for another save)
+    token = models.CharField(max_length=32, default="", blank=True)
 
 
 class CloseStateItem(models.Model):

@@ -51,7 +51,8 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterable, Iterator, Mapping
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -1102,8 +1103,21 @@ def tracked_fingerprints(book: RuleBook, months: Mapping[Month, Month], changes:
     return out
 
 
+#: Functions that copy a saved state kept in a file (``CloseState.kept_in == "file"``: the DuckDB close's,
+#: registered by ``close.sql.duck``) into the ``close_state_*`` tables, for an engine that reads them there;
+#: each returns False when it cannot (no such file, another state's): the close then starts from the first month
+STATE_FILE_READERS: list[Callable[[Any], bool]] = []
+
+
+def _state_in_tables(state: Any) -> Any:
+    """``state``, its rows in the ``close_state_*`` tables (copied there from its file when kept in one), or None."""
+    if state is None or state.kept_in == "database":
+        return state
+    return state if any(read(state) for read in STATE_FILE_READERS) else None
+
+
 def resume_state(tables: SqlTables, book: RuleBook, closed: Month | None, through: Month | None = None,
-                 fingerprints: dict[Month, str] | None = None) -> Any:
+                 fingerprints: dict[Month, str] | None = None, in_file: bool = False) -> Any:
     """The saved state to start from, when there is one for ``closed`` (the last closed month) and
     nothing the close read for the closed months has changed since it was saved: no input row added,
     changed or removed (fingerprint), no ledger row for a closed month written since. Else None: the
@@ -1115,7 +1129,10 @@ def resume_state(tables: SqlTables, book: RuleBook, closed: Month | None, throug
 
     On SQLite the fingerprint reads no row: the triggers :data:`CHANGE_TRIGGERS` count every change to
     the closed months' inputs (:func:`tracked_fingerprints`). A state saved before they were there is
-    checked once more by its rows (:func:`inputs_fingerprints`, then the triggers are created)."""
+    checked once more by its rows (:func:`inputs_fingerprints`, then the triggers are created).
+
+    A state kept in the DuckDB close's file is copied into the ``close_state_*`` tables before it is
+    returned (:data:`STATE_FILE_READERS`), unless ``in_file`` (the DuckDB close, which reads the file)."""
     from sicollect.close.models import CloseState
 
     state = CloseState.objects.filter(month=closed.first_day).first() if closed is not None else None
@@ -1148,19 +1165,19 @@ WHERE id > {int(state.ledger_max_id)} AND COALESCE(for_period, period) <= {table
             return None
         if changes is not None:
             tracked = tracked_fingerprints(book, {closed: wanted[closed]}, changes)[closed]
-            return state if tracked == state.fingerprint else None
+            return (state if in_file else _state_in_tables(state)) if tracked == state.fingerprint else None
         # the triggers were not there: the state's fingerprint is of the rows
         found = inputs_fingerprints(tables, book, {closed: wanted[closed]})
         if found[closed] != state.fingerprint and (
                 inputs_fingerprints(tables, book, {closed: wanted[closed]}, legacy=True)[closed] != state.fingerprint):
             return None
-        return state
+        return state if in_file else _state_in_tables(state)
     found = inputs_fingerprints(tables, book, wanted)
     if fingerprints is not None and through in found:
         fingerprints[through] = found[through]
     if state is None or found[closed] != state.fingerprint:
         return None
-    return state
+    return state if in_file else _state_in_tables(state)
 
 
 def save_state(engine: SetClose, through: Month, fingerprint: str | None = None) -> None:
@@ -1169,11 +1186,13 @@ def save_state(engine: SetClose, through: Month, fingerprint: str | None = None)
     record_state(engine.t, engine.book, through, engine.seq, fingerprint)
 
 
-def record_state(tables: SqlTables, book: RuleBook, through: Month, seq: int, fingerprint: str | None = None) -> None:
+def record_state(tables: SqlTables, book: RuleBook, through: Month, seq: int, fingerprint: str | None = None,
+                 kept_in: str = "database") -> Any:
     """The :class:`~sicollect.close.models.CloseState` of the ``close_state_*`` rows just saved (the
     work tables at the end of ``through``): its fingerprint of the inputs (``fingerprint`` when the close
     computed it already, :func:`resume_state`) and the ledger's last row, over the database's tables
-    (``tables``), after the ledger was written."""
+    (``tables``), after the ledger was written; ``kept_in``: where the rows are (the DuckDB close: "file").
+    Returns it."""
     from sicollect.close.models import CloseState
 
     if tables.d.name == "sqlite":
@@ -1188,8 +1207,8 @@ def record_state(tables: SqlTables, book: RuleBook, through: Month, seq: int, fi
         assert first is not None  # the close computed at least one month
         fingerprint = inputs_fingerprint(tables, book, first, through)
     CloseState.objects.all().delete()
-    CloseState.objects.create(
-        month=through.first_day, seq=seq, fingerprint=fingerprint,
+    return CloseState.objects.create(
+        month=through.first_day, seq=seq, fingerprint=fingerprint, kept_in=kept_in, token=uuid.uuid4().hex,
         ledger_max_id=int(tables.scalar("SELECT COALESCE(MAX(id), 0) FROM contributions_ledgerentry") or 0))
 
 
