@@ -202,7 +202,9 @@ def main() -> None:
         connection.close()
         out, wall, peak = _child(["--one", "month", "duckdb", str(m)])
         months.append((str(m), "DuckDB", out, wall, peak, rows_read(m), size()))
-        print(f"closed {m} on DuckDB in {wall:.1f} s", file=sys.stderr)
+        # as it goes (a run cut short keeps its months): wall, peak and the close's steps
+        print(f"closed {m} on DuckDB in {wall:.1f} s, peak {peak:,.0f} MiB, load {os.getloadavg()[0]:.1f}: "
+              + json.dumps({k: round(v, 1) for k, v in out.get("seconds", {}).items()}), file=sys.stderr, flush=True)
         m += 1
     tmp = Path(tempfile.mkdtemp(prefix="sicollect-national-"))
     copy_url = None
