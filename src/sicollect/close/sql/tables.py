@@ -109,6 +109,11 @@ class SqlTables:
     def clear(self, name: str) -> None:
         self.cur.execute(f"DELETE FROM {name}")
 
+    def empty(self, name: str) -> None:
+        """All rows of a table the close refills whole (the saved state): TRUNCATE on PostgreSQL (no dead rows
+        left for the vacuum, and it takes no time), DELETE elsewhere."""
+        self.cur.execute(("TRUNCATE " if self.d.name == "postgresql" else "DELETE FROM ") + name)
+
     def update(self, name: str, sets: dict[str, str], where: str, source: str | None = None) -> None:
         """``UPDATE name SET col = expr … [FROM source] WHERE where``; ``where`` names the table's
         columns as ``name.col`` and, with a ``source``, holds the join to it (at most one match a row)."""
