@@ -2,8 +2,9 @@
 the same code path as the 20,000,000-person run, in ``make test`` (the figures at scale are a benchmark's).
 
 One province of 30 units into a database of its own: generated column-wise, 2025-01 closed on DuckDB in a
-process of its own, then 2025-02 three ways (DuckDB over the database, PostgreSQL's SQL close over a copy
-of it, both resuming from the state 2025-01 saved), and the two ledgers of 2025-02 compared in the server.
+process of its own, then 2025-02 both ways (PostgreSQL's SQL close first, in a transaction rolled back after
+its ledger's fingerprint is taken; then DuckDB, for good; both resuming from the state 2025-01 saved), and the
+two ledgers of 2025-02 compared (count and hash of every row, computed in the server).
 Spark is left out here (``tests/close/test_resume_spark.py`` checks that its resumed month equals the SQL
 close's; it adds two minutes)."""
 from __future__ import annotations
@@ -23,7 +24,7 @@ from .dbutil import database_url
 ROOT = Path(__file__).resolve().parents[1]
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql",
-                                reason="the national run is PostgreSQL's (COPY, a database copied as a template)")
+                                reason="the national run is PostgreSQL's (COPY, the foreign-key checks of a rolled-back month)")
 
 
 def test_the_national_run_closes_month_by_month_and_the_engines_agree(tmp_path: Path) -> None:
