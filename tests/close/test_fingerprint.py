@@ -46,7 +46,7 @@ ROW_B = (2, 7, 71, date(2025, 3, 1), date(2025, 9, 1), 12_500_000, True, True, F
 def test_the_checksums_see_a_value_moved_between_rows_but_not_the_rows_order() -> None:
     """Two participations of one unit: the wages 8,000,000 and 12,500,000 swapped between them change both
     sums (a plain sum of each column would not see it); the rows in the other order do not; a NULL end
-    month is not the end month 1970-01-01 … nor a day in 1969; a wage of 2^62 is summed without overflow."""
+    month is not the end month 1970-01-01; a wage of 2^62 is summed without overflow."""
     base = sums([ROW_A, ROW_B])
     assert base == sums([ROW_B, ROW_A])
     swapped = sums([ROW_A[:5] + (ROW_B[5],) + ROW_A[6:], ROW_B[:5] + (ROW_A[5],) + ROW_B[6:]])

@@ -1213,20 +1213,26 @@ WHERE id > {int(state.ledger_max_id)} AND COALESCE(for_period, period) <= {table
             return (state if in_file else _state_in_tables(state)) if tracked == state.fingerprint else None
         # the triggers were not there: the state's fingerprint is of the rows
         found = inputs_fingerprints(tables, book, {closed: wanted[closed]})
-        if found[closed] != state.fingerprint and (
-                inputs_fingerprints(tables, book, {closed: wanted[closed]}, legacy=True)[closed] != state.fingerprint):
+        if not _fingerprint_holds(tables, book, state, closed, wanted[closed], found[closed]):
             return None
         return state if in_file else _state_in_tables(state)
     found = inputs_fingerprints(rows, book, wanted)
     if fingerprints is not None and through in found:
         fingerprints[through] = found[through]
-    if state is None:
-        return None
-    if found[closed] != state.fingerprint and (
-            tables.d.name != "postgresql"
-            or inputs_fingerprints(tables, book, {closed: wanted[closed]}, legacy=True)[closed] != state.fingerprint):
+    if state is None or not _fingerprint_holds(tables, book, state, closed, wanted[closed], found[closed]):
         return None
     return state if in_file else _state_in_tables(state)
+
+
+def _fingerprint_holds(tables: SqlTables, book: RuleBook, state: Any, closed: Month, first: Month, found: str) -> bool:
+    """``found`` (the inputs' fingerprint now) is ``state``'s, or the state was fingerprinted the older way
+    (``legacy``: SQLite's text lines before the printf, PostgreSQL's text hash before the checksums) and that
+    one, taken again over ``tables``, is."""
+    if found == state.fingerprint:
+        return True
+    if tables.d.name not in ("sqlite", "postgresql"):
+        return False
+    return inputs_fingerprints(tables, book, {closed: first}, legacy=True)[closed] == state.fingerprint
 
 
 def save_state(engine: SetClose, through: Month, fingerprint: str | None = None) -> None:
