@@ -79,9 +79,11 @@ def one_month(engine_name: str, month: str, rollback: str = "") -> None:
     else:
         from sicollect.close.sql import close_engine as engine
     fingerprint = None
-    with transaction.atomic():
+    if not rollback:  # the close's own transaction, its lock seen by other processes as it is taken
         s = service.close(Month.parse(month), engine=engine, actor="benchmarks/national.py")
-        if rollback:
+    else:
+        with transaction.atomic():
+            s = service.close(Month.parse(month), engine=engine, actor="benchmarks/national.py")
             with connection.cursor() as cur:
                 cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cur.execute(LEDGER_FINGERPRINT, [month + "-01"])
