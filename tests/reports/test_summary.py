@@ -175,17 +175,21 @@ def test_a_restore_and_a_new_close_keep_the_figures_right(tmp_path: Path) -> Non
 
 
 @pytest.mark.django_db
-def test_the_duckdb_close_counts_in_its_own_copies_what_the_database_counts() -> None:
-    """The DuckDB close leaves its copies of the tables open for the steps after it, and the participant
-    counts are taken there (coverage.counts.write_counts with the close's ``columnar``). build_province
-    with the person shared by A (HL) and B (CP) from Sep 2025, a household of HL whose two members hold HI
-    from Jan 2025 (one of them also working in A: HI once), and a voluntary payer of CP from Oct 2025.
+@pytest.mark.parametrize("engine_name", ["duckdb", "sql"])
+def test_the_kept_counts_of_persons_with_several_rows(engine_name: str) -> None:
+    """The participant counts each close keeps count a person once per office, top office and province
+    whatever their rows. The DuckDB close takes them in its own copies of the tables (coverage.counts.write_counts
+    with the close's ``columnar``: grouping sets); the SQL close on SQLite sums the persons of one row as they
+    are and groups only the others. build_province with the person shared by A (HL) and B (CP) from Sep 2025,
+    a household of HL whose two members hold HI from Jan 2025 (one of them also working in A: HI once), a
+    voluntary payer of CP from Oct 2025, and a person with SI in A and HI only in D (both HL) from Sep 2025.
 
-    At 31 Oct 2025 (closed on DuckDB through October): HL counts A's three persons (its own, the shared
-    one, the household's worker) and the household's other member: SI compulsory 3, HI 4 (the worker once);
-    CP counts B's two and the voluntary payer: SI compulsory 2, voluntary 1, SI in all 3, HI 2; QN and the
-    province SI compulsory 4 (the shared person once), voluntary 1, in all 5, HI 5. November, resumed from
-    October's state, adds one person in B: SI compulsory 5, HI 6."""
+    At 31 Oct 2025 (closed through October): HL counts A's four persons (its own, the shared one, the
+    household's worker, the one also in D) and the household's other member: SI compulsory 4, HI 5 (the
+    worker once, the person of A and D once); CP counts B's two and the voluntary payer: SI compulsory 2,
+    voluntary 1, SI in all 3, HI 2; QN and the province SI compulsory 5 (the shared person once), voluntary 1,
+    in all 6, HI 6. November, resumed from October's state, adds one person in B: SI compulsory 6, HI 7."""
+    from sicollect.close.sql import close_engine
     from sicollect.close.sql.duck import duckdb_close_engine
     from sicollect.coverage.models import Household, HouseholdMember, VoluntaryEnrolment
     from sicollect.registry.models import Commune
@@ -201,19 +205,24 @@ def test_the_duckdb_close_counts_in_its_own_copies_what_the_database_counts() ->
     for p in (worker, alone):
         HouseholdMember.objects.create(household=home, person=p, from_month=Month(2025, 1))
     VoluntaryEnrolment.objects.create(person=payer, office=cp, income=2_000_000, from_month=Month(2025, 10))
+    two = f.person()
+    f.participation(units["A"], two, "2025-09", None, 10_000_000, "SI+UI+OADI")
+    f.participation(units["D"], two, "2025-09", None, 6_000_000, "HI")
     post_units(Unit.objects.all(), Month(2025, 10))
-    service.close(Month(2025, 10), engine=duckdb_close_engine)
+    engine = duckdb_close_engine if engine_name == "duckdb" else close_engine
+    service.close(Month(2025, 10), engine=engine)
     oct31 = date(2025, 10, 31)
     got = {(r.office.code if r.office else None): (r.scope, r.si_compulsory, r.si_voluntary, r.si_total, r.hi)
            for r in CoverageCount.objects.filter(as_of=oct31).select_related("office")}
-    assert got == {"HL": ("own", 3, 0, 3, 4), "CP": ("own", 2, 1, 3, 2), "QN": ("tree", 4, 1, 5, 5),
-                   None: ("all", 4, 1, 5, 5)}
+    assert got == {"HL": ("own", 4, 0, 4, 5), "CP": ("own", 2, 1, 3, 2), "QN": ("tree", 5, 1, 6, 6),
+                   None: ("all", 5, 1, 6, 6)}
     assert_kept_equal_fresh()
     f.participation(units["B"], f.person(), "2025-11", None, 10_000_000, ALL, declared_on=date(2025, 11, 5))
-    s = service.close(Month(2025, 11), engine=duckdb_close_engine)
+    s = service.close(Month(2025, 11), engine=engine)
     assert s.resumed_from == "2025-10"
     nov = CoverageCount.objects.get(as_of=date(2025, 11, 30), scope="all")
-    assert (nov.si_compulsory, nov.si_voluntary, nov.hi) == (5, 1, 6)
+    assert (nov.si_compulsory, nov.si_voluntary, nov.hi) == (6, 1, 7)
+    assert_kept_equal_fresh()
 
 
 @pytest.mark.django_db

@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import socket
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -155,6 +156,19 @@ def running_close() -> str:
     return "a close is running (its lock is held)" if CloseLock.objects.exists() else ""
 
 
+@contextmanager
+def close_cache() -> Iterator[None]:
+    """SQLite: the larger page cache of the close (``SqlTables.large_cache``) while it runs; elsewhere nothing."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    from .sql.dialect import dialect_for
+    from .sql.tables import SqlTables
+
+    with connection.cursor() as cur, SqlTables(cur, dialect_for(connection.vendor)).large_cache():
+        yield
+
+
 def release_lock() -> None:
     CloseLock.objects.filter(name="close", holder=holder_name()).delete()
 
@@ -266,7 +280,10 @@ def close(through: Month, engine: Engine = reference_engine, progress: bool = Fa
     summary = CloseSummary(note=note)
     result: EngineResult | None = None
     try:
-        with transaction.atomic():
+        # SQLite: the close's page cache for the whole transaction, not the engine's part only: shrunk back
+        # while the transaction still held the engine's changed pages, the steps after it (aging, arrears)
+        # spilled them to the WAL first (aging 0.28 → 0.11 s a month on the province)
+        with close_cache(), transaction.atomic():
             t0 = time.perf_counter()
             result = engine(through, closed, progress)
             pause_for_tests("ledger")  # the ledger is written, nothing committed yet

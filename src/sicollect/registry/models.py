@@ -158,6 +158,9 @@ class Participation(models.Model):
         indexes = [
             models.Index(fields=["unit", "from_month"]),
             models.Index(fields=["declared_on"], name="participation_declared_on"),  # the close's adjustments
+            # the close: the persons whose row starts or ends with the month (its dues), the first month with data
+            models.Index(fields=["from_month"], name="participation_from_month"),
+            models.Index(fields=["to_month"], name="participation_to_month"),
         ]
         constraints = [
             # Two partial constraints rather than nulls_distinct=False, which SQLite lacks.

@@ -481,16 +481,18 @@ SELECT unit_id, fund, 'I', {self.m(period)}, NULL, 0, amount, {self.dt(last)} FR
         (``contributions.debts.DEBT_SQL``: per unit × fund × month, late = outstanding − not yet late, clamped
         to [0, outstanding]); the close ages units from these rows instead of re-reading the ledger."""
         last = self.dt(period.last_day)
-        late = ("CASE WHEN o.owed - COALESCE(n.amount, 0) <= 0 THEN 0 WHEN COALESCE(n.amount, 0) < 0 THEN o.owed "
-                "ELSE o.owed - COALESCE(n.amount, 0) END")
+        late = "CASE WHEN o.owed - o.fresh <= 0 THEN 0 WHEN o.fresh < 0 THEN o.owed ELSE o.owed - o.fresh END"
+        # the items owed and the dues not yet late summed in one grouping per unit × fund × month (the keys
+        # with an item only), rather than each grouped on its own and joined (0.35 → 0.29 s on the province)
         self.t.insert("ce_debt", f"""
 SELECT {last}, g.unit_id, SUM(g.owed), SUM(g.late), MIN(CASE WHEN g.late > 0 THEN g.first_late END)
 FROM (
   SELECT o.unit_id, o.owed, {late} AS late, b.first_late
-  FROM (SELECT unit_id, fund, month, SUM(outstanding) AS owed FROM ce_item WHERE kind = 'P'
-        GROUP BY unit_id, fund, month) o
-  LEFT JOIN (SELECT unit_id, fund, month, SUM(amount) AS amount FROM ce_fresh WHERE late_from > {last}
-             GROUP BY unit_id, fund, month) n ON n.unit_id = o.unit_id AND n.fund = o.fund AND n.month = o.month
+  FROM (SELECT unit_id, fund, month, SUM(owed) AS owed, SUM(fresh) AS fresh FROM (
+          SELECT unit_id, fund, month, outstanding AS owed, 0 AS fresh, 1 AS item FROM ce_item WHERE kind = 'P'
+          UNION ALL
+          SELECT unit_id, fund, month, 0, amount, 0 FROM ce_fresh WHERE late_from > {last}) u
+        GROUP BY unit_id, fund, month HAVING MAX(item) = 1) o
   LEFT JOIN {self.base} b ON b.unit_id = o.unit_id AND b.fund = o.fund AND b.month = o.month
 ) g
 GROUP BY g.unit_id""", "as_of, unit_id, outstanding, late, oldest")
@@ -787,12 +789,12 @@ FROM (SELECT DISTINCT unit_id, declared_on AS day FROM ce_late) x""")
         key = "period, posted_on, kind, fund, target, month, late_from, payment_id, source"
         rkey = "kind, fund, target, month, late_from, payment_id, source"
         scope = "COALESCE(e.for_period, e.period)"
-        before = self.scalar("SELECT COUNT(*) FROM contributions_ledgerentry")
         open_cond = f"period > {self.m(closed)}" if closed else "1 = 1"
         # the same rows as the COALESCE alone (for_period is never after period); on PostgreSQL the
         # plain period bound lets the planner skip the ledger's closed years (it is partitioned by period)
         open_have = f"{scope} > {self.m(closed)} AND e.period > {self.m(closed)}" if closed else "1 = 1"
-        self.t.execute(f"""INSERT INTO contributions_ledgerentry
+        # the rows each INSERT wrote, as the cursor counts them (not two COUNT(*)s of the whole ledger)
+        written = [self.t.execute(f"""INSERT INTO contributions_ledgerentry
   (unit_id, {key}, amount, detail, is_correction, for_period, created_at)
 SELECT unit_id, {key}, SUM(amount), COALESCE({d.json_max('detail')}, {d.empty_json}),
        CASE WHEN MAX(had) = 1 THEN {d.true} ELSE {d.false} END, NULL, {d.now()}
@@ -804,10 +806,10 @@ FROM (
   WHERE e.period <= {self.m(through)} AND {open_have}
 ) x
 GROUP BY unit_id, {key}
-HAVING SUM(amount) <> 0""")
+HAVING SUM(amount) <> 0""")]
         if closed and not resumed:
             opening = closed + 1
-            self.t.execute(f"""INSERT INTO contributions_ledgerentry
+            written.append(self.t.execute(f"""INSERT INTO contributions_ledgerentry
   (unit_id, {key}, amount, detail, is_correction, for_period, created_at)
 SELECT unit_id, {self.m(opening)}, {self.dt(opening.first_day)}, {rkey}, SUM(amount),
        COALESCE({d.json_max('detail')}, {d.empty_json}),
@@ -819,8 +821,8 @@ FROM (
   FROM contributions_ledgerentry e WHERE {scope} <= {self.m(closed)}
 ) x
 GROUP BY unit_id, {rkey}
-HAVING SUM(amount) <> 0""")
-        return int(self.scalar("SELECT COUNT(*) FROM contributions_ledgerentry") - before)
+HAVING SUM(amount) <> 0"""))
+        return sum(written)
 
 
 def earliest(tables: Tables, dialect: Dialect, cutoff: date) -> Month | None:

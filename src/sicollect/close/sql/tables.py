@@ -25,8 +25,10 @@ class SqlTables:
         self.created: set[str] = set()
 
     # --- reading --------------------------------------------------------------------------------
-    def execute(self, sql: str) -> None:
+    def execute(self, sql: str) -> int:
+        """Run ``sql``; returns the rows it changed (the cursor's rowcount; -1 when the driver does not say)."""
         self.cur.execute(sql)
+        return int(self.cur.rowcount)
 
     def scalar(self, sql: str) -> Any:
         self.cur.execute(sql)
