@@ -108,6 +108,33 @@ def test_after_a_close_the_kept_figures_equal_the_rows() -> None:
     assert ranking(oct31) == _ranking_fresh(oct31)
 
 
+@pytest.mark.django_db
+def test_kept_counts_of_two_provinces_count_a_person_once_in_each() -> None:
+    """Two top offices (QN and HP) in one database, as a national office keeps them, closed by the SQL close
+    (on SQLite the counts' query without grouping sets). build_province through Oct 2025 with one person
+    working in A (HL, under QN) and in E (HP) from Sep 2025, E's own person with HI only, and F (HP) with a
+    person with SI and UI only: HL counts A's two persons with SI; HP counts E's two and F's one: SI 2, HI 2;
+    QN's tree 3 with SI (A's two, B's one); HP's tree as HP; all: SI 4 (the shared person once: A's own,
+    the shared one, B's, F's), HI 4, UI 4, persons 5."""
+    units = build_province()
+    hp = Office.objects.create(code="HP", name="BHXH thành phố Hải Phòng")
+    e, f_unit = f.unit("E", office=hp), f.unit("F", office=hp)
+    shared = f.person()
+    f.participation(units["A"], shared, "2025-09", None, 10_000_000, ALL)
+    f.participation(e, shared, "2025-09", None, 8_000_000, ALL)
+    f.participation(e, f.person(), "2025-09", None, 8_000_000, "HI")
+    f.participation(f_unit, f.person(), "2025-09", None, 8_000_000, "SI+UI")
+    post_units(Unit.objects.all(), Month(2025, 10))
+    from sicollect.close.sql import close_engine
+
+    service.close(Month(2025, 10), engine=close_engine)
+    got = {(r.office.code if r.office else None, r.scope): (r.si_compulsory, r.hi, r.ui, r.persons)
+           for r in CoverageCount.objects.filter(as_of=date(2025, 10, 31)).select_related("office")}
+    assert got == {("HL", "own"): (2, 2, 2, 2), ("CP", "own"): (1, 1, 1, 1), ("HP", "own"): (2, 2, 2, 3),
+                   ("QN", "tree"): (3, 3, 3, 3), ("HP", "tree"): (2, 2, 2, 3), (None, "all"): (4, 4, 4, 5)}
+    assert_kept_equal_fresh()
+
+
 def _ranking_fresh(as_of: date) -> list[dict[str, Any]]:
     from django.db import transaction
 
