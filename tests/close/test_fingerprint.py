@@ -14,7 +14,7 @@ from django.db import connection
 
 from sicollect.close.sql.dialect import DuckDialect, dialect_for
 from sicollect.close.sql.duck import INPUTS, DuckSession, DuckTables
-from sicollect.close.sql.engine import FINGERPRINT_QUERIES, inputs_fingerprints, row_checksums
+from sicollect.close.sql.engine import FINGERPRINT_QUERIES, checksum_sums_sql, inputs_fingerprints, row_checksums
 from sicollect.close.sql.tables import SqlTables
 from sicollect.core.months import Month
 from sicollect.registry.models import Participation
@@ -55,6 +55,50 @@ def test_the_checksums_see_a_value_moved_between_rows_but_not_the_rows_order() -
     assert ended[1:] != base[1:]
     assert sums([ROW_A[:5] + (2**62,) + ROW_A[6:]])[0] == 1
     assert all(0 <= v < 2 * 2**31 for v in sums([ROW_A])[1:])
+
+
+def canonical_sums_sql(rows: str, conds: list[str]) -> str:
+    """The sums as ``row_checksums`` spells them, each in its own SUM (the query the fingerprints were taken
+    with until the one-pass ``checksum_sums_sql``)."""
+    a, b = row_checksums(COLUMNS)
+    parts = "".join(f"COUNT(*) FILTER (WHERE {c}), SUM({a}) FILTER (WHERE {c}), SUM({b}) FILTER (WHERE {c}), "
+                    for c in conds)
+    return f"SELECT {parts}COUNT(*), SUM({a}), SUM({b}) FROM {rows}"
+
+
+def test_the_one_pass_sums_are_the_checksums_sums() -> None:
+    """``checksum_sums_sql`` (each row's polynomials once, squared as h (h + 3)) gives the numbers of the
+    checksums as ``row_checksums`` spells them, for each month's rows and for all, so a state fingerprinted
+    before it still holds: rows A and B, A with a wage of 2^62 and with a NULL declaration day, B declared
+    4 Apr 2025; the rows declared by 31 Mar 2025 are A's."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE p (id BIGINT, unit_id BIGINT, person_id BIGINT, from_month DATE, to_month DATE, "
+                "wage BIGINT, si BOOLEAN, hi BOOLEAN, ui BOOLEAN, oadi BOOLEAN, declared_on DATE, retro_interest BOOLEAN)")
+    con.execute("CREATE TABLE u (region INTEGER, payment_cycle INTEGER, oadi_low_risk BOOLEAN)")
+    con.execute("INSERT INTO u VALUES (4, 3, true)")
+    rows = [ROW_A, ROW_B, (3,) + ROW_A[1:5] + (2**62,) + ROW_A[6:]]
+    con.executemany("INSERT INTO p VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    conds = ["COALESCE(p.declared_on, DATE '0001-01-01') <= DATE '2025-03-31'"]
+    fast = con.execute(checksum_sums_sql(COLUMNS, "p, u", conds)).fetchone()
+    slow = con.execute(canonical_sums_sql("p, u", conds)).fetchone()
+    assert [int(v) for v in fast] == [int(v) for v in slow]
+    assert int(fast[0]) == 2 and int(fast[3]) == 3 and fast[1] != fast[4]
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the server's sums (the PostgreSQL pass)")
+def test_the_server_s_one_pass_sums_are_the_checksums_sums(demo_unposted) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """The same on PostgreSQL over the demo province's participations and units, for the rows declared by
+    the end of 2024 and for all: the one-pass query returns the sums of the query it replaced."""
+    rows = "registry_participation p JOIN registry_unit u ON u.id = p.unit_id"
+    conds = ["COALESCE(p.declared_on, DATE '0001-01-01') <= DATE '2024-12-31'"]
+    with connection.cursor() as cur:
+        cur.execute(checksum_sums_sql(COLUMNS, rows, conds))
+        fast = cur.fetchone()
+        cur.execute(canonical_sums_sql(rows, conds))
+        slow = cur.fetchone()
+    assert fast is not None and slow is not None
+    assert [int(v) for v in fast] == [int(v) for v in slow] and int(fast[3]) > int(fast[0]) > 0
 
 
 @pytest.mark.django_db
