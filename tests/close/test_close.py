@@ -130,6 +130,38 @@ def test_closing_a_database_with_no_unit_yet_closes_the_month_with_nothing_poste
     assert [str(m.month) for m in ClosedMonth.objects.all()] == ["2025-01"]
 
 
+@pytest.mark.django_db
+def test_the_preflight_names_bad_rows_of_several_units_in_unit_order_and_stops_at_its_limit() -> None:
+    """Bad rows put past every door in three units, registered in the reverse order of their codes: TC0001 a
+    payment of 10^12 + 1 đồng (0 the database itself refuses), TB0001 a payment dated 0001-01-01, TA0001 a participation from Jan 1990 (before the
+    rules) with a wage of 2^62. The preflight finds the rows first and names each with its unit afterwards:
+    payments first, each table's lines in the order of the units' codes; with a limit of 2 only the two
+    payments are named."""
+    from sicollect.close.preflight import stored_values_outside
+    from sicollect.contributions.models import Payment
+    from sicollect.core.domain import bounds
+    from sicollect.registry.models import Participation
+
+    tc, tb, ta = f.unit("TC0001"), f.unit("TB0001"), f.unit("TA0001")
+    big = f.payment(tc, date(2025, 8, 20), 1_000_000)
+    ancient = f.payment(tb, date(2025, 8, 20), 1_000_000)
+    row = f.participation(ta, f.person(), "2025-07", None, 10_000_000, "HI")
+    f.payment(ta, date(2025, 8, 20), 450_000)  # a good row of a unit with a bad one: not named
+    Payment.objects.filter(pk=big.pk).update(amount=10**12 + 1)
+    Payment.objects.filter(pk=ancient.pk).update(paid_on=date(1, 1, 1))
+    Participation.objects.filter(pk=row.pk).update(from_month=date(1990, 1, 1), wage=2**62)
+    b = bounds()
+    assert stored_values_outside(20) == [
+        f"unit TB0001: payment {ancient.payment_id!r}: paid on 0001-01-01, outside {b.earliest} … {b.latest}",
+        f"unit TC0001: payment {big.payment_id!r}: amount 1,000,000,000,001 outside 1 … 1,000,000,000,000",
+        f"unit TA0001: participation of {row.person.si_code} from 1990-01: wage 4,611,686,018,427,387,904 over "
+        "10,000,000,000"]
+    assert stored_values_outside(2) == stored_values_outside(20)[:2]
+    with pytest.raises(service.StoredValuesOutside):
+        service.close(Month(2025, 9), engine=close_engine)
+    assert (LedgerEntry.objects.count(), ClosedMonth.objects.count(), CloseLock.objects.count()) == (0, 0, 0)
+
+
 def test_the_close_itself_refuses_a_stored_value_it_cannot_compute(engine: service.Engine) -> None:
     """Not only the command: ``service.close`` (the API, the jobs, the demo call it) checks the stored rows
     first. A wage of 10**15 put in past every door (the bound is 10**10): refused with the unit and the
