@@ -95,10 +95,9 @@ def main() -> None:
     results["bare scan"] = time.perf_counter() - t
 
     from sicollect.close import service
-    from sicollect.close.sql import close_engine
+    from sicollect.close.management.commands.close import ENGINES
 
-    if args.engine == "duckdb":
-        from sicollect.close.sql.duck import duckdb_close_engine as close_engine
+    close_engine = ENGINES[args.engine]()  # as `sicollect close --engine` picks it
 
     # The whole close, as `sicollect close --through 2025-12` runs it: the set-based steps, then the
     # aging of every unit at every month end (buckets and classes), in one transaction.
@@ -221,13 +220,11 @@ def resumed_close(name: str) -> None:
 
     django.setup()
     from sicollect.close import service
-    from sicollect.close.sql import close_engine
+    from sicollect.close.management.commands.close import ENGINES
     from sicollect.core.months import Month
 
-    if name == "duckdb":
-        from sicollect.close.sql.duck import duckdb_close_engine as close_engine
     t = time.perf_counter()
-    summary = service.close(Month(2026, 1), engine=close_engine)
+    summary = service.close(Month(2026, 1), engine=ENGINES[name]())
     seconds = time.perf_counter() - t
     how = (f"from the state of {summary.resumed_from}" if summary.resumed_from else "(this engine recomputes)")
     print(json.dumps({"seconds": seconds, "how": how, "steps": summary.seconds}))

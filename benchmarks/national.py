@@ -72,12 +72,10 @@ def one_month(engine_name: str, month: str, rollback: str = "") -> None:
     from django.db import connection, transaction
 
     from sicollect.close import service
+    from sicollect.close.management.commands.close import ENGINES
     from sicollect.core.months import Month
 
-    if engine_name == "duckdb":
-        from sicollect.close.sql.duck import duckdb_close_engine as engine
-    else:
-        from sicollect.close.sql import close_engine as engine
+    engine = ENGINES[engine_name]()  # "sql" or "duckdb", as `sicollect close --engine` picks it
     fingerprint = None
     if not rollback:  # the close's own transaction, its lock seen by other processes as it is taken
         s = service.close(Month.parse(month), engine=engine, actor="benchmarks/national.py")
