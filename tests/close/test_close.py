@@ -75,6 +75,26 @@ def test_rerunning_is_idempotent_and_closed_months_are_refused(engine: service.E
     assert list(ClosedMonth.objects.values_list("month", flat=True)) == [Month(2025, m) for m in (7, 8, 9)]
 
 
+def test_the_seconds_of_a_close_name_every_part_of_its_time() -> None:
+    """The summary's seconds add up to the close: the pre-flight check and the lock first, then the engine's
+    steps and the steps after it, and last recording the months and the commit (on SQLite the WAL's
+    checkpoint, half a second of the province's month). The parts are disjoint, so they never sum to more
+    than the close took; the gaps between them are a few Python statements."""
+    import time
+
+    from sicollect.close import steps
+
+    hi_unit()
+    t = time.perf_counter()
+    summary = service.close(Month(2025, 9), engine=close_engine)
+    wall = time.perf_counter() - t
+    names = list(summary.seconds)
+    assert names[0] == "preflight and lock" and names[-1] == "record and commit"
+    assert {"dues", "interest", "write ledger"} <= set(names)
+    assert [n for n in names if n in {s.name for s in steps.registered()}] == [s.name for s in steps.registered()]
+    assert 0.8 * wall <= sum(summary.seconds.values()) <= wall
+
+
 def test_a_second_close_while_one_runs_is_refused_with_a_clear_message(engine: service.Engine) -> None:
     engine_name = "sql" if engine is close_engine else "reference"
     hi_unit()
