@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from io import StringIO
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import Q
 
@@ -119,23 +121,153 @@ def _ledger_row_for_a_closed_month(u: Unit) -> None:
                                amount=1_000, for_period=date(2024, 12, 1))
 
 
+def unnumbered(state: dict[str, list[tuple[Any, ...]]]) -> dict[str, list[tuple[Any, ...]]]:
+    """:func:`saved_state` without the numbers of the items (``seq``, and the state's last one): a close that
+    recomputed some units numbers their items apart from the others', in the same order within each unit."""
+    out = dict(state)
+    seq = [c.strip() for c in STATE_TABLES["ce_item"][1].split(",")].index("seq")
+    out["close_state_item"] = sorted((r[:seq] + r[seq + 1:] for r in state["close_state_item"]), key=repr)
+    out["close_state"] = [(m, fp) for m, _, fp in state["close_state"]]
+    return out
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("change", [_payment_dated_in_a_closed_month, _wage_raised_in_a_closed_month,
                                     _payment_cycle_changed, _ledger_row_for_a_closed_month])
-def test_a_change_to_a_closed_month_recomputes_from_the_first(demo_unposted, change: Callable[[Unit], None]) -> None:  # type: ignore[no-untyped-def]
-    """After the data of a closed month changed, the next close does not resume: it writes what a
-    close without any saved state writes (the difference booked in the open month)."""
+def test_a_change_to_a_closed_month_recomputes_its_unit_from_the_first(demo_unposted, change: Callable[[Unit], None]) -> None:  # type: ignore[no-untyped-def]
+    """After the data of a closed month changed for one unit, the next close recomputes that unit from its
+    first month and starts every other unit from the saved state: on SQLite the triggers name the unit, on
+    PostgreSQL its sums of the rows (``close_state_unitsum``), and a ledger row written for a closed month
+    names its unit. It writes what a close without any saved state writes, to the đồng (the difference
+    booked in the open month), and saves the same state but the items' numbers; the next close resumes from
+    it and still writes what a full close writes."""
     service.close(Month(2024, 12), engine=close_engine)
     u = Unit.objects.filter(participations__from_month__lte=date(2024, 6, 1)).order_by("code").first()
     assert u is not None
     change(u)
-    want = ledger_of_a_full_close(Month(2025, 3))
+    whole: dict[str, list[tuple[Any, ...]]] = {}
+    want = ledger_of_a_full_close(Month(2025, 3), whole)
     summary = service.close(Month(2025, 3), engine=close_engine)
-    assert summary.resumed_from == ""
+    assert (summary.resumed_from, summary.recomputed) == ("2024-12", 1)
     assert ledger_by_key() == want
+    assert unnumbered(saved_state()) == unnumbered(whole)
     if change is _payment_dated_in_a_closed_month:
         corrections = LedgerEntry.objects.filter(unit=u, for_period=date(2024, 12, 1), period=date(2025, 1, 1))
         assert corrections.filter(kind="payment").exists()
+    want = ledger_of_a_full_close(Month(2025, 5))
+    summary = service.close(Month(2025, 5), engine=close_engine)
+    assert (summary.resumed_from, summary.recomputed) == ("2025-03", 0)
+    assert ledger_by_key() == want
+
+
+@pytest.mark.django_db
+def test_changes_to_several_units_recompute_those_units_and_say_so(demo_unposted) -> None:  # type: ignore[no-untyped-def]
+    """Closed through 2024-12; then a payment dated in October 2024 is recorded for unit A, one of B's
+    payments of 2024 is found to be C's and moved, and a declaration of D in force in 2024 is removed. The
+    close through 2025-02 recomputes A, B, C and D from their first month, says so, and leaves the ledger
+    and the state of a close without saved state."""
+    service.close(Month(2024, 12), engine=close_engine)
+    units = list(Unit.objects.filter(participations__from_month__lte=date(2024, 6, 1)).distinct().order_by("code"))
+    a, b, c, d = units[1], units[2], units[3], units[4]
+    f.payment(a, date(2024, 10, 3), 2_500_000, payment_id="RECORDED-LATE")
+    moved = Payment.objects.filter(unit=b, paid_on__lte=date(2024, 12, 31)).order_by("id").first()
+    assert moved is not None
+    Payment.objects.filter(pk=moved.pk).update(unit=c)
+    row = Participation.objects.filter(unit=d, from_month__lte=date(2024, 6, 1)).order_by("id").first()
+    assert row is not None
+    row.delete()
+    whole: dict[str, list[tuple[Any, ...]]] = {}
+    want = ledger_of_a_full_close(Month(2025, 2), whole)
+    out = StringIO()
+    call_command("close", "--through", "2025-02", stdout=out)
+    assert ("started from the state saved at the close of 2024-12; 4 unit(s) whose closed months' data "
+            "changed since were recomputed from their first month") in out.getvalue()
+    assert ledger_by_key() == want
+    assert unnumbered(saved_state()) == unnumbered(whole)
+    # the corrections are theirs: the moved payment leaves B and reaches C (to its debt or credit), D's dues go down
+    fixed = LedgerEntry.objects.filter(for_period=date(2024, 12, 1))
+    assert set(fixed.values_list("unit_id", flat=True)) <= {a.pk, b.pk, c.pk, d.pk}
+    assert fixed.filter(unit=b, kind="payment", payment_id=moved.pk).exists()
+    assert fixed.filter(unit=c, payment_id=moved.pk).exists()
+    assert sum(e.amount for e in fixed.filter(unit=d, kind="due")) < 0
+
+
+@pytest.mark.django_db
+def test_a_rule_of_a_closed_month_changed_recomputes_every_unit(demo_unposted) -> None:  # type: ignore[no-untyped-def]
+    """A payment recorded late for one unit and, in the same interval, region I's minimum wage of 2024
+    corrected: the rules are every unit's, so the close does not resume (not even the others from the
+    state) and writes what a close without saved state writes."""
+    from sicollect.rules.models import RegionalMinimumWage
+
+    service.close(Month(2024, 12), engine=close_engine)
+    u = Unit.objects.filter(participations__from_month__lte=date(2024, 6, 1)).order_by("code").first()
+    assert u is not None
+    _payment_dated_in_a_closed_month(u)
+    wage = RegionalMinimumWage.objects.filter(region=1, valid_from__lte=date(2024, 12, 1)).order_by("-valid_from").first()
+    assert wage is not None
+    RegionalMinimumWage.objects.filter(pk=wage.pk).update(amount=wage.amount + 300_000)
+    want = ledger_of_a_full_close(Month(2025, 2))
+    summary = service.close(Month(2025, 2), engine=close_engine)
+    assert (summary.resumed_from, summary.recomputed) == ("", 0)
+    assert ledger_by_key() == want
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the triggers are SQLite's")
+def test_a_state_counted_by_triggers_of_an_older_text_still_resumes(demo_unposted) -> None:  # type: ignore[no-untyped-def]
+    """A database upgraded from code whose triggers had another text (they counted changes, but did not note
+    their units): the state they counted still resumes when they counted no change since (the triggers are
+    replaced by this code's); with a change counted, the close recomputes every unit (it cannot tell whose)."""
+    older = ("CREATE TRIGGER close_ic_pay_ins AFTER INSERT ON contributions_payment "
+             "BEGIN UPDATE close_input_changes SET n = n + 1 WHERE id = 1; END")
+
+    def downgrade() -> None:
+        with connection.cursor() as cur:
+            cur.execute("DROP TRIGGER close_ic_pay_ins")
+            cur.execute(older)
+
+    service.close(Month(2024, 12), engine=close_engine)
+    downgrade()
+    assert service.close(Month(2025, 1), engine=close_engine).resumed_from == "2024-12"
+    downgrade()
+    u = Unit.objects.filter(participations__from_month__lte=date(2024, 6, 1)).order_by("code").first()
+    assert u is not None
+    f.payment(u, date(2025, 1, 20), 1_000_000, payment_id="LATE-RECORDED")  # counted by the older trigger
+    want = ledger_of_a_full_close(Month(2025, 2))
+    summary = service.close(Month(2025, 2), engine=close_engine)
+    assert (summary.resumed_from, summary.recomputed) == ("", 0)
+    assert ledger_by_key() == want
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's per-unit sums")
+def test_the_per_unit_sums_give_the_fingerprints_of_the_rows_and_without_them_the_close_recomputes_all(demo_unposted) -> None:  # type: ignore[no-untyped-def]
+    """The fingerprints from the per-unit sums (one pass grouped by unit) equal those of the rows, for two
+    months at once; a state whose per-unit sums are missing (another engine saved it) is resumed when
+    nothing changed, and recomputed for every unit when something did."""
+    from sicollect.close.models import CloseStateUnitSum
+    from sicollect.close.sql.engine import unit_fingerprints
+
+    book = load_rulebook()
+    with connection.cursor() as cur:
+        tables = SqlTables(cur, dialect_for("postgresql"))
+        first = earliest(tables, tables.d, date(2024, 12, 31))
+        assert first is not None
+        months = {Month(2024, 12): first, Month(2025, 2): first}
+        assert unit_fingerprints(tables, book, months) == inputs_fingerprints(tables, book, months)
+    service.close(Month(2024, 12), engine=close_engine)
+    assert CloseStateUnitSum.objects.filter(q=0).count() == Unit.objects.filter(participations__isnull=False).distinct().count()
+    CloseStateUnitSum.objects.all().delete()
+    assert service.close(Month(2025, 1), engine=close_engine).resumed_from == "2024-12"  # nothing changed
+    assert CloseStateUnitSum.objects.exists()  # saved again with the state of 2025-01
+    CloseStateUnitSum.objects.all().delete()
+    u = Unit.objects.filter(participations__from_month__lte=date(2024, 6, 1)).order_by("code").first()
+    assert u is not None
+    _payment_dated_in_a_closed_month(u)
+    want = ledger_of_a_full_close(Month(2025, 2))
+    summary = service.close(Month(2025, 2), engine=close_engine)
+    assert (summary.resumed_from, summary.recomputed) == ("", 0)
+    assert ledger_by_key() == want
 
 
 @pytest.mark.django_db

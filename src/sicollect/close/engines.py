@@ -27,6 +27,8 @@ class EngineResult:
     seconds: dict[str, float] = field(default_factory=dict)
     statements: int = 0  # SQL statements run (Spark: each is at least one job)
     resumed_from: Month | None = None  # the closed month whose saved state the close started from
+    # units recomputed from their first month all the same: what their closed months read changed since
+    recomputed: int = 0
     # month end → contributions.debts.UnitDebt of every unit owing, when the engine computed them (the
     # set-based engines: ``sql.engine.MonthEndDebts``); None: the steps after the close read the ledger
     debts: Mapping[date, list[Any]] | None = None

@@ -201,3 +201,22 @@ class CloseStatePerson(models.Model):
         db_table = "close_state_person"
         # a resumed close replaces the rows of the persons that changed in place (close.sql.engine, IN_PLACE)
         indexes = [models.Index(fields=["unit_id", "person_id"], name="close_state_person_key")]
+
+
+class CloseStateUnitSum(models.Model):
+    """PostgreSQL: per unit and input table (``q``: its place in ``close.sql.engine.FINGERPRINT_QUERIES``), the
+    count and the two checksum sums of the rows the state read (``close.sql.engine.row_checksums``). Summed
+    over the units they are the state's fingerprint's sums, which is how the next close knows they are this
+    state's; compared unit by unit with the same sums now they name the units whose closed months' data
+    changed, and the close recomputes only those (``close.sql.engine.resume_state``). SQLite's triggers
+    name the units instead: empty there."""
+
+    q = models.SmallIntegerField()
+    unit_id = models.BigIntegerField()
+    n = models.BigIntegerField()
+    s1 = models.BigIntegerField()
+    s2 = models.BigIntegerField()
+
+    class Meta:
+        db_table = "close_state_unitsum"
+        constraints = [models.UniqueConstraint(fields=["q", "unit_id"], name="close_state_unitsum_key")]

@@ -65,6 +65,7 @@ class CloseSummary:
     steps: dict[str, Any] = field(default_factory=dict)  # step name → what it returned (close.steps)
     note: str = ""  # e.g. the lock of a dead close was broken
     resumed_from: str = ""  # the closed month whose saved state the engine started from ("": from the first month)
+    recomputed: int = 0  # units recomputed from their first month all the same (their closed months' data changed)
 
     @property
     def debt_state_changes(self) -> int:
@@ -80,7 +81,7 @@ class CloseSummary:
         return {"months": self.months, "units": self.units, "entries": self.entries,
                 "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
                 "debt_state_changes": self.debt_state_changes, "amounts": self.amounts, "arrears": self.arrears,
-                "resumed_from": self.resumed_from}
+                "resumed_from": self.resumed_from, "recomputed": self.recomputed}
 
 
 def holder_name() -> str:
@@ -295,6 +296,7 @@ def close(through: Month, engine: Engine = reference_engine, progress: bool = Fa
             summary.entries = result.entries
             summary.seconds.update(result.seconds)
             summary.resumed_from = str(result.resumed_from) if result.resumed_from else ""
+            summary.recomputed = result.recomputed
             first = (closed + 1) if closed else (earliest_month() or through)
             months = [Month.from_index(i) for i in range(first.index, through.index + 1)]
             done = steps.Closed(months, result.debts, persons=result.persons, columnar=result.columnar)

@@ -766,25 +766,39 @@ FROM (SELECT DISTINCT unit_id, declared_on AS day FROM ce_late) x""")
             self.t.empty(state)
             self.t.insert(state, f"SELECT {columns} FROM {work} ORDER BY {STATE_ORDER[work]}", columns)
 
-    def load_state(self, month: Month, seq: int, in_place: bool = False) -> None:
+    def load_state(self, month: Month, seq: int, in_place: bool = False, recomputed: int | None = None) -> None:
         """Start from the state saved at the end of ``month`` (the work tables just created, empty).
         ``in_place`` (the close on the database that holds the state): the tables of ``IN_PLACE`` are not
-        copied; the close reads and changes their saved state instead."""
+        copied; the close reads and changes their saved state instead. ``recomputed``: the units of
+        ``ce_scope`` were recomputed through ``month`` (:func:`recompute_units`, its ``cu_*`` tables, the
+        items numbered up to ``recomputed``): their rows replace the saved ones."""
         self.t.create("ce_prev", PREV_COLUMNS_TYPED)
         if in_place:
             self.in_place, self.base, self.pbase = True, IN_PLACE["ce_base"], IN_PLACE["ce_pbase"]
+        others = " WHERE unit_id NOT IN (SELECT unit_id FROM ce_scope)" if recomputed is not None else ""
         for work, (state, columns) in STATE_TABLES.items():
             if in_place and work in IN_PLACE:
+                if recomputed is not None:
+                    self.t.delete(state, f"{state}.unit_id IN (SELECT unit_id FROM ce_scope)")
+                    self.t.insert(state, f"SELECT {columns} FROM cu_{work[3:]} ORDER BY {STATE_ORDER[work]}", columns)
                 continue
-            self.t.insert(work, f"SELECT {columns} FROM {state} ORDER BY id", columns)
+            self.t.insert(work, f"SELECT {columns} FROM {state}{others} ORDER BY id", columns)
+            if recomputed is not None:
+                self.t.insert(work, f"SELECT {columns} FROM cu_{work[3:]} ORDER BY {STATE_ORDER[work]}", columns)
         self.assessed = month
-        self.seq = seq
+        # a recomputed unit's items are numbered in the order a close from the first month numbers them; its
+        # new ones must come after them, as they come after every older item there
+        self.seq = max(seq, recomputed or 0)
 
     # --- writing the ledger ------------------------------------------------------------------------------
-    def write_ledger(self, through: Month, closed: Month | None, resumed: bool = False) -> int:
+    def write_ledger(self, through: Month, closed: Month | None, resumed: bool = False,
+                     recomputed: bool = False) -> int:
         """Append to the ledger what differs, key by key, from what it holds (see posting.py).
         ``resumed``: the close started from the state of the closed months, whose data did not change
-        (resume_state checked it), so they need no corrections and ``ce_entry`` holds none of them."""
+        (resume_state checked it), so they need no corrections and ``ce_entry`` holds none of them;
+        ``recomputed``: but for the units of ``ce_scope``, recomputed from their first month
+        (:func:`recompute_units`), whose closed months ``ce_entry`` holds: theirs are corrected, as a close
+        from the first month corrects them."""
         d = self.d
         key = "period, posted_on, kind, fund, target, month, late_from, payment_id, source"
         rkey = "kind, fund, target, month, late_from, payment_id, source"
@@ -807,8 +821,9 @@ FROM (
 ) x
 GROUP BY unit_id, {key}
 HAVING SUM(amount) <> 0""")]
-        if closed and not resumed:
+        if closed and (not resumed or recomputed):
             opening = closed + 1
+            only = " AND e.unit_id IN (SELECT unit_id FROM ce_scope)" if resumed else ""
             written.append(self.t.execute(f"""INSERT INTO contributions_ledgerentry
   (unit_id, {key}, amount, detail, is_correction, for_period, created_at)
 SELECT unit_id, {self.m(opening)}, {self.dt(opening.first_day)}, {rkey}, SUM(amount),
@@ -818,7 +833,7 @@ FROM (
   SELECT unit_id, {rkey}, amount, detail FROM ce_entry WHERE period <= {self.m(closed)}
   UNION ALL
   SELECT e.unit_id, e.kind, e.fund, e.target, e.month, e.late_from, e.payment_id, e.source, -e.amount, NULL
-  FROM contributions_ledgerentry e WHERE {scope} <= {self.m(closed)}
+  FROM contributions_ledgerentry e WHERE {scope} <= {self.m(closed)}{only}
 ) x
 GROUP BY unit_id, {rkey}
 HAVING SUM(amount) <> 0"""))
@@ -837,11 +852,11 @@ def earliest(tables: Tables, dialect: Dialect, cutoff: date) -> Month | None:
 
 
 def compute(engine: SetClose, through: Month, progress: bool = False, resume: Any = None,
-            in_place: bool = False) -> int:
+            in_place: bool = False, recomputed: int | None = None) -> int:
     """Run every month from the first with data through ``through``: the result is in ``ce_entry``.
     ``resume``: a :class:`~sicollect.close.models.CloseState` to start from (the months after its
-    month only; ``in_place``: see :meth:`SetClose.load_state`). Returns the number of months computed
-    (0: no data)."""
+    month only; ``in_place``, ``recomputed``: see :meth:`SetClose.load_state`). Returns the number of months
+    computed (0: no data)."""
     first = earliest(engine.t, engine.d, through.last_day)
     if first is None:
         return 0
@@ -850,7 +865,7 @@ def compute(engine: SetClose, through: Month, progress: bool = False, resume: An
     engine.start = first
     if resume is not None:
         state_month = Month.of(resume.month)
-        engine.load_state(state_month, resume.seq, in_place)
+        engine.load_state(state_month, resume.seq, in_place, recomputed)
         engine.start = state_month + 1
         engine.summary.resumed_from = state_month
     engine.summary.add("setup", time.perf_counter() - t)
@@ -1061,6 +1076,85 @@ def inputs_fingerprints(tables: SqlTables, book: RuleBook, months: Mapping[Month
     return {upto: h.hexdigest() for upto, h in hashes.items()}
 
 
+#: PostgreSQL: the close's table of per-unit checksum sums of its inputs (:func:`unit_fingerprints`), for the
+#: months it checks and saves; the saved state's own are kept in ``close_state_unitsum``
+UNIT_SUMS = "ce_unitsum"
+
+
+def _month_key(m: Month) -> str:
+    return f"{m.year:04d}{m.month:02d}"
+
+
+def unit_fingerprints(tables: SqlTables, book: RuleBook, months: Mapping[Month, Month]) -> dict[Month, str]:
+    """PostgreSQL: :func:`inputs_fingerprints` of ``months`` from per-unit sums, in one pass grouped by unit
+    (``ce_unitsum``: per input table ``q`` and unit, for each month ``M`` the count ``n_M`` and the two
+    sums ``a_M``, ``b_M`` of :func:`row_checksums`). Summed over the units they are the sums the fingerprint
+    hashes, so the fingerprints are the same values; the rows stay for :func:`units_changed_since` and for
+    :func:`record_state`, which keeps the saved month's."""
+    ends = sorted(months)
+    epoch = tables.d.date(date(1, 1, 1))
+    tables.drop(UNIT_SUMS)
+    parts = []
+    for q, (columns, rows, known) in enumerate(FINGERPRINT_QUERIES):
+        conds = [known.format(epoch=epoch, last=tables.d.date(upto.last_day)) for upto in ends]
+        ha, hb = row_polynomials(columns)
+        flags = "".join(f", CASE WHEN {c} THEN 1 ELSE 0 END AS k{i}" for i, c in enumerate(conds))
+        mix = [f"((x.{h} * (x.{h} + 3)) % {_P})" for h in ("ha", "hb")]
+        sums = ", ".join(f"COUNT(*) FILTER (WHERE x.k{i} = 1) AS n_{_month_key(m)}, "
+                         f"SUM({mix[0]}) FILTER (WHERE x.k{i} = 1) AS a_{_month_key(m)}, "
+                         f"SUM({mix[1]}) FILTER (WHERE x.k{i} = 1) AS b_{_month_key(m)}"
+                         for i, m in enumerate(ends))
+        parts.append(f"SELECT {q} AS q, x.unit_id, {sums} FROM (SELECT p.unit_id AS unit_id, {ha} AS ha, "
+                     f"{hb} AS hb{flags} FROM {rows.format(known=conds[-1])} OFFSET 0) x GROUP BY x.unit_id")
+    tables.fill(UNIT_SUMS, " UNION ALL ".join(parts))
+    totals = {}
+    for m in ends:
+        k = _month_key(m)
+        for q, n, a, b in tables.fetchall(f"SELECT q, SUM(n_{k}), SUM(a_{k}), SUM(b_{k}) FROM {UNIT_SUMS} GROUP BY q"):
+            totals[(int(q), m)] = (int(n), None if a is None else int(a), None if b is None else int(b))
+    return _fingerprints_of_sums(tables.d, book, months, totals)
+
+
+def _fingerprints_of_sums(d: Dialect, book: RuleBook, months: Mapping[Month, Month],
+                          totals: Mapping[tuple[int, Month], tuple[Any, ...]]) -> dict[Month, str]:
+    """The fingerprints :func:`inputs_fingerprints` computes on PostgreSQL, from each input table's count and
+    sums at each month (``totals[(q, month)]``; none: no row, as ``COUNT``, ``SUM`` give it)."""
+    ends = sorted(months)
+    hashes = {upto: hashlib.sha256() for upto in ends}
+    epoch = d.date(date(1, 1, 1))
+    for q, (columns, rows, known) in enumerate(FINGERPRINT_QUERIES):
+        for upto in ends:
+            cond = known.format(epoch=epoch, last=d.date(upto.last_day))
+            hashes[upto].update(_fingerprint_sql(d, columns, rows.format(known=cond)).encode())
+        for upto in ends:
+            n, a, b = totals.get((q, upto), (0, None, None))
+            hashes[upto].update(repr((n, a, b) if n else (0, None, None)).encode())
+    for upto, first in months.items():
+        _hash_rules(hashes[upto], book, first, upto)
+    return {upto: h.hexdigest() for upto, h in hashes.items()}
+
+
+def units_changed_since(tables: SqlTables, book: RuleBook, state: Any, closed: Month, first: Month) -> list[int] | None:
+    """PostgreSQL: the units whose inputs of the months through ``closed`` differ from those ``state`` read, by
+    their sums now (``ce_unitsum``, :func:`unit_fingerprints` with ``closed``) against the state's
+    (``close_state_unitsum``); None when the state's sums are not there or are not this state's (their
+    fingerprint, with the rules in force now, is not the state's: another engine saved it, or the rules
+    of a closed month changed)."""
+    from sicollect.close.models import CloseStateUnitSum
+
+    saved = {(int(q), closed): (int(n or 0), a, b) for q, n, a, b in tables.fetchall(
+        f"SELECT q, SUM(n), SUM(s1), SUM(s2) FROM {CloseStateUnitSum._meta.db_table} GROUP BY q")}
+    saved = {k: (n, None if a is None else int(a), None if b is None else int(b)) for k, (n, a, b) in saved.items()}
+    if _fingerprints_of_sums(tables.d, book, {closed: first}, saved)[closed] != state.fingerprint:
+        return None
+    k = _month_key(closed)
+    rows = tables.fetchall(f"""SELECT DISTINCT COALESCE(c.unit_id, s.unit_id) FROM
+  (SELECT q, unit_id, n_{k} AS n, a_{k} AS a, b_{k} AS b FROM {UNIT_SUMS} WHERE n_{k} > 0) c
+  FULL JOIN {CloseStateUnitSum._meta.db_table} s ON s.q = c.q AND s.unit_id = c.unit_id
+WHERE c.unit_id IS NULL OR s.unit_id IS NULL OR c.n <> s.n OR c.a <> s.s1 OR c.b <> s.s2""")
+    return sorted(int(r[0]) for r in rows)
+
+
 def _hash_rules(h: Any, book: RuleBook, first: Month, upto: Month) -> None:
     """Add the rules of the months ``first`` … ``upto`` to the hash ``h`` (floors, caps, rates, deadlines, interest)."""
     for i in range(first.index, upto.index + 1):
@@ -1078,8 +1172,18 @@ def _hash_rules(h: Any, book: RuleBook, first: Month, upto: Month) -> None:
 #: rebuilds a model's table on SQLite (create, copy, drop, rename) is not stopped by them; one that
 #: rebuilds a table they watch drops them with it, and the next close checks its state by the rows.
 CHANGES_TABLE = "close_input_changes"
+#: the units those changes belong to (each once), since the state was saved: the next close recomputes them
+#: from their first month and resumes every other unit from the state (:func:`recompute_units`)
+UNITS_TABLE = "close_input_units"
 _CLOSED_END = f"(SELECT closed_end FROM {CHANGES_TABLE} WHERE id = 1)"
 _BUMP = f"UPDATE {CHANGES_TABLE} SET n = n + 1 WHERE id = 1;"
+
+
+def _note(*units: str) -> str:
+    """SQL of a trigger's body: one more change, to the units ``units`` (NEW.unit_id, OLD.id, …)."""
+    return _BUMP + "".join(f" INSERT OR IGNORE INTO {UNITS_TABLE} (unit_id) VALUES ({u});" for u in units)
+
+
 _P_COLS = ("id", "unit_id", "person_id", "from_month", "to_month", "wage", "si", "hi", "ui", "oadi",
            "declared_on", "retro_interest")
 _PAY_COLS = ("id", "unit_id", "amount", "paid_on")
@@ -1102,24 +1206,24 @@ def _differs(columns: tuple[str, ...]) -> str:
 #: risk class once a state was saved) adds one to the count
 CHANGE_TRIGGERS = {
     "close_ic_part_ins": f"""AFTER INSERT ON registry_participation WHEN {_known('NEW', 'p')}
-BEGIN {_BUMP} END""",
+BEGIN {_note('NEW.unit_id')} END""",
     "close_ic_part_del": f"""AFTER DELETE ON registry_participation WHEN {_known('OLD', 'p')}
-BEGIN {_BUMP} END""",
+BEGIN {_note('OLD.unit_id')} END""",
     "close_ic_part_upd": f"""AFTER UPDATE OF {', '.join(_P_COLS)} ON registry_participation
 WHEN ({_known('OLD', 'p')} OR {_known('NEW', 'p')}) AND ({_differs(_P_COLS)})
-BEGIN {_BUMP} END""",
+BEGIN {_note('OLD.unit_id', 'NEW.unit_id')} END""",
     "close_ic_pay_ins": f"""AFTER INSERT ON contributions_payment WHEN {_known('NEW', 'pay')}
-BEGIN {_BUMP} END""",
+BEGIN {_note('NEW.unit_id')} END""",
     "close_ic_pay_del": f"""AFTER DELETE ON contributions_payment WHEN {_known('OLD', 'pay')}
-BEGIN {_BUMP} END""",
+BEGIN {_note('OLD.unit_id')} END""",
     "close_ic_pay_upd": f"""AFTER UPDATE OF {', '.join(_PAY_COLS)} ON contributions_payment
 WHEN ({_known('OLD', 'pay')} OR {_known('NEW', 'pay')}) AND ({_differs(_PAY_COLS)})
-BEGIN {_BUMP} END""",
+BEGIN {_note('OLD.unit_id', 'NEW.unit_id')} END""",
     "close_ic_unit_upd": f"""AFTER UPDATE OF id, {', '.join(_U_COLS)} ON registry_unit
 WHEN ({_differs(('id',) + _U_COLS)}) AND {_CLOSED_END} IS NOT NULL
-BEGIN {_BUMP} END""",
+BEGIN {_note('OLD.id', 'NEW.id')} END""",
     "close_ic_unit_del": f"""AFTER DELETE ON registry_unit WHEN {_CLOSED_END} IS NOT NULL
-BEGIN {_BUMP} END""",
+BEGIN {_note('OLD.id')} END""",
 }
 
 
@@ -1139,7 +1243,9 @@ def input_changes(tables: Tables, closed: Month | None = None, check: bool = Fal
     for name in have:
         tables.execute(f"DROP TRIGGER {name}")
     tables.execute(f"DROP TABLE IF EXISTS {CHANGES_TABLE}")
+    tables.execute(f"DROP TABLE IF EXISTS {UNITS_TABLE}")
     tables.execute(f"CREATE TABLE {CHANGES_TABLE} (id INTEGER PRIMARY KEY, n BIGINT NOT NULL, closed_end DATE)")
+    tables.execute(f"CREATE TABLE {UNITS_TABLE} (unit_id INTEGER PRIMARY KEY)")
     end = tables.d.date(closed.last_day) if closed is not None else "NULL"
     tables.execute(f"INSERT INTO {CHANGES_TABLE} (id, n, closed_end) VALUES (1, 0, {end})")
     for name, body in CHANGE_TRIGGERS.items():
@@ -1148,11 +1254,26 @@ def input_changes(tables: Tables, closed: Month | None = None, check: bool = Fal
 
 
 def track_changes_from(tables: Tables, through: Month) -> int:
-    """SQLite: the triggers count from now on the changes to the rows known by the end of ``through``
-    (the month of the state being saved); returns the count (:func:`input_changes`)."""
-    changes = input_changes(tables, through)
-    tables.execute(f"UPDATE {CHANGES_TABLE} SET closed_end = {tables.d.date(through.last_day)} WHERE id = 1")
-    return changes or 0
+    """SQLite: the triggers count from now on, from 0, the changes to the rows known by the end of ``through``
+    (the month of the state being saved), and note their units afresh; returns the count (0)."""
+    input_changes(tables, through)
+    tables.execute(f"UPDATE {CHANGES_TABLE} SET n = 0, closed_end = {tables.d.date(through.last_day)} WHERE id = 1")
+    tables.execute(f"DELETE FROM {UNITS_TABLE}")
+    return 0
+
+
+def _count_kept(tables: Tables, closed: Month) -> int | None:
+    """SQLite: the triggers' count of changes since the state of ``closed`` was saved, as they left it (None:
+    no count, or one kept for another month), whatever their text."""
+    if not tables.scalar(f"SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '{CHANGES_TABLE}'"):
+        return None
+    row = tables.fetchall(f"SELECT n, closed_end FROM {CHANGES_TABLE} WHERE id = 1")
+    return int(row[0][0]) if row and str(row[0][1]) == closed.last_day.isoformat() else None
+
+
+def changed_units(tables: Tables) -> list[int]:
+    """SQLite: the units whose closed months' inputs changed since the state was saved (the triggers' note)."""
+    return [int(r[0]) for r in tables.fetchall(f"SELECT unit_id FROM {UNITS_TABLE} ORDER BY unit_id")]
 
 
 def tracked_fingerprints(book: RuleBook, months: Mapping[Month, Month], changes: int) -> dict[Month, str]:
@@ -1183,19 +1304,26 @@ def _state_in_tables(state: Any) -> Any:
 
 def resume_state(tables: SqlTables, book: RuleBook, closed: Month | None, through: Month | None = None,
                  fingerprints: dict[Month, str] | None = None, in_file: bool = False,
-                 rows_in: SqlTables | None = None) -> Any:
+                 rows_in: SqlTables | None = None, changed: list[int] | None = None) -> Any:
     """The saved state to start from, when there is one for ``closed`` (the last closed month) and
     nothing the close read for the closed months has changed since it was saved: no input row added,
     changed or removed (fingerprint), no ledger row for a closed month written since. Else None: the
     close recomputes every month and books what changed in the open month.
+
+    ``changed`` (a list, from a close that can recompute some units and resume the others: the SQL close,
+    :func:`recompute_units`): the state is returned also when what changed belongs to known units, and
+    their ids are put in the list: the units of the ledger rows written since for a closed month, and on
+    SQLite the units the triggers noted (the rules of the closed months unchanged). Without it any
+    change means None.
 
     ``through`` (the month being closed) and ``fingerprints`` (a dict): the fingerprint of ``through``,
     which the close records with the state it saves (:func:`record_state`), is computed in the same pass
     over the inputs and put in ``fingerprints`` (the close's inputs do not change during it).
 
     On SQLite the fingerprint reads no row: the triggers :data:`CHANGE_TRIGGERS` count every change to
-    the closed months' inputs (:func:`tracked_fingerprints`). A state saved before they were there is
-    checked once more by its rows (:func:`inputs_fingerprints`, then the triggers are created).
+    the closed months' inputs from the save on (:func:`tracked_fingerprints`: the state's holds while the
+    count is 0). A state saved before they were there is checked once more by its rows
+    (:func:`inputs_fingerprints`, then the triggers are created).
 
     A state kept in the DuckDB close's file is copied into the ``close_state_*`` tables before it is
     returned (:data:`STATE_FILE_READERS`), unless ``in_file`` (the DuckDB close, which reads the file).
@@ -1206,11 +1334,15 @@ def resume_state(tables: SqlTables, book: RuleBook, closed: Month | None, throug
     from sicollect.close.models import CloseState
 
     state = CloseState.objects.filter(month=closed.first_day).first() if closed is not None else None
+    units: list[int] = []  # the units to recompute from their first month
+    if tables.d.name == "postgresql":
+        tables.drop(UNIT_SUMS)  # a temporary table lives as long as the connection: none of another close's
     if state is not None:
-        later = tables.scalar(f"""SELECT COUNT(*) FROM contributions_ledgerentry
+        later = tables.fetchall(f"""SELECT DISTINCT unit_id FROM contributions_ledgerentry
 WHERE id > {int(state.ledger_max_id)} AND COALESCE(for_period, period) <= {tables.d.date(closed.first_day)}""")
-        if later:
+        if later and changed is None:
             state = None
+        units = [int(r[0]) for r in later]
     wanted: dict[Month, Month] = {}
     rows = rows_in if rows_in is not None and tables.d.name == "postgresql" else tables
     if state is not None:
@@ -1225,29 +1357,56 @@ WHERE id > {int(state.ledger_max_id)} AND COALESCE(for_period, period) <= {table
             wanted[through] = first_through
     if not wanted:
         return None
+
+    def resumed() -> Any:
+        found = state if in_file else _state_in_tables(state)
+        if found is not None and changed is not None:
+            changed.extend(sorted(set(units)))
+        return found
+
     sqlite = tables.d.name == "sqlite"
+    # the count kept by triggers of an older text (they are replaced now, counting from 0): a state saved
+    # with it still holds when they counted no change since (its fingerprint is of that count)
+    before = _count_kept(tables, closed) if sqlite and state is not None else None
     changes = input_changes(tables, closed, check=state is not None) if sqlite else None
     if sqlite:
         if fingerprints is not None and through in wanted:
-            # the count the state of ``through`` is saved with (0 when the triggers were just created;
-            # the close changes no input: :func:`record_state` finds the same)
-            fingerprints.update(tracked_fingerprints(book, {through: wanted[through]}, changes or 0))
+            # the count the state of ``through`` is saved with: :func:`record_state` starts it from 0
+            fingerprints.update(tracked_fingerprints(book, {through: wanted[through]}, 0))
         if state is None:
             return None
         if changes is not None:
-            tracked = tracked_fingerprints(book, {closed: wanted[closed]}, changes)[closed]
-            return (state if in_file else _state_in_tables(state)) if tracked == state.fingerprint else None
+            if tracked_fingerprints(book, {closed: wanted[closed]}, changes)[closed] == state.fingerprint:
+                return resumed()
+            if changed is not None and changes and \
+                    tracked_fingerprints(book, {closed: wanted[closed]}, 0)[closed] == state.fingerprint:
+                units += changed_units(tables)  # the rules held: only these units' rows changed
+                return resumed()
+            return None
+        if before is not None and tracked_fingerprints(book, {closed: wanted[closed]}, before)[closed] == state.fingerprint:
+            return resumed()
         # the triggers were not there: the state's fingerprint is of the rows
         found = inputs_fingerprints(tables, book, {closed: wanted[closed]})
         if not _fingerprint_holds(tables, book, state, closed, wanted[closed], found[closed]):
             return None
-        return state if in_file else _state_in_tables(state)
-    found = inputs_fingerprints(rows, book, wanted)
+        return resumed()
+    # PostgreSQL: the SQL close sums its inputs per unit (the same fingerprints), to tell which units changed
+    by_unit = changed is not None and tables.d.name == "postgresql" and rows is tables
+    found = unit_fingerprints(tables, book, wanted) if by_unit else inputs_fingerprints(rows, book, wanted)
     if fingerprints is not None and through in found:
         fingerprints[through] = found[through]
-    if state is None or not _fingerprint_holds(tables, book, state, closed, wanted[closed], found[closed]):
+    if state is None:
         return None
-    return state if in_file else _state_in_tables(state)
+    if found[closed] == state.fingerprint:
+        return resumed()
+    if by_unit:
+        moved = units_changed_since(tables, book, state, closed, wanted[closed])
+        if moved is not None:
+            units += moved
+            return resumed()
+    if _fingerprint_holds(tables, book, state, closed, wanted[closed], found[closed]):  # fingerprinted the old way
+        return resumed()
+    return None
 
 
 def _fingerprint_holds(tables: SqlTables, book: RuleBook, state: Any, closed: Month, first: Month, found: str) -> bool:
@@ -1287,10 +1446,59 @@ def record_state(tables: SqlTables, book: RuleBook, through: Month, seq: int, fi
         first = earliest(tables, tables.d, through.last_day)
         assert first is not None  # the close computed at least one month
         fingerprint = inputs_fingerprint(tables, book, first, through)
+    if tables.d.name == "postgresql":
+        from sicollect.close.models import CloseStateUnitSum
+
+        table = CloseStateUnitSum._meta.db_table
+        tables.empty(table)
+        k = _month_key(through)
+        if tables.scalar(f"""SELECT COUNT(*) FROM information_schema.columns WHERE starts_with(table_schema, 'pg_temp')
+  AND table_name = '{UNIT_SUMS}' AND column_name = 'n_{k}'"""):  # this close's sums (resume_state), with ``through``
+            tables.insert(table, f"SELECT q, unit_id, n_{k}, a_{k}, b_{k} FROM {UNIT_SUMS} WHERE n_{k} > 0 "
+                                 "ORDER BY q, unit_id", "q, unit_id, n, s1, s2")
     CloseState.objects.all().delete()
     return CloseState.objects.create(
         month=through.first_day, seq=seq, fingerprint=fingerprint, kept_in=kept_in, token=uuid.uuid4().hex,
         ledger_max_id=int(tables.scalar("SELECT COALESCE(MAX(id), 0) FROM contributions_ledgerentry") or 0))
+
+
+#: the tables the close reads, each with the column that names its unit (:func:`recompute_units` reads them
+#: through views that keep the rows of some units)
+INPUT_UNIT_COLUMN = {"registry_unit": "id", "registry_participation": "unit_id", "contributions_payment": "unit_id"}
+
+
+def recompute_units(tables: SqlTables, book: RuleBook, closed: Month, units: list[int]) -> int:
+    """The units ``units``, computed from their first month through ``closed`` as a close from the first month
+    computes them (units are independent: nothing of one unit enters another's figures), into ``cu_*`` copies
+    of the work tables (``cu_item`` … ``cu_pbase`` and ``cu_entry``), with ``ce_scope`` holding the units;
+    :meth:`SetClose.load_state` and :meth:`SetClose.write_ledger` then take their rows for those units.
+    The close's SQL reads its inputs by name, so for this run temporary views of the same names, kept to the
+    units' rows, stand before the tables (SQLite and PostgreSQL look a name up in the temporary schema
+    first). Returns the last number given to an item (their order within a unit is a full close's)."""
+    d = tables.d
+    tables.drop("ce_scope")
+    tables.create("ce_scope", "unit_id BIGINT PRIMARY KEY")
+    for i in range(0, len(units), 1000):
+        tables.insert("ce_scope", "VALUES " + _values((str(int(u)),) for u in units[i:i + 1000]))
+    if d.name == "sqlite":
+        home, temp = "main", "temp"
+    else:
+        home, temp = str(tables.scalar("SELECT current_schema()")), "pg_temp"
+    try:
+        for table, column in INPUT_UNIT_COLUMN.items():
+            tables.execute(f"CREATE TEMPORARY VIEW {table} AS SELECT * FROM {home}.{table} "
+                           f"WHERE {column} IN (SELECT unit_id FROM ce_scope)")
+        part = SetClose(book, d, tables)
+        if not compute(part, closed):  # no row of theirs at all: empty tables of the same columns
+            part.create_tables(closed, closed)
+            tables.create("ce_prev", PREV_COLUMNS_TYPED)
+    finally:
+        for table in INPUT_UNIT_COLUMN:
+            tables.execute(f"DROP VIEW IF EXISTS {temp}.{table}")
+    for work in [*STATE_TABLES, "ce_entry"]:
+        tables.drop(f"cu_{work[3:]}")
+        tables.fill(f"cu_{work[3:]}", f"SELECT * FROM {work}")
+    return part.seq
 
 
 def run_close(through: Month, closed_through: Month | None = None, progress: bool = False,
@@ -1298,25 +1506,39 @@ def run_close(through: Month, closed_through: Month | None = None, progress: boo
     """Compute every open month through ``through`` for all units; write the ledger's differences.
 
     With ``resume`` (default) and a saved state for ``closed_through`` whose inputs did not change, the
-    close starts from it (the open months only); else from the first month with data. Either way it
-    saves its state at ``through`` for the next close."""
+    close starts from it (the open months only); else from the first month with data. When what changed
+    belongs to known units (:func:`resume_state`'s ``changed``), those units are recomputed from their first
+    month (:func:`recompute_units`) and the others start from the state: their corrections are booked in the
+    open month as a close from the first month books them. Either way it saves its state at ``through``
+    for the next close."""
     book = book or load_rulebook()
     dialect = dialect_for(connection.vendor)
     with connection.cursor() as cur, SqlTables(cur, dialect).large_cache() as tables:
         engine = SetClose(book, dialect, tables)
         t = time.perf_counter()
         fingerprints: dict[Month, str] = {}
-        state = resume_state(tables, book, closed_through if resume else None, through, fingerprints)
+        changed: list[int] = []
+        state = resume_state(tables, book, closed_through if resume else None, through, fingerprints,
+                             changed=changed)
         engine.summary.add("resume check", time.perf_counter() - t)
         inputs = ("registry_unit", "registry_participation", "contributions_payment")
         if state is None or not tables.has_statistics(*inputs):
             # a resumed close (one month's change) plans with the statistics the last close left
             tables.analyze(*inputs)
-        if not compute(engine, through, progress, resume=state, in_place=True):
+        recomputed = None
+        if state is not None and changed:
+            t = time.perf_counter()
+            recomputed = recompute_units(tables, book, Month.of(state.month), changed)
+            engine.summary.recomputed = len(changed)
+            engine.summary.add("recompute changed units", time.perf_counter() - t)
+        if not compute(engine, through, progress, resume=state, in_place=True, recomputed=recomputed):
             return EngineResult()
+        if recomputed is not None:
+            tables.insert("ce_entry", "SELECT * FROM cu_entry")  # their closed months, for the corrections
         engine.summary.debts = month_end_debts(engine, through)
         t = time.perf_counter()
-        engine.summary.entries = engine.write_ledger(through, closed_through, resumed=state is not None)
+        engine.summary.entries = engine.write_ledger(through, closed_through, resumed=state is not None,
+                                                     recomputed=recomputed is not None)
         engine.summary.add("write ledger", time.perf_counter() - t)
         t = time.perf_counter()
         save_state(engine, through, fingerprints.get(through))

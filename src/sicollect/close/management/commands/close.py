@@ -73,7 +73,11 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         if summary.note:
             self.stdout.write(summary.note)
-        if summary.resumed_from:
+        if summary.resumed_from and summary.recomputed:
+            self.stdout.write(f"started from the state saved at the close of {summary.resumed_from}; "
+                              f"{summary.recomputed} unit(s) whose closed months' data changed since were "
+                              "recomputed from their first month, their corrections booked in this month")
+        elif summary.resumed_from:
             self.stdout.write(f"started from the state saved at the close of {summary.resumed_from} "
                               "(nothing it read for the closed months has changed since)")
         self.stdout.write(f"closed {summary.months[0]} … {summary.months[-1]}: {summary.units} units, "
