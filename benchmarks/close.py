@@ -14,7 +14,10 @@ In one run, on the same SQLite database (or DATABASE_URL):
      close that writes its ledger can take;
   7. the next month's close (2026-01) as an office runs it each month, twice: recomputing every
      month from the first (rolled back), then from the state the close through 2025-12 saved, in a
-     process of its own as `sicollect close` runs it (the close itself timed, as in step 2).
+     process of its own as `sicollect close` runs it (the close itself timed, as in step 2);
+  8. the month after (2026-02) once the data of a closed month changed, in a process of its own: a
+     payment dated 20 Jan 2026 recorded late for one unit and a wage of 2025 corrected for another;
+     the close recomputes those two units from their first month and starts the others from the state.
 Prints rows/s, the ratios reference / set-based and set-based / bare scan, the best ratios the
 write floor leaves, and peak memory.
 Targets (issue 4): set-based ≥ 50× faster than the reference, within 5× of the bare scan,
@@ -52,9 +55,10 @@ def main() -> None:
                         help="the set-based engine: the SQL steps on the database (default), or the same steps "
                              "on DuckDB over copies of the tables, written back")
     parser.add_argument("--resumed", metavar="ENGINE", help=argparse.SUPPRESS)  # step 7's own process
+    parser.add_argument("--late", action="store_true", help=argparse.SUPPRESS)  # step 8's own process
     args = parser.parse_args()
     if args.resumed:
-        resumed_close(args.resumed)
+        resumed_close(args.resumed, late=args.late)
         return
     os.environ.setdefault("SICOLLECT_VAR", args.keep or tempfile.mkdtemp(prefix="sicollect-bench-"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sicollect.settings")
@@ -126,7 +130,7 @@ def main() -> None:
 
     print()
     for key in ("generate", "bare scan", "set-based close", "reference", "kpi report", "write floor",
-                "next, from first", "next, resumed"):
+                "next, from first", "next, resumed", "after a change"):
         if key in results:
             print(f"{key:18} {results[key]:9.2f} s")
     rows = n_part + n_pay
@@ -154,6 +158,11 @@ def main() -> None:
         print(f"monthly close from the saved state: {results['next, resumed']:.2f} s   (target ≤ 2; "
               f"{results['next, how']}, in a process of its own)")
         print("  steps: " + ", ".join(f"{k} {v:.2f} s" for k, v in results["next, steps"].items()))
+        if "after a change" in results:
+            print(f"the month after a change to closed months (2026-02): {results['after a change']:.2f} s "
+                  f"{results['after, how']} (recomputing every unit instead: ~{results['next, from first']:.0f} s, "
+                  "as the close of 2026-01 from the first month above)")
+            print("  steps: " + ", ".join(f"{k} {v:.2f} s" for k, v in results["after, steps"].items()))
         print(f"full recompute / write floor: {results['set-based close'] / results['write floor']:.2f}   "
               f"(target ≤ 2; {results['set-based close']:.1f} s / {results['write floor']:.1f} s)")
     print("load average (1, 5, 15 min): start {:.2f} {:.2f} {:.2f}, end {:.2f} {:.2f} {:.2f}".format(
@@ -208,25 +217,44 @@ def next_month(engine, name: str) -> dict[str, Any]:  # type: ignore[no-untyped-
     out = subprocess.run([sys.executable, __file__, "--resumed", name], check=True, capture_output=True, text=True,
                          env=os.environ.copy())
     got = json.loads(out.stdout.strip().splitlines()[-1])
+    after = subprocess.run([sys.executable, __file__, "--resumed", name, "--late"], check=True, capture_output=True,
+                           text=True, env=os.environ.copy())
+    late = json.loads(after.stdout.strip().splitlines()[-1])
     return {"next, from first": full, "next, resumed": got["seconds"], "next, how": got["how"],
-            "next, steps": got["steps"]}
+            "next, steps": got["steps"], "after a change": late["seconds"], "after, how": late["how"],
+            "after, steps": late["steps"]}
 
 
-def resumed_close(name: str) -> None:
+def resumed_close(name: str, late: bool = False) -> None:
     """Step 7's second close, in this process of its own: 2026-01 as ``sicollect close`` runs it (from the
-    saved state on the SQL engine); prints its seconds, how it started and its steps as one line of JSON."""
+    saved state on the SQL engine); prints its seconds, how it started and its steps as one line of JSON.
+    ``late`` (step 8): first a payment dated 20 Jan 2026 for the first unit and a 2025 wage corrected for the
+    second, then 2026-02."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sicollect.settings")
     import django
 
     django.setup()
     from sicollect.close import service
     from sicollect.close.management.commands.close import ENGINES
+    from sicollect.contributions.models import Payment
     from sicollect.core.months import Month
+    from sicollect.registry.models import Participation, Unit
 
+    month = Month(2026, 1)
+    if late:
+        month = Month(2026, 2)
+        first, second = Unit.objects.order_by("code")[:2]
+        Payment.objects.create(payment_id="BENCH-LATE-1", unit=first, office_id=first.office_id,
+                               paid_on=date(2026, 1, 20), amount=5_000_000)
+        row = Participation.objects.filter(unit=second, from_month__lte=date(2025, 6, 1)).order_by("id").first()
+        assert row is not None
+        Participation.objects.filter(pk=row.pk).update(wage=row.wage + 1_000_000)
     t = time.perf_counter()
-    summary = service.close(Month(2026, 1), engine=ENGINES[name]())
+    summary = service.close(month, engine=ENGINES[name]())
     seconds = time.perf_counter() - t
     how = (f"from the state of {summary.resumed_from}" if summary.resumed_from else "(this engine recomputes)")
+    if summary.recomputed:
+        how += f", {summary.recomputed} unit(s) recomputed from their first month"
     print(json.dumps({"seconds": seconds, "how": how, "steps": summary.seconds}))
 
 if __name__ == "__main__":

@@ -1338,11 +1338,12 @@ def resume_state(tables: SqlTables, book: RuleBook, closed: Month | None, throug
     if tables.d.name == "postgresql":
         tables.drop(UNIT_SUMS)  # a temporary table lives as long as the connection: none of another close's
     if state is not None:
-        later = tables.fetchall(f"""SELECT DISTINCT unit_id FROM contributions_ledgerentry
+        # by the ids after the state's (no DISTINCT: SQLite would walk the unit index for it, 0.2 s a month)
+        later = tables.fetchall(f"""SELECT unit_id FROM contributions_ledgerentry
 WHERE id > {int(state.ledger_max_id)} AND COALESCE(for_period, period) <= {tables.d.date(closed.first_day)}""")
         if later and changed is None:
             state = None
-        units = [int(r[0]) for r in later]
+        units = sorted({int(r[0]) for r in later})
     wanted: dict[Month, Month] = {}
     rows = rows_in if rows_in is not None and tables.d.name == "postgresql" else tables
     if state is not None:
