@@ -1453,8 +1453,9 @@ def record_state(tables: SqlTables, book: RuleBook, through: Month, seq: int, fi
         table = CloseStateUnitSum._meta.db_table
         tables.empty(table)
         k = _month_key(through)
-        if tables.scalar(f"""SELECT COUNT(*) FROM information_schema.columns WHERE starts_with(table_schema, 'pg_temp')
-  AND table_name = '{UNIT_SUMS}' AND column_name = 'n_{k}'"""):  # this close's sums (resume_state), with ``through``
+        # this close's sums (resume_state; this session's temporary schema), with ``through``'s
+        if tables.scalar(f"SELECT COUNT(*) FROM pg_attribute WHERE attrelid = to_regclass('pg_temp.{UNIT_SUMS}') "
+                         f"AND attname = 'n_{k}'"):
             tables.insert(table, f"SELECT q, unit_id, n_{k}, a_{k}, b_{k} FROM {UNIT_SUMS} WHERE n_{k} > 0 "
                                  "ORDER BY q, unit_id", "q, unit_id, n, s1, s2")
     CloseState.objects.all().delete()
