@@ -76,11 +76,19 @@ class Database:
             return plain(cur.fetchall())
 
 
-    def close(self, pause: str = "", *extra: str, lock_wait: str = "60") -> subprocess.Popen[str]:
-        env = {**os.environ, "DATABASE_URL": self.url, "DJANGO_SETTINGS_MODULE": "sicollect.settings",
-               "PYTHONPATH": str(ROOT / "src"), "SICOLLECT_TEST_PAUSE": pause, "SICOLLECT_LOCK_WAIT": lock_wait}
-        return subprocess.Popen([sys.executable, "-m", "sicollect.cli", "close", "--through", "2025-09", *extra],
-                                env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    def env(self, pause: str = "", lock_wait: str = "60") -> dict[str, str]:
+        return {**os.environ, "DATABASE_URL": self.url, "DJANGO_SETTINGS_MODULE": "sicollect.settings",
+                "PYTHONPATH": str(ROOT / "src"), "SICOLLECT_TEST_PAUSE": pause, "SICOLLECT_LOCK_WAIT": lock_wait}
+
+    def close(self, pause: str = "", *extra: str, lock_wait: str = "60", through: str = "2025-09") -> subprocess.Popen[str]:
+        return subprocess.Popen([sys.executable, "-m", "sicollect.cli", "close", "--through", through, *extra],
+                                env=self.env(pause, lock_wait), cwd=ROOT, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+
+    def python(self, code: str) -> subprocess.Popen[str]:
+        """``code`` in a process of its own, Django set up on this database."""
+        return subprocess.Popen([sys.executable, "-c", "import django; django.setup()\n" + code], env=self.env(),
+                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def wait_for(path: Path, proc: subprocess.Popen[str], seconds: float = 120) -> None:
@@ -171,4 +179,41 @@ def test_a_second_close_while_one_runs_is_refused_and_the_first_completes(
     code, out = finish(first)
     assert code == 0, out
     assert figures(db) == {"ledger": province, "closed": ["2025-07", "2025-08", "2025-09"], "locks": []}
+    survived()
+
+
+def test_a_payment_for_a_closed_month_recorded_while_the_close_runs_is_recomputed_by_the_next(
+        province: list[tuple[Any, ...]], tmp_path: Path) -> None:
+    """While the close through September waits inside its transaction, another process records TA0001's
+    payment of 450,000 dated 10 Sep 2025 (SQLite: it waits for the close's commit; PostgreSQL: it commits at
+    once, after the close took its inputs' sums). Neither is lost: the next close (October) names TA0001 as
+    changed, recomputes it alone from July and books in October what the test of the close computes for
+    that payment: the payment (−450,000 to July) and September's interest recomputed from 9 days instead
+    of 30 (1,215 instead of 4,050: −2,835)."""
+    db = Database(tmp_path)
+    gate = tmp_path / "gate"
+    gate.touch()
+    first = db.close(f"ledger:{gate}")
+    wait_for(Path(f"{gate}.paused"), first)
+    writer = db.python(
+        "from datetime import date\n"
+        "from sicollect.contributions.models import Payment\n"
+        "from sicollect.registry.models import Unit\n"
+        "u = Unit.objects.get(code='TA0001')\n"
+        "Payment.objects.create(payment_id='LATE-0910', unit=u, office_id=u.office_id, paid_on=date(2025, 9, 10),"
+        " amount=450_000)\n")
+    time.sleep(1)
+    gate.unlink()
+    code, out = finish(first)
+    assert code == 0, out
+    code, out = finish(writer)
+    assert code == 0, out
+    assert figures(db)["ledger"] == province  # September as closed, without the payment
+    code, out = finish(db.close(through="2025-10"))
+    assert code == 0, out
+    assert "1 unit(s) whose closed months' data changed since were recomputed from their first month" in out
+    moved = db.rows("SELECT e.kind, e.month, SUM(e.amount) FROM contributions_ledgerentry e "
+                    "JOIN registry_unit u ON u.id = e.unit_id WHERE u.code = 'TA0001' AND e.for_period IS NOT NULL "
+                    "GROUP BY e.kind, e.month ORDER BY e.kind, e.month")
+    assert moved == [("interest", "2025-09-01", -2_835), ("payment", "2025-07-01", -450_000)]
     survived()
