@@ -999,19 +999,26 @@ def row_polynomials(columns: str) -> tuple[str, str]:
     return out[0], out[1]
 
 
-def checksum_sums_sql(columns: str, rows: str, conds: list[str]) -> str:
-    """SQL: for each of ``conds`` (on ``rows``' columns) and then for all ``rows``, the count and the two sums of
-    :func:`row_checksums`, in one pass. Each row's polynomials are computed once, in a subquery that
+def _checksum_rows(columns: str, rows: str, conds: list[str], lead: str = "") -> tuple[str, list[str]]:
+    """SQL: ``rows`` as the subquery ``x`` of each row's two polynomials (``ha``, ``hb``) and a flag ``k{i}``
+    per condition of ``conds``, after the columns ``lead`` (e.g. ``p.unit_id AS unit_id, ``); and the two
+    checksums of a row of ``x``, to be summed. The polynomials are computed once, in a subquery that
     ``OFFSET 0`` keeps PostgreSQL from folding into the sums (it would spell each out again in every SUM:
     ``h² + 3h`` names h three times, and each month's FILTERed sum again), and squared as ``h (h + 3)``:
-    the same numbers (h < 2^31, so the product stays under 2^62), a sixth of the arithmetic for two months."""
+    the same numbers as :func:`row_checksums` (h < 2^31, so the product stays under 2^62)."""
     ha, hb = row_polynomials(columns)
     flags = "".join(f", CASE WHEN {c} THEN 1 ELSE 0 END AS k{i}" for i, c in enumerate(conds))
     mix = [f"((x.{h} * (x.{h} + 3)) % {_P})" for h in ("ha", "hb")]
+    return f"(SELECT {lead}{ha} AS ha, {hb} AS hb{flags} FROM {rows} OFFSET 0) x", mix
+
+
+def checksum_sums_sql(columns: str, rows: str, conds: list[str]) -> str:
+    """SQL: for each of ``conds`` (on ``rows``' columns) and then for all ``rows``, the count and the two sums of
+    :func:`row_checksums`, in one pass over :func:`_checksum_rows` (a sixth of the arithmetic for two months)."""
+    x, mix = _checksum_rows(columns, rows, conds)
     parts = "".join(f"COUNT(*) FILTER (WHERE x.k{i} = 1), " + "".join(f"SUM({m}) FILTER (WHERE x.k{i} = 1), " for m in mix)
                     for i in range(len(conds)))
-    return (f"SELECT {parts}COUNT(*), {', '.join(f'SUM({m})' for m in mix)} "
-            f"FROM (SELECT {ha} AS ha, {hb} AS hb{flags} FROM {rows} OFFSET 0) x")
+    return f"SELECT {parts}COUNT(*), {', '.join(f'SUM({m})' for m in mix)} FROM {x}"
 
 
 def _fingerprint_sql(d: Dialect, columns: str, rows: str, legacy: bool = False) -> str:
@@ -1059,7 +1066,7 @@ def inputs_fingerprints(tables: SqlTables, book: RuleBook, months: Mapping[Month
             for i, upto in enumerate(ends):
                 # as integers (PostgreSQL's SUM is a numeric, DuckDB's a HUGEINT): the same text from both
                 part = row[per * i:per * i + per]
-                hashes[upto].update(repr(tuple(part) if legacy else tuple(None if v is None else int(v) for v in part)).encode())
+                hashes[upto].update(repr(tuple(part) if legacy else _ints(part)).encode())
         else:
             line = _line(columns, legacy)
             flags = "".join(f", CASE WHEN {c} THEN 1 END AS k{i}" for i, c in enumerate(conds[:-1]))
@@ -1097,22 +1104,24 @@ def unit_fingerprints(tables: SqlTables, book: RuleBook, months: Mapping[Month, 
     parts = []
     for q, (columns, rows, known) in enumerate(FINGERPRINT_QUERIES):
         conds = [known.format(epoch=epoch, last=tables.d.date(upto.last_day)) for upto in ends]
-        ha, hb = row_polynomials(columns)
-        flags = "".join(f", CASE WHEN {c} THEN 1 ELSE 0 END AS k{i}" for i, c in enumerate(conds))
-        mix = [f"((x.{h} * (x.{h} + 3)) % {_P})" for h in ("ha", "hb")]
+        x, mix = _checksum_rows(columns, rows.format(known=conds[-1]), conds, lead="p.unit_id AS unit_id, ")
         sums = ", ".join(f"COUNT(*) FILTER (WHERE x.k{i} = 1) AS n_{_month_key(m)}, "
                          f"SUM({mix[0]}) FILTER (WHERE x.k{i} = 1) AS a_{_month_key(m)}, "
                          f"SUM({mix[1]}) FILTER (WHERE x.k{i} = 1) AS b_{_month_key(m)}"
                          for i, m in enumerate(ends))
-        parts.append(f"SELECT {q} AS q, x.unit_id, {sums} FROM (SELECT p.unit_id AS unit_id, {ha} AS ha, "
-                     f"{hb} AS hb{flags} FROM {rows.format(known=conds[-1])} OFFSET 0) x GROUP BY x.unit_id")
+        parts.append(f"SELECT {q} AS q, x.unit_id, {sums} FROM {x} GROUP BY x.unit_id")
     tables.fill(UNIT_SUMS, " UNION ALL ".join(parts))
     totals = {}
     for m in ends:
         k = _month_key(m)
-        for q, n, a, b in tables.fetchall(f"SELECT q, SUM(n_{k}), SUM(a_{k}), SUM(b_{k}) FROM {UNIT_SUMS} GROUP BY q"):
-            totals[(int(q), m)] = (int(n), None if a is None else int(a), None if b is None else int(b))
+        for q, *sums in tables.fetchall(f"SELECT q, SUM(n_{k}), SUM(a_{k}), SUM(b_{k}) FROM {UNIT_SUMS} GROUP BY q"):
+            totals[(int(q), m)] = _ints(sums)
     return _fingerprints_of_sums(tables.d, book, months, totals)
+
+
+def _ints(values: Iterable[Any]) -> tuple[int | None, ...]:
+    """A count and sums as integers, NULL as None (PostgreSQL's SUM is a numeric, DuckDB's a HUGEINT)."""
+    return tuple(None if v is None else int(v) for v in values)
 
 
 def _fingerprints_of_sums(d: Dialect, book: RuleBook, months: Mapping[Month, Month],
@@ -1142,9 +1151,8 @@ def units_changed_since(tables: SqlTables, book: RuleBook, state: Any, closed: M
     of a closed month changed)."""
     from sicollect.close.models import CloseStateUnitSum
 
-    saved = {(int(q), closed): (int(n or 0), a, b) for q, n, a, b in tables.fetchall(
+    saved = {(int(q), closed): _ints(sums) for q, *sums in tables.fetchall(
         f"SELECT q, SUM(n), SUM(s1), SUM(s2) FROM {CloseStateUnitSum._meta.db_table} GROUP BY q")}
-    saved = {k: (n, None if a is None else int(a), None if b is None else int(b)) for k, (n, a, b) in saved.items()}
     if _fingerprints_of_sums(tables.d, book, {closed: first}, saved)[closed] != state.fingerprint:
         return None
     k = _month_key(closed)
@@ -1253,13 +1261,12 @@ def input_changes(tables: Tables, closed: Month | None = None, check: bool = Fal
     return None
 
 
-def track_changes_from(tables: Tables, through: Month) -> int:
+def track_changes_from(tables: Tables, through: Month) -> None:
     """SQLite: the triggers count from now on, from 0, the changes to the rows known by the end of ``through``
-    (the month of the state being saved), and note their units afresh; returns the count (0)."""
+    (the month of the state being saved), and note their units afresh."""
     input_changes(tables, through)
     tables.execute(f"UPDATE {CHANGES_TABLE} SET n = 0, closed_end = {tables.d.date(through.last_day)} WHERE id = 1")
     tables.execute(f"DELETE FROM {UNITS_TABLE}")
-    return 0
 
 
 def _count_kept(tables: Tables, closed: Month) -> int | None:
@@ -1437,12 +1444,12 @@ def record_state(tables: SqlTables, book: RuleBook, through: Month, seq: int, fi
     from sicollect.close.models import CloseState
 
     if tables.d.name == "sqlite":
-        # from now on the triggers count the changes to the rows known by the end of ``through``
-        changes = track_changes_from(tables, through)
+        # from now on the triggers count, from 0, the changes to the rows known by the end of ``through``
+        track_changes_from(tables, through)
         if fingerprint is None:
             first = earliest(tables, tables.d, through.last_day)
             assert first is not None  # the close computed at least one month
-            fingerprint = tracked_fingerprints(book, {through: first}, changes)[through]
+            fingerprint = tracked_fingerprints(book, {through: first}, 0)[through]
     elif fingerprint is None:
         first = earliest(tables, tables.d, through.last_day)
         assert first is not None  # the close computed at least one month
